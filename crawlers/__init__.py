@@ -1,0 +1,1 @@
+"""Collection: the Scrapy project, the export importer and the demo portal."""

@@ -1,0 +1,1 @@
+"""Storage layer: settings, engine and sessions, models, upserts and migrations (the bottom layer)."""

@@ -1,0 +1,77 @@
+"""Engine and session setup.
+
+SQLite (the embedded default, ``<var_dir>/hotline.db``) gets WAL, foreign keys and a busy timeout on every
+connection; PostgreSQL is used when ``database.url`` (``HOTLINE_DATABASE_URL``) names it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.settings import get_settings
+
+_engines: dict[str, Engine] = {}
+
+
+def database_url() -> str:
+    settings = get_settings()
+    url = settings.get("database.url")
+    if url:
+        return url
+    return f"sqlite:///{settings.var_dir / 'hotline.db'}"
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """A new engine for ``url`` (default: the configured database); creates the SQLite directory."""
+    settings = get_settings()
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=settings.get("database.echo"))
+        _configure_sqlite(engine, settings.get("database.sqlite_busy_timeout_ms"))
+    else:
+        engine = create_engine(url, echo=settings.get("database.echo"), pool_pre_ping=True)
+    return engine
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The process-wide engine for ``url`` (cached)."""
+    url = url or database_url()
+    if url not in _engines:
+        _engines[url] = make_engine(url)
+    return _engines[url]
+
+
+def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session committed on success and rolled back on error."""
+    session = session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,137 @@
+"""Core records: where messages come from, the messages, their revisions, units and crawl/import runs."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from store.models.base import Base, JSONType, now_local
+
+CHANNELS = ("hotline", "mailbox", "feedback")
+
+
+class Source(Base):
+    """A crawled site section or an import (one export file family)."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    origin: Mapped[str] = mapped_column(String(20), default="import")  # import | crawl
+    base_url: Mapped[str | None] = mapped_column(String(500))
+    cms_family: Mapped[str | None] = mapped_column(String(50))
+    # Freshness objective: a source with no new item for longer than this many working days is stale.
+    freshness_objective_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+
+    messages: Mapped[list[Message]] = relationship(back_populates="source")
+
+
+class Unit(Base):
+    """A responsible unit (承办单位) with its place in the supervision hierarchy."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    aliases: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    contacts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    is_supervision_office: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Message(Base):
+    """One citizen request with its reply, as last seen. Changes are kept in MessageRevision."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("source_id", "natural_key", name="uq_messages_source_natural_key"),
+        Index("ix_messages_submitted_at", "submitted_at"),
+        Index("ix_messages_unit", "unit"),
+        Index("ix_messages_channel_submitted", "channel", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    # The site's own id (留言编号/信件编号/受理编号…) when it has one.
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    # external_id, or "h:" + a hash of (source, title, submitted_at, content) for sources without ids.
+    natural_key: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    title: Mapped[str | None] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text)
+    submitter: Mapped[str | None] = mapped_column(String(200))  # private: never published
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)  # None: the export had no date
+    kind: Mapped[str | None] = mapped_column(String(50))
+    category: Mapped[str | None] = mapped_column(String(200))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    status: Mapped[str | None] = mapped_column(String(50))
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    reply_unit: Mapped[str | None] = mapped_column(String(200))
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    votes_up: Mapped[int | None] = mapped_column(Integer)
+    votes_down: Mapped[int | None] = mapped_column(Integer)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    content_hash: Mapped[str] = mapped_column(String(40), index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+
+    source: Mapped[Source] = relationship(back_populates="messages")
+    revisions: Mapped[list[MessageRevision]] = relationship(
+        back_populates="message", order_by="MessageRevision.id", cascade="all, delete-orphan"
+    )
+
+
+class MessageRevision(Base):
+    """One field of a message changing: old value, new value, when and through which run."""
+
+    __tablename__ = "message_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(50))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+    message: Mapped[Message] = relationship(back_populates="revisions")
+
+
+class CrawlRun(Base):
+    """One crawl or import of a source: what it saw and what it changed."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # crawl | import
+    spider: Mapped[str | None] = mapped_column(String(100))
+    location: Mapped[str | None] = mapped_column(String(1000))  # file path or start URL
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    finish_reason: Mapped[str | None] = mapped_column(String(100))
+    items: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    http_status: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
+    field_coverage: Mapped[dict[str, float]] = mapped_column(JSONType, default=dict)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)

@@ -1,0 +1,204 @@
+"""Idempotent upsert of messages on their natural key (source, external_id or content hash).
+
+Re-ingesting a record changes nothing; a changed field is applied and recorded as a MessageRevision.
+A field missing from the incoming record (None) never erases a stored value: exports and pages are often partial.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from store.models import Message, MessageRevision, Source, now_local
+from store.records import TRACKED_FIELDS, MessageRecord, Reject, validate
+
+
+@dataclass
+class UpsertResult:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    # the same item more than once in one run (a page listed twice, a duplicated export row): stored once
+    duplicates: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    # ids of messages inserted or updated, so later steps (deadlines, routing) can work incrementally
+    changed_ids: list[int] = field(default_factory=list)
+
+    @property
+    def seen(self) -> int:
+        return self.inserted + self.updated + self.unchanged + self.rejected + self.duplicates
+
+    def add(self, other: UpsertResult) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected += other.rejected
+        self.duplicates += other.duplicates
+        self.rejects.extend(other.rejects)
+        self.changed_ids.extend(other.changed_ids)
+
+    def as_dict(self) -> dict[str, int]:
+        return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
+                "rejected": self.rejected, "duplicates": self.duplicates}
+
+
+def get_or_create_source(session: Session, name: str, channel: str, **attrs: Any) -> Source:
+    source = session.scalar(select(Source).where(Source.name == name))
+    if source is None:
+        source = Source(name=name, channel=channel, **attrs)
+        session.add(source)
+        session.flush()
+    return source
+
+
+def _revision_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def _batches(records: Iterable[MessageRecord], size: int) -> Iterator[list[MessageRecord]]:
+    iterator = iter(records)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def upsert_messages(
+    session: Session,
+    source: Source,
+    records: Iterable[MessageRecord],
+    run_id: int | None = None,
+    batch_size: int = 2000,
+) -> UpsertResult:
+    """Insert new records, apply and record changes to known ones; flushes but does not commit."""
+    result = UpsertResult()
+    seen: set[str] = set()
+    for batch in _batches(records, batch_size):
+        result.add(_upsert_batch(session, source, batch, run_id, seen))
+    return result
+
+
+_SELECT_COLUMNS = [Message.id, Message.natural_key, Message.extra, *(getattr(Message, f) for f in TRACKED_FIELDS)]
+
+
+def _reused_key(record: MessageRecord) -> str:
+    """Key for a second, different message published under an id the site already used."""
+    return f"{record.external_id}#{record.content_hash()[:10]}"
+
+
+def _same_message(stored: dict[str, Any], record: MessageRecord) -> bool:
+    # Real sites reuse ids (two letters filed the same second get one 受理编号). A genuine edit keeps the
+    # title or the text; a different title *and* a different text under one id is another message.
+    return (record.title is None or record.title == stored["title"]
+            or record.content is None or record.content == stored["content"])
+
+
+def _upsert_batch(session: Session, source: Source, batch: list[MessageRecord], run_id: int | None,
+                  seen: set[str]) -> UpsertResult:
+    result = UpsertResult()
+    now = now_local()
+    valid: list[MessageRecord] = []
+    for record in batch:
+        problem = validate(record)
+        if problem:
+            result.rejected += 1
+            result.rejects.append(problem)
+        else:
+            valid.append(record)
+    if not valid:
+        return result
+
+    lookup_keys: set[str] = set()
+    for record in valid:
+        lookup_keys.add(record.natural_key(source.name))
+        if record.external_id:
+            lookup_keys.add(_reused_key(record))
+    known: dict[str, dict[str, Any]] = {}
+    keys = sorted(lookup_keys)
+    for chunk_start in range(0, len(keys), 500):
+        chunk = keys[chunk_start:chunk_start + 500]
+        rows = session.execute(
+            select(*_SELECT_COLUMNS).where(Message.source_id == source.id, Message.natural_key.in_(chunk))
+        ).mappings()
+        for row in rows:
+            known[row["natural_key"]] = dict(row)
+
+    new_rows: dict[str, dict[str, Any]] = {}
+    updates: dict[int, dict[str, Any]] = {}
+    revisions: list[dict[str, Any]] = []
+    unchanged_ids: set[int] = set()
+    for record in valid:
+        key = record.natural_key(source.name)
+        if record.external_id and key in known and not _same_message(known[key], record):
+            key = _reused_key(record)
+        if key in seen:  # first copy wins, so a re-import of the same file changes nothing
+            result.duplicates += 1
+            continue
+        seen.add(key)
+        stored = known.get(key)
+        if stored is None:
+            row = {
+                "source_id": source.id, "channel": record.channel, "external_id": record.external_id,
+                "natural_key": key, "submitter": record.submitter, "extra": record.extra or {},
+                "content_hash": record.content_hash(), "first_seen_at": now, "last_seen_at": now,
+                **{f: getattr(record, f) for f in TRACKED_FIELDS},
+                "content": record.content or record.title or "",
+            }
+            new_rows[key] = known[key] = row
+            continue
+        changes = _apply_changes(stored, record, now, run_id, revisions)
+        if changes:
+            updates.setdefault(stored["id"], {"id": stored["id"], "last_seen_at": now}).update(changes)
+            unchanged_ids.discard(stored["id"])
+        elif stored["id"] not in updates:
+            unchanged_ids.add(stored["id"])
+
+    result.updated += len(updates)
+    result.unchanged += len(unchanged_ids)
+    result.changed_ids.extend(updates)
+    if new_rows:
+        inserted_ids = session.scalars(insert(Message).returning(Message.id), list(new_rows.values())).all()
+        result.inserted += len(new_rows)
+        result.changed_ids.extend(inserted_ids)
+    if updates:
+        session.execute(update(Message), list(updates.values()))
+    if revisions:
+        session.execute(insert(MessageRevision), revisions)
+    unchanged = sorted(unchanged_ids)
+    for start in range(0, len(unchanged), 500):
+        session.execute(update(Message).where(Message.id.in_(unchanged[start:start + 500])).values(last_seen_at=now))
+    session.flush()
+    return result
+
+
+def _apply_changes(stored: dict[str, Any], record: MessageRecord, now: datetime, run_id: int | None,
+                   revisions: list[dict[str, Any]]) -> dict[str, Any]:
+    """Changed fields of ``record`` against ``stored`` (updated in place), each logged as a revision."""
+    changes: dict[str, Any] = {}
+    incoming = {f: getattr(record, f) for f in TRACKED_FIELDS}
+    if record.extra:
+        merged = {**(stored["extra"] or {}), **record.extra}
+        incoming["extra"] = merged
+    for name, new_value in incoming.items():
+        old_value = stored[name] if name != "extra" else (stored["extra"] or {})
+        if new_value is None or new_value == old_value:
+            continue
+        changes[name] = new_value
+        revisions.append({"message_id": stored["id"], "field": name, "old_value": _revision_text(old_value),
+                          "new_value": _revision_text(new_value), "changed_at": now, "run_id": run_id})
+        stored[name] = new_value
+    if "title" in changes or "content" in changes:
+        changes["content_hash"] = MessageRecord(record.channel, stored["content"], None,
+                                                title=stored["title"]).content_hash()
+    return changes
