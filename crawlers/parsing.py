@@ -10,6 +10,8 @@ _ANY_TAG = re.compile(r"<[^>]{0,500}>")
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _EXCEL_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# Most cells need no clean-up at all; checking that first keeps imports fast.
+_NEEDS_CLEANING = re.compile(r"[<&\r\n\t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]|_x000|  ")
 
 _DATE_PATTERNS = [
     # 2019/4/25 9:32:09, 2018-12-27 15:28:22, 2019-1-1 12:59, 2019.4.25, 2022-05-10
@@ -80,13 +82,15 @@ def clean_text(value: object) -> str | None:
     if value is None:
         return None
     text = str(value)
+    if not _NEEDS_CLEANING.search(text):
+        return text.strip() or None
     if "_x000" in text:  # Excel's escape of control characters (_x000D_ is a carriage return)
         text = _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
-    if "&" in text:
-        text = html.unescape(text)
-    if "<" in text:
+    if "<" in text:  # tags first: an escaped &lt;小区名&gt; is text, not a tag
         text = _TAG.sub("\n", text)
         text = _ANY_TAG.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _SPACES.sub(" ", text)
     lines = [line.strip() for line in text.split("\n")]
@@ -97,7 +101,9 @@ def clean_text(value: object) -> str | None:
 def clean_inline(value: object) -> str:
     """A one-line field (title, unit, id): clean_text with every line break turned into a space."""
     text = clean_text(value)
-    return _SPACES.sub(" ", text.replace("\n", " ")).strip() if text else ""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", text.replace("\n", " ")).strip() if "\n" in text else text
 
 
 def parse_int(value: object) -> int | None:
@@ -111,3 +117,47 @@ def parse_int(value: object) -> int | None:
     if not text:
         return None
     return int(float(text))
+
+
+_RELATIVE = re.compile(r"^(?P<n>\d+)\s*(?P<unit>秒|分钟|小时|天|日)前$")
+_DAY_WORDS = {"今天": 0, "昨天": 1, "前天": 2}
+_DATE_LABEL = re.compile(r"^(?:[\u4e00-\u9fff]{2,6}\s*[:：]\s*)")
+
+
+def parse_page_date(value: object, formats: tuple[str, ...] | list[str] = (), now: datetime | None = None
+                    ) -> datetime | None:
+    """A date as web pages print it: a label ("发布时间："), relative forms (今天 09:30, 3天前, 5分钟前),
+    explicit strptime ``formats`` from a site profile, then everything parse_timestamp knows.
+
+    Raises DateParseError naming the text when it is not empty and not a date.
+    """
+    if value is None or isinstance(value, (datetime, date, int, float)):
+        return parse_timestamp(value)
+    text = clean_inline(value)
+    if not text:
+        return None
+    text = _DATE_LABEL.sub("", text).strip("[]【】() ")
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    now = now or datetime.now(_shanghai()).replace(tzinfo=None)
+    match = _RELATIVE.match(text)
+    if match:
+        n = int(match.group("n"))
+        unit = match.group("unit")
+        delta = {"秒": timedelta(seconds=n), "分钟": timedelta(minutes=n), "小时": timedelta(hours=n)}.get(
+            unit, timedelta(days=n))
+        return (now - delta).replace(microsecond=0)
+    for word, days_back in _DAY_WORDS.items():
+        if text.startswith(word):
+            day = (now - timedelta(days=days_back)).date()
+            rest = text[len(word):].strip()
+            clock = re.fullmatch(r"(\d{1,2})[:：](\d{2})(?::(\d{2}))?", rest) if rest else None
+            if rest and not clock:
+                raise DateParseError(f"unrecognised date format: {text!r}")
+            hour, minute, second = (int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)) \
+                if clock else (0, 0, 0)
+            return datetime(day.year, day.month, day.day, hour, minute, second)
+    return parse_timestamp(text)

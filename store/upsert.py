@@ -168,7 +168,9 @@ def _upsert_batch(session: Session, source: Source, batch: list[MessageRecord], 
     result.unchanged += len(unchanged_ids)
     result.changed_ids.extend(updates)
     if new_rows:
-        inserted_ids = session.scalars(insert(Message).returning(Message.id), list(new_rows.values())).all()
+        # Core insert (not the ORM bulk path, which splits rows by their None columns into tiny statements).
+        table = Message.__table__
+        inserted_ids = session.scalars(insert(table).returning(table.c.id), list(new_rows.values())).all()
         result.inserted += len(new_rows)
         result.changed_ids.extend(inserted_ids)
     if updates:

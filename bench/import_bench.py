@@ -1,0 +1,101 @@
+"""Import throughput: 100,000 generated rows into SQLite and into PostgreSQL; rows/s and peak memory.
+
+Target: >= 5,000 rows/s into SQLite. Each backend runs in its own process so peak RSS is its own.
+Usage: python bench/import_bench.py [--rows N]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+PG_SERVER_URL = os.environ.get("HOTLINE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PLACES = ["滨江路", "翠湖花园", "金桂园", "第三实验小学", "东湖区人民医院", "青山县汽车站", "临江区政务中心"]
+PROBLEMS = ["路灯不亮", "夜间施工噪音扰民", "电梯长期故障", "学位申请被拒", "挂号难", "班次减少", "办事排队时间长"]
+UNITS = ["市城市管理局", "市生态环境局", "市住房和城乡建设局", "市教育局", "市卫生健康委员会", "市交通运输局"]
+
+
+def write_rows(path: Path, rows: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    start = datetime(2025, 1, 1)
+    with open(path, "w", newline="", encoding="gb18030") as fh:  # the hardest common case: GB18030
+        writer = csv.writer(fh)
+        writer.writerow(["受理编号", "标题", "诉求内容", "受理时间", "办理单位", "办理状态", "办理结果", "办结时间"])
+        for i in range(rows):
+            place, problem = rng.choice(PLACES), rng.choice(PROBLEMS)
+            submitted = start + timedelta(minutes=rng.randrange(0, 525_600))
+            replied = submitted + timedelta(days=rng.randrange(1, 12)) if rng.random() < 0.8 else None
+            writer.writerow([
+                f"JC{i:08d}", f"{place}{problem}", f"市民反映{place}{problem}，已持续{rng.randrange(2, 30)}天，请尽快处理。",
+                f"{submitted:%Y/%m/%d %H:%M:%S}", rng.choice(UNITS), "已办结" if replied else "办理中",
+                f"经核查，{place}{problem}问题已处理。" if replied else "", f"{replied:%Y-%m-%d %H:%M:%S}" if replied else "",
+            ])
+
+
+def run_one(url: str, path: Path) -> None:
+    """Child process: import the file once and print one result line."""
+    os.environ["HOTLINE_DATABASE_URL"] = url
+    from crawlers.importer import import_file
+    from store.db import get_engine, session_factory
+    from store.models import Base
+
+    engine = get_engine(url)
+    Base.metadata.create_all(engine)
+    with session_factory(engine)() as session:
+        began = time.perf_counter()
+        report = import_file(session, path)
+        elapsed = time.perf_counter() - began
+        began = time.perf_counter()
+        again = import_file(session, path)
+        elapsed_again = time.perf_counter() - began
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows = report.result.inserted
+    print(f"{engine.dialect.name:10s} inserted {rows:>7,} in {elapsed:6.1f} s = {rows / elapsed:8,.0f} rows/s; "
+          f"re-import (all unchanged: {again.result.unchanged:,}) {rows / elapsed_again:8,.0f} rows/s; "
+          f"peak RSS {peak_mib:,.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"))
+    args = parser.parse_args()
+    if args.child:
+        run_one(args.child[0], Path(args.child[1]))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench_12345.csv"
+        write_rows(path, args.rows)
+        print(f"import bench: {args.rows:,} generated rows, GB18030 CSV ({path.stat().st_size / 2**20:.1f} MiB)")
+        subprocess.run([sys.executable, __file__, "--child", f"sqlite:///{tmp}/bench.db", str(path)], check=True)
+        from sqlalchemy import create_engine, text
+
+        name = f"hm_bench_{uuid.uuid4().hex[:8]}"
+        try:
+            admin = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:  # noqa: BLE001
+            print(f"postgresql skipped: server not reachable ({exc.__class__.__name__})")
+            return
+        try:
+            url = PG_SERVER_URL.rsplit("/", 1)[0] + "/" + name
+            subprocess.run([sys.executable, __file__, "--child", url, str(path)], check=True)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()
