@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "alerts.commands",
     "reports.commands",
     "web.commands",
+    "pipeline",
     "scheduler",
 ]
 

@@ -1,0 +1,222 @@
+"""The chain of jobs that turns stored messages into analysis, and the offline demo of the whole chain.
+
+`hotline-monitor analyze` runs the analysis steps in order (deadlines, routing, topics, reply quality, early
+warning); a failing step is reported and the others still run. `hotline-monitor demo` runs everything on the
+bundled demo portal. The scheduler calls the same functions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import typer
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StepResult:
+    name: str
+    ok: bool
+    seconds: float
+    summary: str
+
+
+@dataclass
+class AnalyzeReport:
+    steps: list[StepResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(step.ok for step in self.steps)
+
+    def lines(self) -> list[str]:
+        return [f"{'ok  ' if s.ok else 'FAIL'} {s.name:<14} {s.seconds:6.1f} s  {s.summary}" for s in self.steps]
+
+
+def _step_deadlines(session: Session, as_of: dt.datetime | None) -> str:
+    from analysis.deadlines import compute_deadlines
+
+    return str(compute_deadlines(session, as_of))
+
+
+def _step_routing(session: Session, as_of: dt.datetime | None) -> str:
+    from analysis.router import route_stored_messages
+
+    return str(route_stored_messages(session))
+
+
+def _step_topics(session: Session, as_of: dt.datetime | None) -> str:
+    from analysis.topics import update_topics
+
+    return str(update_topics(session))
+
+
+def _step_reply_quality(session: Session, as_of: dt.datetime | None) -> str:
+    from analysis.reply_quality import assess_replies
+
+    return str(assess_replies(session))
+
+
+def _step_warnings(session: Session, as_of: dt.datetime | None) -> str:
+    from analysis.warnings import detect_warnings
+
+    events = detect_warnings(session, as_of.date() if as_of else None)
+    return f"{len(events)} new warning events"
+
+
+ANALYZE_STEPS: list[tuple[str, Callable[[Session, dt.datetime | None], str]]] = [
+    ("deadlines", _step_deadlines),
+    ("routing", _step_routing),
+    ("topics", _step_topics),
+    ("reply-quality", _step_reply_quality),
+    ("warnings", _step_warnings),
+]
+
+
+def analyze(session: Session, as_of: dt.datetime | None = None, only: set[str] | None = None) -> AnalyzeReport:
+    """Run every analysis step, each in its own transaction; one failing step does not stop the others."""
+    report = AnalyzeReport()
+    for name, step in ANALYZE_STEPS:
+        if only and name not in only:
+            continue
+        began = time.perf_counter()
+        try:
+            summary = step(session, as_of)
+            session.commit()
+            report.steps.append(StepResult(name, True, time.perf_counter() - began, summary))
+        except Exception as exc:  # noqa: BLE001 - reported, and the next step still runs
+            session.rollback()
+            log.error("analysis step %s failed:\n%s", name, traceback.format_exc())
+            report.steps.append(StepResult(name, False, time.perf_counter() - began, f"{type(exc).__name__}: {exc}"))
+    return report
+
+
+def _parse_moment(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected a date or time like 2025-03-01 or 2025-03-01T09:00, got {value!r}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("analyze")
+    def analyze_command(
+        as_of: str = typer.Option(None, "--as-of", help="evaluate deadlines and warnings as of this date"),
+        step: list[str] = typer.Option(None, "--step", help="run only these steps: " +
+                                       ", ".join(n for n, _ in ANALYZE_STEPS)),
+    ) -> None:
+        """Normalise, route, cluster, compute deadlines, assess replies and raise early warnings."""
+        from store.db import get_engine, session_factory
+        from store.migrate import ensure_current
+
+        engine = get_engine()
+        ensure_current(engine)
+        unknown = set(step or []) - {n for n, _ in ANALYZE_STEPS}
+        if unknown:
+            raise typer.BadParameter(f"unknown step(s): {', '.join(sorted(unknown))}")
+        with session_factory(engine)() as session:
+            report = analyze(session, _parse_moment(as_of), set(step) if step else None)
+        for line in report.lines():
+            typer.echo(line)
+        if not report.ok:
+            raise typer.Exit(1)
+
+    @app.command("demo")
+    def demo_command(
+        skip_crawl: bool = typer.Option(False, help="import the demo exports instead of crawling the demo portal"),
+    ) -> None:
+        """The whole chain offline on the bundled demo portal; prints where the outputs are."""
+        run_demo(skip_crawl=skip_crawl)
+
+
+# The demo corpus covers 2025; the chain is evaluated as of a moment inside it so that some replies are due,
+# some overdue and some answered.
+DEMO_AS_OF = dt.datetime(2025, 12, 16, 9, 0)
+
+
+def run_demo(skip_crawl: bool = False) -> None:
+    from crawlers.demo.corpus import generate_corpus, write_exports
+    from store.db import database_url, get_engine, session_factory
+    from store.migrate import upgrade
+    from store.settings import get_settings
+
+    settings = get_settings()
+    out = settings.var_dir / "demo"
+    out.mkdir(parents=True, exist_ok=True)
+    echo = typer.echo
+    engine = get_engine()
+    before, after = upgrade(engine)
+    echo(f"[1/7] database {database_url()} at migration {after}")
+
+    corpus = generate_corpus()
+    exports = write_exports(corpus, out / "exports")
+    echo(f"[2/7] demo corpus: {len(corpus)} messages; exports for `hotline-monitor import` in {out / 'exports'}")
+
+    with session_factory(engine)() as session:
+        from alerts.directory import load_directory_file, sync_directory
+
+        directory = Path(__file__).parent / "alerts" / "data" / "units.example.toml"
+        echo(f"[3/7] unit directory {directory.name}: {sync_directory(session, load_directory_file(directory))}")
+        session.commit()
+
+    if skip_crawl:
+        from crawlers.importer import import_file
+
+        with session_factory(engine)() as session:
+            for path in exports:
+                report = import_file(session, path)
+                echo(f"[4/7] imported {path.name}: {report.result.as_dict()}")
+    else:
+        from crawlers.demo.crawl import run_demo_crawl
+
+        report = run_demo_crawl(corpus)
+        echo(f"[4/7] crawled the demo portal at {report.origin} over HTTP (two rounds: the second finds replies "
+             "published later):")
+        for line in report.lines():
+            echo("      " + line)
+
+    with session_factory(engine)() as session:
+        analysis = analyze(session, DEMO_AS_OF)
+    echo(f"[5/7] analysis as of {DEMO_AS_OF:%Y-%m-%d}:")
+    for line in analysis.lines():
+        echo("      " + line)
+
+    from alerts.service import run_and_deliver
+
+    alert_report, _ = run_and_deliver(engine, now=DEMO_AS_OF, send=False)
+    echo(f"[6/7] alerts as of {DEMO_AS_OF:%Y-%m-%d %H:%M}: {alert_report}")
+    echo("      digests wait in the outbox; `hotline-monitor alerts send` delivers them once SMTP/robots are "
+         "configured (outside production every alert goes to the test recipient)")
+
+    from reports.period import Period
+    from reports.publication import create_draft_for_period, write_draft_files
+
+    period = Period.parse("2025-10-01:2025-10-15")
+    with session_factory(engine)() as session:
+        publication = create_draft_for_period(session, period, as_of=DEMO_AS_OF.date())
+        files = write_draft_files(session, publication, out / "summary")
+        session.commit()
+    echo(f"[7/7] draft summary for {period} (status {publication.status}, awaiting review):")
+    for kind, path in files.items():
+        echo(f"      {kind:<9} {path}")
+
+    from web.accounts import ensure_demo_users
+
+    with session_factory(engine)() as session:
+        users = ensure_demo_users(session)
+        session.commit()
+    host, port = settings.get("web.host"), settings.get("web.port")
+    echo("")
+    echo(f"Web UI: run `.venv/bin/hotline-monitor serve`, then open http://{host}:{port}/")
+    for login, password, role in users:
+        echo(f"  demo login ({role}): {login} / {password}")
+    echo(f"Outputs: {out.resolve()}  (database: {database_url()})")
