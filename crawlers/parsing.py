@@ -5,7 +5,7 @@ import html
 import re
 from datetime import date, datetime, timedelta
 
-_TAG = re.compile(r"<\s*(br|/p|/div|/li|/tr)\s*/?\s*>", re.I)
+_TAG = re.compile(r"<\s*(br|/p|/div|/li|/tr)\s*/?\s*>", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^>]{0,500}>")
 _SPACES = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 _BLANK_LINES = re.compile(r"\n{3,}")

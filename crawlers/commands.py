@@ -1,0 +1,119 @@
+"""Commands of the collection side: crawl, sources, demo-portal."""
+from __future__ import annotations
+
+import json
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def crawl(
+        names: list[str] = typer.Argument(None, help="profile names (see crawlers/profiles/ and crawl.profiles_dir)"),
+        all_profiles: bool = typer.Option(False, "--all", help="every enabled profile (demo profiles excluded)"),
+        origin: str = typer.Option(None, help="crawl this server instead, e.g. http://127.0.0.1:8765 (demo)"),
+        list_only: bool = typer.Option(False, "--list", help="list the profiles and exit"),
+    ) -> None:
+        """Run spiders, each crawl in its own process; print each run's counts."""
+        from crawlers.profiles import ProfileError, load_profiles
+        from crawlers.runner import crawl_in_subprocess
+        from store.db import get_engine
+        from store.migrate import ensure_current
+
+        try:
+            profiles = load_profiles()
+        except ProfileError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        if list_only:
+            for p in profiles.values():
+                flags = " (demo)" if p.demo else "" if p.enabled else " (disabled)"
+                typer.echo(f"{p.name}\t{p.family}\t{p.channel}\t{p.base_url}{flags}")
+            return
+        if all_profiles:
+            chosen = [p.name for p in profiles.values() if p.enabled and not p.demo]
+        else:
+            chosen = list(names or [])
+        if not chosen:
+            typer.echo("error: no enabled site profile (add one to crawl.profiles_dir)" if all_profiles else
+                       "error: name a profile or use --all (see `crawl --list`)", err=True)
+            raise typer.Exit(2)
+        unknown = [n for n in chosen if n not in profiles]
+        if unknown:
+            typer.echo(f"error: unknown profile(s) {', '.join(unknown)}; known: {', '.join(profiles)}", err=True)
+            raise typer.Exit(2)
+        try:
+            ensure_current(get_engine())
+        except RuntimeError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        failures = 0
+        for name in chosen:  # one process per crawl: a broken site cannot take the others down
+            outcome = crawl_in_subprocess([name], origin=origin)
+            for s in outcome.summaries:
+                typer.echo(f"{s['profile']}: {s.get('finish_reason')}: items {s.get('items', 0)}, new "
+                           f"{s.get('inserted', 0)}, updated {s.get('updated', 0)}, rejected {s.get('rejected', 0)}, "
+                           f"requests {s.get('requests', 0)}, http {json.dumps(s.get('http_status', {}))}")
+                for problem in (s.get("errors") or [])[:10]:
+                    typer.echo(f"  problem: {problem.get('ref')}: {problem.get('field')}: {problem.get('reason')}",
+                               err=True)
+            if not outcome.ok or not outcome.summaries:
+                failures += 1
+                typer.echo(f"{name}: crawl process failed (exit {outcome.returncode})\n{outcome.stderr_tail}",
+                           err=True)
+        if failures:
+            raise typer.Exit(1)
+
+    @app.command()
+    def sources(as_json: bool = typer.Option(False, "--json", help="JSON instead of a table")) -> None:
+        """Each crawled source: last run, freshness against its objective, warnings."""
+        from rich.console import Console
+        from rich.table import Table
+
+        from crawlers.health import source_health
+        from store.db import session_scope
+        from store.settings import get_settings
+
+        settings = get_settings()
+        with session_scope() as session:
+            report = source_health(session, coverage_drop=settings.get("crawl.coverage_drop"),
+                                   blocked_limit=settings.get("crawl.blocked_share"))
+        if as_json:
+            typer.echo(json.dumps([h.as_dict() for h in report], ensure_ascii=False, indent=2))
+            return
+        table = Table("source", "family", "last run", "items/new/upd/rej", "requests", "fresh (workdays)",
+                      "warnings")
+        for h in report:
+            run = h.last_run
+            fresh = "-" if h.workdays_since_new is None else f"{h.workdays_since_new}/{h.objective_days or '-'}"
+            table.add_row(h.name, h.family or "", f"{run['started_at']} {run['finish_reason']}" if run else "never",
+                          f"{run['items']}/{run['new']}/{run['updated']}/{run['rejected']}" if run else "",
+                          str(run["requests"]) if run else "", fresh,
+                          "\n".join(h.warnings) if h.warnings else "ok")
+        Console().print(table)
+
+    @app.command("demo-portal")
+    def demo_portal(
+        port: int = typer.Option(8765, help="port on 127.0.0.1 (the demo profiles expect 8765)"),
+        phase: int = typer.Option(0, help="1: later replies already published (else POST /_demo/advance)"),
+        size: int = typer.Option(None, help="corpus size (default: the corpus default)"),
+        slow_seconds: float = typer.Option(3.0, help="how long the slow page takes the first time"),
+    ) -> None:
+        """Serve the demo portal (a local government site built from the demo corpus) until Ctrl-C."""
+        import time
+
+        from crawlers.demo.corpus import generate_corpus
+        from crawlers.demo.portal import SECTIONS, DemoPortal, PortalServer
+
+        portal = DemoPortal(generate_corpus(size=size), phase=phase, slow_seconds=slow_seconds)
+        with PortalServer(portal, port=port) as server:
+            typer.echo(f"demo portal on {server.origin}/ (phase {phase}; POST {server.origin}/_demo/advance "
+                       "publishes the later replies)")
+            for section in SECTIONS:
+                typer.echo(f"  {server.origin}{section.prefix}  {section.title} ({section.family}, "
+                           f"{len(portal.sections[section.name])} messages)")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                typer.echo("stopped")

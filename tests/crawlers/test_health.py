@@ -1,0 +1,85 @@
+"""`sources`: last run, freshness in working days, warnings (zero items, coverage drop, blocked, stale)."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from typer.testing import CliRunner
+
+from crawlers.health import blocked_share, coverage_drops, source_health, workdays_between
+from store.db import session_scope
+from store.models import CrawlRun, Message, Source
+
+GOOD = {"title": 1.0, "content": 1.0, "submitted_at": 1.0, "unit": 0.9, "reply_text": 0.8}
+
+
+def _source(session, name: str, runs: list[dict], last_new: datetime | None, objective: int = 5) -> None:
+    source = Source(name=name, channel="mailbox", origin="crawl", cms_family="vsb", freshness_objective_days=objective)
+    session.add(source)
+    session.flush()
+    for values in runs:
+        session.add(CrawlRun(source_id=source.id, kind="crawl", spider=name, finished_at=datetime(2025, 3, 1),
+                             started_at=datetime(2025, 3, 1), **values))
+    if last_new:
+        session.add(Message(source_id=source.id, channel="mailbox", natural_key=f"{name}-1", content="x",
+                            content_hash="0" * 40, first_seen_at=last_new, last_seen_at=last_new))
+    session.flush()
+
+
+def test_warnings(sqlite_engine):
+    ok = {"items": 40, "http_status": {"200": 41}, "field_coverage": GOOD, "finish_reason": "finished"}
+    with session_scope() as session:
+        _source(session, "healthy", [ok, ok], datetime(2025, 3, 10, 9))
+        _source(session, "empty", [ok, {**ok, "items": 0, "field_coverage": {}}], datetime(2025, 3, 10, 9))
+        _source(session, "changed", [ok, ok, {**ok, "field_coverage": {**GOOD, "unit": 0.1, "reply_text": 0.0}}],
+                datetime(2025, 3, 10, 9))
+        _source(session, "blocked", [{**ok, "http_status": {"200": 5, "403": 10, "503": 2}}], datetime(2025, 3, 10))
+        _source(session, "stale", [ok], datetime(2025, 2, 20, 9), objective=5)
+        refused = [{"ref": f"http://a.gov.cn/{i}", "field": "request_failed", "reason": "refused"} for i in range(9)]
+        _source(session, "unreachable", [{**ok, "requests": 10, "errors": refused}], datetime(2025, 3, 10, 9))
+    with session_scope() as session:
+        report = {h.name: h for h in source_health(session, today=date(2025, 3, 12))}
+    assert report["healthy"].warnings == []
+    assert report["healthy"].workdays_since_new == 2
+    assert report["empty"].warnings == ["zero items in the last run"]
+    assert report["changed"].warnings == ["field coverage dropped (page structure changed?): unit 90%→10%"]
+    assert report["blocked"].warnings == ["71% of responses were 403/429/5xx (blocked?)"]
+    assert report["stale"].workdays_since_new == 14
+    assert report["stale"].warnings == ["stale: no new item for 14 working days (objective 5)"]
+    assert report["unreachable"].warnings == ["9 of 10 requests failed without an answer (site unreachable?)"]
+
+
+def test_workdays_follow_the_chinese_calendar():
+    # 2025-01-28..02-04 Spring Festival; Sunday 01-26 and Saturday 02-08 are make-up working days
+    assert workdays_between(date(2025, 1, 24), date(2025, 2, 10)) == 7  # plain weekdays would be 11
+
+
+def test_helpers():
+    assert blocked_share({}) == 0.0
+    assert blocked_share({"200": 3, "500": 1}) == 0.25
+    assert coverage_drops({"title": 0.5}, [{"title": 1.0}, {"title": 0.9}], 0.3) == ["title 95%→50%"]
+    assert coverage_drops({"reply_text": 0.0}, [{"reply_text": 1.0}], 0.3) == []
+
+
+def test_sources_command_json(sqlite_engine):
+    from cli import app
+
+    with session_scope() as session:
+        _source(session, "江川市市长信箱", [{"items": 3, "inserted": 3, "http_status": {"200": 4}}],
+                datetime(2025, 3, 10, 9))
+    result = CliRunner().invoke(app, ["sources", "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)
+    assert row["source"] == "江川市市长信箱"
+    assert row["last_run"]["new"] == 3
+
+
+def test_crawl_command_lists_profiles_and_refuses_unknown(sqlite_engine):
+    from cli import app
+
+    listed = CliRunner().invoke(app, ["crawl", "--list"])
+    assert listed.exit_code == 0
+    assert "demo-vsb\tvsb\tmailbox" in listed.output
+    unknown = CliRunner().invoke(app, ["crawl", "no-such-site"])
+    assert unknown.exit_code == 2
+    assert "unknown profile(s) no-such-site" in unknown.output

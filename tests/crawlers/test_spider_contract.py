@@ -1,0 +1,104 @@
+"""Contract of every spider: a bad page (empty, truncated, without dates, in the wrong encoding) never crashes
+the spider, never yields half an item, and is counted (a page problem or a rejected item)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from crawlers.items import REQUIRED_FIELDS, MessageItem, item_to_record
+from store.records import MessageRecord
+from tests.crawlers.helpers import (
+    DETAIL_FIXTURE,
+    FAMILIES,
+    LIST_FIXTURE,
+    detail_response,
+    fixture_bytes,
+    list_response,
+    make_spider,
+)
+
+_DATES = [
+    re.compile(rb'"(createDateline|dateline|lastAnswerTime)":\s*\d+'),  # unix seconds in JSON
+    re.compile(br"\d{4}[-/]\d{1,2}[-/]\d{1,2}(?: \d{1,2}:\d{2}(?::\d{2})?)?"),
+    re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(?: \d{1,2}:\d{2}:\d{2})?".encode()),
+    re.compile(r"\d{4}年\d{1,2}月\d{1,2}日(?: \d{1,2}:\d{2}:\d{2})?".encode("gbk")),
+]
+
+
+def without_dates(body: bytes) -> bytes:
+    body = _DATES[0].sub(rb'"\1": null', body)
+    for pattern in _DATES[1:]:
+        body = pattern.sub(b"", body)
+    return body
+
+
+def wrong_encoding(family: str, body: bytes) -> bytes:
+    """The page's text in the other common encoding, while the page still declares its own."""
+    if family == "case12345":
+        return body.decode("gbk").encode("utf-8")
+    return body.decode("utf-8").encode("gbk")
+
+
+def bad_pages(family: str, name: str, detail: bool) -> dict[str, bytes]:
+    body = fixture_bytes(family, name)
+    pages = {"empty": b"", "truncated": body[: len(body) * 2 // 5], "wrong_encoding": wrong_encoding(family, body)}
+    if detail:
+        pages["no_dates"] = without_dates(body)
+    return pages
+
+
+CASES = [(family, kind, page) for family in FAMILIES for page in ("list", "detail")
+         for kind in bad_pages(family, (DETAIL_FIXTURE if page == "detail" else LIST_FIXTURE)[family],
+                               page == "detail")]
+
+
+def _counted(spider) -> int:
+    stats = spider.crawler.stats
+    return (stats.get_value("hotline/problems", 0) or 0) + (stats.get_value("hotline/rejected", 0) or 0)
+
+
+@pytest.mark.parametrize(("family", "kind", "page"), CASES, ids=[f"{f}-{p}-{k}" for f, k, p in CASES])
+def test_bad_page_is_counted_never_half_stored(family, kind, page):
+    spider = make_spider(family)
+    if page == "list":
+        body = bad_pages(family, LIST_FIXTURE[family], False)[kind]
+        outputs = list(spider.on_list(list_response(spider, body=body)))
+        assert not [o for o in outputs if isinstance(o, MessageItem)]
+        if kind == "wrong_encoding" and _counted(spider) == 0:
+            # a page that declares no charset is decoded by detection: then it must have been read right
+            good = list(make_spider(family).on_list(list_response(spider)))
+            assert [o.url for o in outputs] == [o.url for o in good]
+            return
+        assert _counted(spider) >= 1, spider.crawler.stats.get_stats()
+        return
+    body = bad_pages(family, DETAIL_FIXTURE[family], True)[kind]
+    outputs = list(spider.on_detail(detail_response(spider, body=body, external_id="x1")))
+    from crawlers.pipelines import record_reject
+    from store.records import Reject
+
+    for item in outputs:
+        result = item_to_record(item, spider.date_formats)
+        if isinstance(result, Reject):
+            record_reject(spider.crawler, result)
+        else:  # whatever passes is whole
+            assert isinstance(result, MessageRecord)
+            assert all(getattr(result, name) for name in REQUIRED_FIELDS)
+            assert "\ufffd" not in (result.content or "") + (result.title or "")
+    assert _counted(spider) >= 1, spider.crawler.stats.get_stats()
+
+
+def test_problem_names_page_and_reason():
+    spider = make_spider("vsb")
+    list(spider.on_detail(detail_response(spider, body=b"", external_id="9")))
+    problems = spider.crawler.stats.get_value("hotline/problem_list")
+    assert problems[0]["field"] == "empty_page"
+    assert "leadermailid=9" in problems[0]["ref"]
+
+
+def test_missing_date_is_rejected_with_the_field_named():
+    spider = make_spider("hanweb")
+    (item,) = spider.on_detail(detail_response(spider, body=without_dates(fixture_bytes("hanweb", "detail.html")),
+                                               external_id="9"))
+    reject = item_to_record(item)
+    assert (reject.field, reject.reason) == ("submitted_at", "missing on the page")

@@ -1,0 +1,93 @@
+"""Every field each spider parses from its family's saved detail page, with the clock frozen."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from store.records import MessageRecord
+from tests.crawlers.helpers import FAMILIES, detail_response, make_spider, parse_detail_record
+
+NOW = datetime(2025, 3, 12, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+# The message written into every family's detail fixture (tests/fixtures/<spider>/detail.*)
+ANSWERED = {
+    "title": "学府路夜间施工噪音扰民",
+    "content": "领导您好：\n学府路地铁站工地每晚11点后仍在施工，噪音很大。\n希望督促施工单位遵守作业时间。",
+    "submitter": "东湖居民",
+    "submitted_at": datetime(2025, 3, 6, 10, 20, 5),
+    "kind": "投诉",
+    "category": "环境保护",
+    "unit": "江川市生态环境局",
+    "status": "已办结",
+    "reply_text": "您好！经核查，该工地已办理夜间施工许可。\n我局已要求其落实降噪措施，22时后停止高噪声作业。",
+    "reply_unit": "江川市生态环境局东湖分局",
+    "replied_at": datetime(2025, 3, 11, 16, 45, 0),
+}
+IDS = {"rmw": "19523648", "hanweb": "ZX2025030600017", "vsb": "8841", "trs": "HD20250306003",
+       "case12345": "JC2025030600231", "generic": "5531"}
+SHOWS_VOTES = {"rmw", "trs", "generic"}  # the other families do not publish votes
+URLS = {
+    "rmw": "http://www.jiangchuan.gov.cn/rmw/threads/content?tid=19523648",
+    "vsb": "http://www.jiangchuan.gov.cn/vsb/ldxxxx.jsp?urltype=leadermail.LeaderMailContentUrl&wbtreeid=1081"
+           "&leadermailid=8841",
+    "case12345": "http://www.jiangchuan.gov.cn/12345/bjgk/detail.html?id=JC2025030600231",
+}
+
+
+def expected(family: str) -> dict:
+    values = {**ANSWERED, "external_id": IDS[family]}
+    values["votes_up"], values["votes_down"] = (12, 1) if family in SHOWS_VOTES else (None, None)
+    return values
+
+
+CASES = [(family, name) for family in FAMILIES for name in expected(family)]
+
+
+@pytest.fixture(scope="module")
+def records() -> dict[str, MessageRecord]:
+    with time_machine.travel(NOW, tick=False):
+        out = {}
+        for family in FAMILIES:
+            spider = make_spider(family)
+            out[family] = parse_detail_record(spider, detail_response(spider, external_id=IDS[family]))
+    return out
+
+
+@pytest.mark.parametrize(("family", "field"), CASES, ids=[f"{f}-{n}" for f, n in CASES])
+def test_detail_field(records, family, field):
+    record = records[family]
+    assert isinstance(record, MessageRecord), record
+    assert getattr(record, field) == expected(family)[field]
+
+
+@pytest.mark.parametrize("family", sorted(URLS))
+def test_detail_url_is_the_page_a_person_opens(records, family):
+    assert records[family].url == URLS[family]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_unanswered_detail_has_no_reply(family):
+    with time_machine.travel(NOW, tick=False):
+        spider = make_spider(family)
+        name = "detail_unanswered.json" if family == "rmw" else "detail_unanswered.html"
+        record = parse_detail_record(spider, detail_response(spider, name, external_id="x1"))
+    assert isinstance(record, MessageRecord)
+    assert record.title == "咨询新生儿医保办理流程"
+    assert record.submitted_at == datetime(2025, 3, 5, 8, 1)
+    assert record.status == "办理中"
+    assert (record.reply_text, record.reply_unit, record.replied_at) == (None, None, None)
+
+
+def test_relative_date_is_read_against_the_frozen_clock():
+    with time_machine.travel(NOW, tick=False):
+        spider = make_spider("generic")
+        record = parse_detail_record(spider, detail_response(spider, "detail_relative.html", external_id="5529"))
+    assert record.submitted_at == datetime(2025, 3, 12, 8, 1)
+
+
+def test_gbk_page_reads_without_mojibake(records):
+    record = records["case12345"]
+    assert "\ufffd" not in record.content + record.title
+    assert record.content.startswith("领导您好")
