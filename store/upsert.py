@@ -168,9 +168,7 @@ def _upsert_batch(session: Session, source: Source, batch: list[MessageRecord], 
     result.unchanged += len(unchanged_ids)
     result.changed_ids.extend(updates)
     if new_rows:
-        # Core insert (not the ORM bulk path, which splits rows by their None columns into tiny statements).
-        table = Message.__table__
-        inserted_ids = session.scalars(insert(table).returning(table.c.id), list(new_rows.values())).all()
+        inserted_ids = _insert_rows(session, source, list(new_rows.values()))
         result.inserted += len(new_rows)
         result.changed_ids.extend(inserted_ids)
     if updates:
@@ -182,6 +180,27 @@ def _upsert_batch(session: Session, source: Source, batch: list[MessageRecord], 
         session.execute(update(Message).where(Message.id.in_(unchanged[start:start + 500])).values(last_seen_at=now))
     session.flush()
     return result
+
+
+def _insert_rows(session: Session, source: Source, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert new message rows; returns their ids."""
+    table = Message.__table__
+    if session.get_bind().dialect.name != "postgresql":
+        # Core insert (not the ORM bulk path, which splits rows by their None columns into tiny statements).
+        return list(session.scalars(insert(table).returning(table.c.id), rows).all())
+    # PostgreSQL: COPY is an order of magnitude faster than multi-row INSERT … VALUES through psycopg.
+    columns = list(rows[0])
+    raw = session.connection().connection.driver_connection
+    column_list = ", ".join(f'"{c}"' for c in columns)
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({column_list}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c], ensure_ascii=False) if c == "extra" else row[c] for c in columns])
+    keys = [row["natural_key"] for row in rows]
+    ids: list[int] = []
+    for start in range(0, len(keys), 500):
+        ids += session.scalars(select(Message.id).where(
+            Message.source_id == source.id, Message.natural_key.in_(keys[start:start + 500]))).all()
+    return ids
 
 
 def _apply_changes(stored: dict[str, Any], record: MessageRecord, now: datetime, run_id: int | None,
