@@ -1,0 +1,168 @@
+"""Alerts: what was decided (alerts per subject and level), what must be sent (the outbox) and what was sent
+(delivery attempts), acknowledgements, silences, the response ledger and the scheduler's job-run record.
+
+The unit directory itself is ``store.models.core.Unit``. Timestamps are naive Asia/Shanghai local time.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.models.base import Base, JSONType, now_local
+
+ALERT_LEVELS = ("due_soon", "overdue", "seriously_overdue", "supervision", "warning")
+
+
+class Alert(Base):
+    """One alert level of one subject (a message, or a topic early-warning event), as long as it lasts.
+
+    ``subject`` is ``message:<id>`` or ``warning:<id>``. ``last_period`` is the last repeat period notified
+    (-1: never): a level is notified again when a new period starts (every N working days), unless
+    acknowledged. ``state``: firing | resolved | superseded (due_soon once overdue: no resolved notice).
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("subject", "level", name="uq_alerts_subject_level"),
+        Index("ix_alerts_state_level", "state", "level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(100))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    level: Mapped[str] = mapped_column(String(30))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # the responsible unit
+    recipient_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # who hears this level
+    recipient: Mapped[str] = mapped_column(String(200))  # "unit:<id>", "analysts", "operators"
+    state: Mapped[str] = mapped_column(String(20), default="firing")
+    title: Mapped[str] = mapped_column(Text, default="")
+    due_on: Mapped[date | None] = mapped_column(Date)
+    overdue_workdays: Mapped[int] = mapped_column(Integer, default=0)
+    last_period: Mapped[int] = mapped_column(Integer, default=-1)
+    first_fired_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+    last_notified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+
+class Acknowledgement(Base):
+    """Someone said "we are on it" for one alert level: stops its repeats, not the escalation."""
+
+    __tablename__ = "alert_acknowledgements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    acknowledged_by: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+
+
+class Silence(Base):
+    """No notifications matching this while it lasts (maintenance). Empty matchers match everything."""
+
+    __tablename__ = "alert_silences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    level: Mapped[str | None] = mapped_column(String(30))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+
+
+class OutboxEntry(Base):
+    """One digest to one address on one channel, written in the transaction that decided it.
+
+    ``idempotency_key`` is derived from the recipient, channel and the item keys (subject, level, period):
+    deciding the same items again finds the existing entry instead of adding one. ``status``: pending |
+    sending | delivered | dead (gave up after the configured attempts).
+    """
+
+    __tablename__ = "alert_outbox"
+    __table_args__ = (Index("ix_alert_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    recipient: Mapped[str] = mapped_column(String(200))  # "unit:<id>", "analysts", "operators"
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))  # email | dingtalk | wecom | feishu | webhook
+    address: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)  # where: {"to": [...]}/{"url", …}
+    intended_address: Mapped[dict[str, Any] | None] = mapped_column(JSONType)  # outside production
+    subject: Mapped[str] = mapped_column(Text)
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class DeliveryAttempt(Base):
+    """Every try to deliver an outbox entry, successful or not."""
+
+    __tablename__ = "alert_delivery_attempts"
+    __table_args__ = (Index("ix_alert_delivery_attempts_channel_at", "channel", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("alert_outbox.id", ondelete="CASCADE"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    attempted_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+    ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(Text)
+
+
+class LedgerEntry(Base):
+    """舆情回应处置台账: one row per alerted subject (message or early-warning event), kept after resolution."""
+
+    __tablename__ = "response_ledger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(100), unique=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # message | warning
+    first_discovered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    source: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(1000))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    unit_name: Mapped[str | None] = mapped_column(String(200))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    highest_level: Mapped[str | None] = mapped_column(String(30))
+    first_alerted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200))
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    reply_url: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(30), default="open")  # open | acknowledged | replied
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+
+
+class JobRun(Base):
+    """One scheduled job doing one period (``job`` + ``period`` unique): a period done is not done again."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period", name="uq_job_runs_job_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(100))
+    period: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running | done | failed
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    summary: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,142 @@
+"""The escalation ladder, repeats, acknowledgement, resolution, silences and non-working days, on the real
+calendar of April 2024 (Qingming 04-04..04-06 off, Sunday 04-07 a make-up working day)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from alerts.rules import AlertError, acknowledge, add_silence, run_alerts
+from store.db import session_scope
+from store.models.alerts import Alert, LedgerEntry, OutboxEntry
+from tests.alerts.world import add_messages, load_units, reply
+
+UNIT = "江川市住房和城乡建设局"
+SUPERVISOR = "江川市人民政府办公室"
+OFFICE = "江川市12345政务服务便民热线督办科"
+
+
+@pytest.fixture
+def world(engine, monkeypatch):
+    from store.settings import get_settings
+
+    monkeypatch.setenv("HOTLINE_GENERAL_MODE", "production")
+    monkeypatch.setenv("HOTLINE_ALERTS_REPEAT_EVERY_WORKDAYS", "2")
+    monkeypatch.setenv("HOTLINE_ALERTS_SUPERVISION_AFTER_DAYS", "7")
+    get_settings.cache_clear()
+    load_units(engine)
+    # Due Monday 2024-04-01 (5 working days after Monday 03-25); spelled with an alias.
+    ids = add_messages(engine, [("A1", dt.datetime(2024, 3, 25, 10), "市住建局")])
+    return engine, ids["A1"]
+
+
+def run(engine, day: str, hour: int = 9):
+    with session_scope(engine) as session:
+        return run_alerts(session, now=dt.datetime.fromisoformat(day) + dt.timedelta(hours=hour))
+
+
+def new_entries(engine, since_id: int) -> list[tuple[str, str, tuple]]:
+    with session_scope(engine) as session:
+        rows = session.scalars(select(OutboxEntry).where(OutboxEntry.id > since_id).order_by(OutboxEntry.id))
+        return [(e.recipient_name, e.channel, tuple(sorted((i["level"], i["event"]) for i in e.items))) for e in rows]
+
+
+def last_id(engine) -> int:
+    with session_scope(engine) as session:
+        return session.scalar(select(OutboxEntry.id).order_by(OutboxEntry.id.desc()).limit(1)) or 0
+
+
+def test_ladder_day_by_day(world):
+    engine, message_id = world
+    expected = {
+        "2024-03-28": [],                                       # 2 working days left
+        "2024-03-29": [(UNIT, (("due_soon", "firing"),))],      # 1 left (deadlines.due_soon_days)
+        "2024-04-01": [],                                       # due today: heard already
+        "2024-04-02": [(UNIT, (("overdue", "firing"),))],
+        "2024-04-03": [],                                       # late 2: same repeat period
+        "2024-04-04": [], "2024-04-05": [], "2024-04-06": [],   # Qingming: nothing decided
+        "2024-04-07": [(UNIT, (("overdue", "firing"),))],       # make-up Sunday: late 3, repeat
+        "2024-04-08": [],
+        "2024-04-09": [(UNIT, (("overdue", "firing"),)), (SUPERVISOR, (("seriously_overdue", "firing"),))],
+        "2024-04-10": [],
+        "2024-04-11": [(UNIT, (("overdue", "firing"),)), (SUPERVISOR, (("seriously_overdue", "firing"),)),
+                       (OFFICE, (("supervision", "firing"),))],            # late 7: every level
+    }
+    for day, wanted in expected.items():
+        before = last_id(engine)
+        report = run(engine, day)
+        got = [(name, items) for name, _, items in new_entries(engine, before)]
+        assert sorted(got) == sorted(wanted), day
+        assert report.decided == (day not in ("2024-04-04", "2024-04-05", "2024-04-06")), day
+    # Running again the same day decides nothing new.
+    before = last_id(engine)
+    run(engine, "2024-04-11", hour=15)
+    assert new_entries(engine, before) == []
+    # The reply appears: each notified recipient hears it resolved, once.
+    reply(engine, message_id, dt.datetime(2024, 4, 11, 16))
+    before = last_id(engine)
+    report = run(engine, "2024-04-12")
+    got = sorted((name, items) for name, _, items in new_entries(engine, before))
+    assert got == sorted([(UNIT, (("overdue", "resolved"),)),
+                          (SUPERVISOR, (("seriously_overdue", "resolved"),)),
+                          (OFFICE, (("supervision", "resolved"),))])
+    assert report.resolved == 4  # due_soon (superseded, silent) + the three firing levels
+    with session_scope(engine) as session:
+        states = {a.level: a.state for a in session.scalars(select(Alert))}
+        ledger = session.scalar(select(LedgerEntry).where(LedgerEntry.message_id == message_id))
+    assert set(states.values()) == {"resolved"}
+    assert ledger.status == "replied" and ledger.highest_level == "supervision"
+    assert ledger.first_alerted_at == dt.datetime(2024, 3, 29, 9)
+    before = last_id(engine)
+    run(engine, "2024-04-15")
+    assert new_entries(engine, before) == []
+
+
+def test_acknowledgement_stops_repeats_not_escalation(world):
+    engine, message_id = world
+    for day in ("2024-03-29", "2024-04-02"):
+        run(engine, day)
+    with session_scope(engine) as session:
+        overdue = session.scalar(select(Alert).where(Alert.level == "overdue"))
+        acknowledge(session, overdue.id, "张科长", "已转经办人")
+        with pytest.raises(AlertError, match="no alert #999"):
+            acknowledge(session, 999, "x")
+    before = last_id(engine)
+    for day in ("2024-04-07", "2024-04-08", "2024-04-09"):
+        run(engine, day)
+    got = [(name, items) for name, _, items in new_entries(engine, before)]
+    assert got == [(SUPERVISOR, (("seriously_overdue", "firing"),))]
+    with session_scope(engine) as session:
+        ledger = session.scalar(select(LedgerEntry).where(LedgerEntry.message_id == message_id))
+        assert (ledger.status, ledger.acknowledged_by) == ("acknowledged", "张科长")
+
+
+def test_silence_holds_notifications_until_it_ends(world):
+    engine, _ = world
+    with session_scope(engine) as session:
+        add_silence(session, starts_at=dt.datetime(2024, 3, 29), ends_at=dt.datetime(2024, 4, 2, 12),
+                    reason="系统维护")
+    before = last_id(engine)
+    report = run(engine, "2024-03-29")
+    assert new_entries(engine, before) == [] and report.held_by_silence == 1
+    run(engine, "2024-04-02")  # silence still on at 09:00
+    report = run(engine, "2024-04-02", hour=13)
+    got = [(name, items) for name, _, items in new_entries(engine, before)]
+    assert got == [(UNIT, (("overdue", "firing"),))]  # due_soon was superseded while silenced
+
+
+def test_outside_production_everything_goes_to_the_test_recipient(world, monkeypatch):
+    from store.settings import get_settings
+
+    engine, _ = world
+    monkeypatch.setenv("HOTLINE_GENERAL_MODE", "development")
+    monkeypatch.setenv("HOTLINE_ALERTS_TEST_RECIPIENT", '{"email": ["tester@test.example"]}')
+    get_settings.cache_clear()
+    run(engine, "2024-04-09")
+    with session_scope(engine) as session:
+        entries = list(session.scalars(select(OutboxEntry)))
+    assert len(entries) == 2
+    assert all(e.address == {"to": ["tester@test.example"]} for e in entries)
+    assert {e.intended_address["recipient"] for e in entries} == {UNIT, SUPERVISOR}
+    assert all(e.subject.startswith("[测试 → ") for e in entries)
