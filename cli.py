@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "analysis.commands",
     "analysis.commands_deadlines",
     "analysis.commands_topics",
+    "analysis.commands_sources",
     "alerts.commands",
     "reports.commands",
     "web.commands",

@@ -6,7 +6,7 @@ probably changed); a large share of 403/429/5xx answers (the crawler is being bl
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -40,17 +40,10 @@ class SourceHealth:
 
 
 def workdays_between(start: date, end: date) -> int:
-    """Working days in (start, end]: the Chinese calendar when analysis/workcalendar.py is there, else weekdays."""
-    try:
-        from analysis.workcalendar import get_calendar
+    """Working days in (start, end] on the Chinese calendar (holidays and make-up days)."""
+    from analysis.workcalendar import get_calendar
 
-        return get_calendar().workdays_between(start, end, warn=False)
-    except (ImportError, ValueError):
-        days, day = 0, start
-        while day < end:
-            day += timedelta(days=1)
-            days += day.weekday() < 5
-        return days
+    return get_calendar().workdays_between(start, end, warn=False)
 
 
 def blocked_share(http_status: dict[str, int]) -> float:
