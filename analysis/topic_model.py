@@ -1,0 +1,460 @@
+"""The recurring-issue clustering model: message features and the ``TopicClusterer`` estimator.
+
+Features (``message_features(title, content)``): the word tokens of ``analysis.tokenize`` (title words
+counted ``title_repeat`` times, since a title states the problem), plus *entity features*: place and
+organisation names (…小区/…花园/…路/…街道/…村/…学校/…公司…) found in the segmented text, as ``@name`` (the
+whole name) and ``#xy`` (character bigrams of the name without its suffix, so 保利麓谷林语小区 and 麓谷林语
+still share most features). ``TopicClusterer`` weighs entity features up (``entity_weight``) and generic
+petition words down (``generic_weight``), since "the same problem at the same place" is what makes a topic.
+
+Clustering (linear in the number of messages apart from small blocks):
+
+1. TF-IDF (sublinear tf) on the features, column weights, rows L2-normalised.
+2. Blocking: every message goes to the block of its strongest place/organisation feature (else its strongest
+   word). Blocks larger than ``max_block`` are first split by MiniBatchKMeans (``random_state``).
+3. Within a block: average-linkage agglomerative clustering on cosine distance, cut at
+   ``1 - similarity_threshold``.
+4. Across blocks: cluster centroids (truncated to ``centroid_terms`` terms) closer than ``merge_threshold``
+   are merged (candidates found through shared rare terms, never all pairs), and messages left alone are
+   attached to the nearest centroid at ``attach_threshold`` or more.
+
+``assign(features)`` places new messages: the nearest existing centroid (at ``attach_threshold``) or, for
+the rest, fresh clusters found among themselves with the same steps (labels numbered after the existing ones).
+Deterministic: no step depends on hash seeds or thread timing.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.sparse.csgraph import connected_components
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.preprocessing import normalize
+
+__all__ = ["ENTITY_SUFFIXES", "GENERIC_WORDS", "TopicClusterer", "extract_entities", "message_features"]
+
+# Endings of place and organisation names. Longest first: 幼儿园 before 园.
+ENTITY_SUFFIXES = tuple(sorted(
+    ["小区", "花园", "家园", "公寓", "新村", "新城", "苑", "大厦", "广场", "路", "大道", "街", "大街", "巷", "街道", "社区", "村", "镇", "乡", "园", "城", "府", "湾", "庭", "郡", "学校", "小学", "中学", "幼儿园", "大学", "学院", "医院", "卫生院", "公司", "集团", "市场", "超市", "商场", "工地", "项目", "车站", "公园", "厂", "银行", "酒店", "宾馆", "楼盘", "号院", "景区", "湖", "桥", "站"],
+    key=len, reverse=True))
+# Words that only say "a petition": they must not make two messages similar.
+GENERIC_WORDS = frozenset(
+    ["问题", "反映", "希望", "部门", "领导", "政府", "市民", "居民", "咨询", "投诉", "建议", "处理", "解决", "尽快", "要求", "请求", "关注", "重视", "一下", "情况", "现象", "严重", "影响", "导致", "造成", "存在", "出现", "发生", "进行", "工作", "有关", "相关", "及时", "多次", "一直", "至今", "长期", "已经", "仍然", "还是", "还有", "不知", "知道", "觉得", "认为", "表示", "看到", "告知", "联系", "打电话", "电话", "网友", "留言", "来信", "答复", "回复", "市长", "书记", "区长", "县长", "局长", "主任", "工作人员", "同志", "群众", "老百姓", "百姓", "大家", "生活", "问问", "办理", "落实", "a", "市", "区", "县", "省", "镇", "街道", "社区", "小区", "业主", "物业", "单位", "公司", "学校", "家长", "孩子", "我们", "你们", "他们", "这个", "那个", "时间", "今年", "去年", "现在", "目前", "每天", "晚上", "早上", "年", "月", "日", "号", "元", "万元", "多", "很多", "非常", "特别", "真的", "根本"]
+)
+_ADMIN_PIECES = frozenset(["a", "市", "区", "县", "省", "州", "镇", "乡"])
+_ADMIN_LEAD = re.compile(r"^[区县市省]+")
+_HAN = re.compile(r"^[\u4e00-\u9fff]+$")
+_GENERIC_NAME_CORES = frozenset(
+    ["我们", "你们", "他们", "这个", "那个", "该", "本", "某", "一个", "一家", "附近", "周边", "周围", "对面", "旁边", "门口", "隔壁", "整个", "全", "各", "每个", "物业", "开发", "房地产", "建筑", "施工", "公交", "出租车", "城市", "农村", "乡村", "道路", "马路", "街", "小", "大", "老", "新", "本地", "当地", "我家", "私立", "民办", "公办", "公立", "该小", "学", "医", "工", "商", "按", "距", "离", "近", "从", "往", "位于", "临近", "靠近", "紧邻", "旁", "边", "排", "入", "进"]
+)
+_MAX_PREFIX_CHARS = 6
+
+
+_SUFFIX_SET = frozenset(ENTITY_SUFFIXES)
+_SUFFIX_LENGTHS = sorted({len(s) for s in ENTITY_SUFFIXES}, reverse=True)
+
+
+def _entity_suffix(piece: str) -> str | None:
+    """The longest entity suffix ``piece`` ends with (set look-ups: this runs for every word)."""
+    for length in _SUFFIX_LENGTHS:
+        if len(piece) >= length and piece[-length:] in _SUFFIX_SET:
+            return piece[-length:]
+    return None
+
+
+def extract_entities(pieces: Sequence[str], stopwords: frozenset[str] = frozenset()) -> list[str]:
+    """Place and organisation names in segmented text: a piece ending in an entity suffix, joined with the
+    name-like Chinese pieces right before it (up to six characters, stopping at stopwords, administrative
+    pieces and punctuation). ``['A5','区','魅力','之','城','小区']`` gives ``['魅力之城小区']``."""
+    names: list[str] = []
+    for index, piece in enumerate(pieces):
+        suffix = _entity_suffix(piece)
+        if suffix is None:
+            continue
+        name = piece
+        prefix_chars = len(piece) - len(suffix)
+        back = index - 1
+        while back >= 0 and prefix_chars < _MAX_PREFIX_CHARS:
+            previous = pieces[back]
+            if (not _HAN.match(previous) or previous.lower() in _ADMIN_PIECES
+                    or (previous in stopwords and previous != "之")
+                    or previous in _GENERIC_NAME_CORES or _entity_suffix(previous) is not None
+                    or prefix_chars + len(previous) > _MAX_PREFIX_CHARS + 2):
+                break
+            name = previous + name
+            prefix_chars += len(previous)
+            back -= 1
+        name = _ADMIN_LEAD.sub("", name) if len(name) > 3 else name
+        core = name[: len(name) - len(suffix)]
+        if len(core) < 2 or core in _GENERIC_NAME_CORES or not _HAN.match(core):
+            continue
+        names.append(_canonical_entity(name))
+    return names
+
+
+_ESTATE_TAIL = re.compile(r"(?:小区|社区|居委会|片区|项目)$")
+
+
+def _canonical_entity(name: str) -> str:
+    """One spelling per place: 丽发新城小区 / 丽发新城社区 / 丽发新城 are all 丽发新城."""
+    stripped = _ESTATE_TAIL.sub("", name)
+    return stripped if len(stripped) >= 3 or (len(stripped) == 2 and stripped != name) else name
+
+
+def message_features(title: str | None, content: str | None, title_repeat: int = 2) -> list[str]:
+    """Feature strings of one message: word tokens (title words repeated) + ``@entity`` + ``#bigram``."""
+    from analysis.text import normalise_for_features
+    from analysis.tokenize import get_tokenizer
+
+    tokenizer = get_tokenizer()
+    features: list[str] = []
+    entities: list[str] = []
+    for text, repeat in ((title, title_repeat), (content, 1)):
+        if not text:
+            continue
+        pieces = tokenizer.segment(normalise_for_features(text))
+        words = [p for p in pieces if p not in tokenizer.stopwords and (p[0].isalnum() or _HAN.match(p[0]))]
+        found = extract_entities(pieces, tokenizer.stopwords)
+        for _ in range(repeat):
+            features.extend(words)
+            entities.extend(found)
+    for name in entities:
+        features.append("@" + name)
+        suffix = _entity_suffix(name) or ""
+        core = name[: len(name) - len(suffix)]
+        features.extend("#" + core[i:i + 2] for i in range(len(core) - 1))
+    return features
+
+
+def _identity(features: list[str]) -> list[str]:
+    # Module-level (not a lambda) so fitted vectorizers pickle.
+    return features
+
+
+def _average_linkage_labels(block: sparse.csr_matrix, threshold: float) -> np.ndarray:
+    """Cluster numbers (0-based) of the rows of one small block."""
+    n = block.shape[0]
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    similarity = (block @ block.T).toarray()
+    distance = np.clip(1.0 - similarity, 0.0, 2.0)
+    upper = np.triu_indices(n, k=1)
+    tree = linkage(distance[upper], method="average")
+    return fcluster(tree, t=1.0 - threshold, criterion="distance").astype(np.int64) - 1
+
+
+def _truncate_rows(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """Keep the ``keep`` largest entries of every row, then L2-normalise."""
+    matrix = sparse.csr_matrix(matrix)
+    lengths = np.diff(matrix.indptr)
+    if lengths.max(initial=0) <= keep:
+        return normalize(matrix)
+    data, indices, indptr = [], [], [0]
+    for row in range(matrix.shape[0]):
+        start, end = matrix.indptr[row], matrix.indptr[row + 1]
+        values = matrix.data[start:end]
+        cols = matrix.indices[start:end]
+        if end - start > keep:
+            top = np.argpartition(-values, keep - 1)[:keep]
+            values, cols = values[top], cols[top]
+        data.append(values)
+        indices.append(cols)
+        indptr.append(indptr[-1] + len(values))
+    result = sparse.csr_matrix(
+        (np.concatenate(data), np.concatenate(indices), np.asarray(indptr)), shape=matrix.shape
+    )
+    result.sort_indices()
+    return normalize(result)
+
+
+def _relabel(labels: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0..k-1 in order of first appearance (deterministic)."""
+    _unique, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[inverse]
+
+
+class TopicClusterer(ClusterMixin, BaseEstimator):
+    """Recurring-issue clustering of feature lists (see the module docstring).
+
+    Parameters
+    ----------
+    similarity_threshold : average cosine similarity within a block cluster (cut of the dendrogram).
+    merge_threshold : centroid cosine above which two clusters from different blocks merge.
+    same_place_merge_threshold : the same, for two clusters whose messages name the same place first
+        (the dendrogram cut is strict for purity; this heals "搅拌站"/"搅拌厂" at one estate).
+    attach_threshold : cosine to a centroid above which a lone or new message joins that cluster.
+    entity_weight : multiplier of place/organisation features (``@name``, ``#bigram`` gets half of it).
+    generic_weight : multiplier of ``GENERIC_WORDS``.
+    min_df, max_df : vocabulary limits (``max_df`` as a share drops words found everywhere).
+    max_block : the largest block clustered directly; bigger ones are split by MiniBatchKMeans first.
+    centroid_terms : terms kept in each centroid (memory and speed of matching).
+    rare_term_df : terms in more centroids than this are not used to *find* merge candidates.
+    random_state : seed of the MiniBatchKMeans splits.
+
+    Learned state: ``vectorizer_``, ``tfidf_``, ``column_weight_``, ``labels_``, ``similarity_``
+    (cosine of each message to its centroid), ``centroids_`` (CSR, one row per label), ``sizes_``.
+    """
+
+    def __init__(self, similarity_threshold: float = 0.45, merge_threshold: float = 0.55,
+                 same_place_merge_threshold: float = 0.45, attach_threshold: float = 0.6,
+                 entity_weight: float = 1.5, generic_weight: float = 0.2,
+                 min_df: int = 1, max_df: float = 0.2, max_block: int = 1500, centroid_terms: int = 40,
+                 rare_term_df: int = 500, random_state: int = 0):
+        self.similarity_threshold = similarity_threshold
+        self.merge_threshold = merge_threshold
+        self.same_place_merge_threshold = same_place_merge_threshold
+        self.attach_threshold = attach_threshold
+        self.entity_weight = entity_weight
+        self.generic_weight = generic_weight
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_block = max_block
+        self.centroid_terms = centroid_terms
+        self.rare_term_df = rare_term_df
+        self.random_state = random_state
+
+    # -- features --------------------------------------------------------------------------------------
+
+    def _column_weights(self) -> np.ndarray:
+        names = self.vectorizer_.get_feature_names_out()
+        weights = np.ones(len(names), dtype=np.float32)
+        for index, name in enumerate(names):
+            if name.startswith("@"):
+                weights[index] = self.entity_weight
+            elif name.startswith("#"):
+                weights[index] = self.entity_weight / 2
+            elif name in GENERIC_WORDS:
+                weights[index] = self.generic_weight
+        return weights
+
+    def transform(self, features: Sequence[list[str]]) -> sparse.csr_matrix:
+        """Weighted, L2-normalised TF-IDF rows of feature lists (words unseen in fitting are ignored)."""
+        counts = self.vectorizer_.transform(features)
+        return self._weigh(counts)
+
+    def _weigh(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        matrix = self.tfidf_.transform(counts).astype(np.float32)
+        matrix = sparse.csr_matrix(matrix @ sparse.diags(self.column_weight_))
+        return normalize(matrix)
+
+    def _fit_features(self, features: Sequence[list[str]]) -> sparse.csr_matrix:
+        n_docs = len(features)
+        max_df = self.max_df if n_docs >= 50 else 1.0  # tiny corpora: every word may be shared
+        self.vectorizer_ = CountVectorizer(analyzer=_identity, min_df=self.min_df, max_df=max_df,
+                                           dtype=np.float32)
+        try:
+            counts = self.vectorizer_.fit_transform(features)
+        except ValueError:  # no feature survived the limits: fall back to every feature
+            self.vectorizer_ = CountVectorizer(analyzer=_identity, dtype=np.float32)
+            counts = self.vectorizer_.fit_transform([f or ["∅"] for f in features])
+        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
+        self.column_weight_ = self._column_weights()
+        return self._weigh(counts)
+
+    # -- clustering ------------------------------------------------------------------------------------
+
+    def fit(self, features: Sequence[list[str]], y=None) -> TopicClusterer:
+        matrix = self._fit_features(features)
+        self.labels_ = self._cluster(matrix)
+        self._finish(matrix)
+        return self
+
+    def _block_keys(self, matrix: sparse.csr_matrix) -> np.ndarray:
+        """The strongest entity feature of each row (``@`` columns), else its strongest feature."""
+        entity_columns = np.flatnonzero(self.column_weight_ >= self.entity_weight)
+        entity_part = sparse.csr_matrix(matrix[:, entity_columns]) if len(entity_columns) else None
+        overall = np.asarray(matrix.argmax(axis=1)).ravel()
+        keys = overall.astype(np.int64)
+        if entity_part is not None and entity_part.nnz:
+            has_entity = np.diff(entity_part.indptr) > 0
+            best = np.asarray(entity_part.argmax(axis=1)).ravel()
+            keys[has_entity] = entity_columns[best[has_entity]]
+        empty = np.diff(matrix.indptr) == 0
+        keys[empty] = -1 - np.flatnonzero(empty)  # an empty message is its own block
+        return keys
+
+    def _cluster(self, matrix: sparse.csr_matrix) -> np.ndarray:
+        n_docs = matrix.shape[0]
+        labels = np.full(n_docs, -1, dtype=np.int64)
+        if n_docs == 0:
+            return labels
+        keys = self._block_keys(matrix)
+        order = np.argsort(keys, kind="stable")
+        boundaries = np.flatnonzero(np.diff(keys[order])) + 1
+        next_label = 0
+        for rows in np.split(order, boundaries):
+            if len(rows) == 1:
+                labels[rows[0]] = next_label
+                next_label += 1
+                continue
+            for part in self._split_block(matrix, rows):
+                block_labels = _average_linkage_labels(matrix[part], self.similarity_threshold)
+                labels[part] = next_label + block_labels
+                next_label += int(block_labels.max()) + 1
+        labels = self._merge_clusters(matrix, _relabel(labels), keys)
+        labels = self._attach_singletons(matrix, labels)
+        return _relabel(labels)
+
+    def _split_block(self, matrix: sparse.csr_matrix, rows: np.ndarray) -> list[np.ndarray]:
+        if len(rows) <= self.max_block:
+            return [rows]
+        from sklearn.cluster import MiniBatchKMeans
+
+        parts = math.ceil(2 * len(rows) / self.max_block)
+        kmeans = MiniBatchKMeans(n_clusters=parts, random_state=self.random_state, n_init=1,
+                                 batch_size=2048)
+        assignment = kmeans.fit_predict(matrix[rows])
+        result: list[np.ndarray] = []
+        for part in range(parts):
+            members = rows[assignment == part]
+            if len(members) > self.max_block:  # k-means rarely leaves one part this big: cut it in slices
+                result.extend(np.array_split(members, math.ceil(len(members) / self.max_block)))
+            elif len(members):
+                result.append(members)
+        return result
+
+    def _centroids(self, matrix: sparse.csr_matrix, labels: np.ndarray) -> sparse.csr_matrix:
+        n_labels = int(labels.max()) + 1 if len(labels) else 0
+        indicator = sparse.csr_matrix(
+            (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
+            shape=(n_labels, len(labels)),
+        )
+        return _truncate_rows(indicator @ matrix, self.centroid_terms)
+
+    def _candidate_pairs(self, left: sparse.csr_matrix, right: sparse.csr_matrix, threshold: float,
+                         same: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(i, j, cosine) with cosine >= threshold between rows of ``left`` and ``right`` that share a rare
+        term; ``same``: left is right, keep i < j."""
+        df = np.asarray((right > 0).sum(axis=0)).ravel()
+        rare = df <= self.rare_term_df
+        left_rare = sparse.csr_matrix(left @ sparse.diags(rare.astype(np.float32)))
+        left_rare.eliminate_zeros()
+        right_t = right.T.tocsr()
+        found_i, found_j, found_s = [], [], []
+        chunk = 2000
+        for start in range(0, left.shape[0], chunk):
+            stop = min(start + chunk, left.shape[0])
+            overlap = (left_rare[start:stop] @ right_t).tocoo()  # pairs sharing at least one rare term
+            if overlap.nnz == 0:
+                continue
+            i = overlap.row.astype(np.int64) + start
+            j = overlap.col.astype(np.int64)
+            if same:
+                keep = i < j
+                i, j = i[keep], j[keep]
+            if len(i) == 0:
+                continue
+            cosine = np.asarray(left[i].multiply(right[j]).sum(axis=1)).ravel()
+            keep = cosine >= threshold
+            found_i.append(i[keep])
+            found_j.append(j[keep])
+            found_s.append(cosine[keep])
+        if not found_i:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0)
+        return np.concatenate(found_i), np.concatenate(found_j), np.concatenate(found_s)
+
+    def _merge_clusters(self, matrix: sparse.csr_matrix, labels: np.ndarray, keys: np.ndarray) -> np.ndarray:
+        sizes = np.bincount(labels)
+        groups = np.flatnonzero(sizes >= 2)
+        if len(groups) < 2:
+            return labels
+        group_key = np.zeros(len(sizes), dtype=np.int64)
+        group_key[labels] = keys  # every member of a block cluster shares the block key
+        group_key = group_key[groups]
+        centroids = self._centroids(matrix, labels)[groups]
+        lowest = min(self.merge_threshold, self.same_place_merge_threshold)
+        i, j, cosine = self._candidate_pairs(centroids, centroids, lowest, same=True)
+        keep = (cosine >= self.merge_threshold) | (
+            (group_key[i] == group_key[j]) & (cosine >= self.same_place_merge_threshold))
+        i, j = i[keep], j[keep]
+        if len(i) == 0:
+            return labels
+        graph = sparse.coo_matrix((np.ones(len(i)), (i, j)), shape=(len(groups), len(groups)))
+        _count, component = connected_components(graph, directed=False)
+        # Every group takes the label of the first group of its component.
+        first = np.full(component.max() + 1, len(groups), dtype=np.int64)
+        np.minimum.at(first, component, np.arange(len(groups)))
+        mapping = np.arange(len(sizes))
+        mapping[groups] = groups[first[component]]
+        return mapping[labels]
+
+    def _attach_singletons(self, matrix: sparse.csr_matrix, labels: np.ndarray) -> np.ndarray:
+        sizes = np.bincount(labels)
+        groups = np.flatnonzero(sizes >= 2)
+        lonely = np.flatnonzero(sizes[labels] == 1)
+        if len(groups) == 0 or len(lonely) == 0:
+            return labels
+        centroids = self._centroids(matrix, labels)[groups]
+        i, j, cosine = self._candidate_pairs(matrix[lonely], centroids, self.attach_threshold, same=False)
+        if len(i) == 0:
+            return labels
+        order = np.lexsort((j, -cosine, i))  # per message the best centroid first (ties: lowest label)
+        i, j = i[order], j[order]
+        first = np.concatenate(([True], i[1:] != i[:-1]))
+        labels = labels.copy()
+        labels[lonely[i[first]]] = groups[j[first]]
+        return labels
+
+    def _finish(self, matrix: sparse.csr_matrix) -> None:
+        self.sizes_ = np.bincount(self.labels_) if len(self.labels_) else np.zeros(0, dtype=np.int64)
+        self.centroids_ = self._centroids(matrix, self.labels_) if len(self.labels_) else sparse.csr_matrix(
+            (0, matrix.shape[1]), dtype=np.float32)
+        self.similarity_ = self._similarity_to_centroid(matrix, self.labels_)
+
+    def _similarity_to_centroid(self, matrix: sparse.csr_matrix, labels: np.ndarray) -> np.ndarray:
+        if len(labels) == 0:
+            return np.zeros(0)
+        return np.asarray(matrix.multiply(self.centroids_[labels]).sum(axis=1)).ravel()
+
+    # -- incremental -----------------------------------------------------------------------------------
+
+    def assign(self, features: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """Labels and centroid similarities of new messages: an existing label when a centroid is close
+        enough, else new labels (numbered after the existing ones) from clustering the rest among themselves.
+        The vocabulary stays the fitted one; centroids and sizes are updated to include the new members."""
+        matrix = self.transform(features)
+        n_new = matrix.shape[0]
+        labels = np.full(n_new, -1, dtype=np.int64)
+        existing = len(self.sizes_)
+        if n_new == 0:
+            return labels, np.zeros(0)
+        active = np.flatnonzero(self.sizes_ >= 2)
+        if len(active):
+            i, j, cosine = self._candidate_pairs(matrix, self.centroids_[active], self.attach_threshold,
+                                                 same=False)
+            if len(i):
+                order = np.lexsort((j, -cosine, i))
+                i, j = i[order], j[order]
+                first = np.concatenate(([True], i[1:] != i[:-1]))
+                labels[i[first]] = active[j[first]]
+        rest = np.flatnonzero(labels < 0)
+        if len(rest):
+            labels[rest] = existing + self._cluster(matrix[rest])
+        self._absorb(matrix, labels)
+        return labels, self._similarity_to_centroid(matrix, labels)
+
+    def _absorb(self, matrix: sparse.csr_matrix, labels: np.ndarray) -> None:
+        """Fold new members into the centroids (size-weighted mean of old centroid and new rows)."""
+        n_labels = int(max(labels.max() + 1, len(self.sizes_)))
+        new_sizes = np.bincount(labels, minlength=n_labels)
+        old_sizes = np.zeros(n_labels, dtype=np.int64)
+        old_sizes[: len(self.sizes_)] = self.sizes_
+        old = sparse.vstack([
+            self.centroids_,
+            sparse.csr_matrix((n_labels - self.centroids_.shape[0], self.centroids_.shape[1]), dtype=np.float32),
+        ]).tocsr()
+        indicator = sparse.csr_matrix(
+            (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
+            shape=(n_labels, len(labels)),
+        )
+        summed = sparse.diags(old_sizes.astype(np.float32)) @ old + indicator @ matrix
+        self.centroids_ = _truncate_rows(summed, self.centroid_terms)
+        self.sizes_ = old_sizes + new_sizes

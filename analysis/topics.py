@@ -1,0 +1,760 @@
+"""Recurring-issue topics in the database: clustering runs, stable identities, labels, analyst curation.
+
+Public API::
+
+    from analysis.topics import update_topics, topics_for_period, topic_detail
+    summary = update_topics(session)                  # the `analyze` step: -> TopicUpdateSummary
+    update_topics(session, mode="full")               # re-cluster everything (ids kept by matching)
+    update_topics(session, mode="incremental")        # only messages not yet seen, onto existing topics
+    update_topics(session, since=datetime(...), until=datetime(...))   # cluster one window only
+
+    # for publications / web: topics with members in [start, end] (dates inclusive)
+    for digest in topics_for_period(session, date(2024, 3, 1), date(2024, 3, 15)):
+        digest.topic_id, digest.label, digest.keywords, digest.places, digest.units, digest.categories
+        digest.message_ids           # internal ids of members submitted in the period
+        digest.external_ids          # the sites' ids of the same messages
+        digest.representative_message_id   # the most central member (its title is the label)
+        digest.best_reply_message_id       # a member's reply without quality flags, longest first; or None
+    topic_detail(session, topic_id) -> dict     # everything about one topic (members, lineage, curation)
+
+    # analyst curation: stored as TopicCuration, applied now and replayed after every run
+    rename_topic(session, topic_id, label, author=None)
+    merge_topics(session, target_id, source_ids, author=None)
+    split_topic(session, topic_id, message_ids, author=None) -> new topic id
+    move_message(session, message_id, topic_id, author=None)
+    hide_topic(session, topic_id, hidden=True, author=None)     # "not a topic"
+
+Identity: a full run clusters again and maps every new cluster onto the previous run's topic holding most of
+its messages (each old topic to at most one cluster, largest overlaps first; an overlap must be at least half
+the smaller of the two); a cluster with no such overlap takes the id of an unclaimed old topic whose centroid
+is close (``topics.centroid_match_threshold``), else a new id. A remaining part of an old topic that went to
+another cluster is a *split* (lineage row), an old topic whose messages mostly went into a cluster that kept
+another id is a *merge*; an old topic left without messages is *retired*.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from analysis.dedup import distinct_voices, near_duplicate_groups
+from analysis.topic_model import GENERIC_WORDS, TopicClusterer, message_features
+from store.models import Message, now_local
+from store.models.topics import (
+    ReplyQuality,
+    Topic,
+    TopicCuration,
+    TopicLineage,
+    TopicMembership,
+    TopicRun,
+)
+from store.settings import get_settings
+
+__all__ = [
+    "CurationError",
+    "TopicDigest",
+    "TopicUpdateSummary",
+    "build_clusterer",
+    "clean_label",
+    "hide_topic",
+    "merge_topics",
+    "model_path",
+    "move_message",
+    "rename_topic",
+    "split_topic",
+    "topic_detail",
+    "topics_for_period",
+    "update_topics",
+]
+
+log = logging.getLogger(__name__)
+_MODEL_VERSION = 1
+
+
+class CurationError(ValueError):
+    """An analyst action that cannot apply (unknown topic or message); the message says which."""
+
+
+@dataclass
+class TopicUpdateSummary:
+    run_id: int
+    mode: str
+    messages: int = 0
+    topics: int = 0
+    kept: int = 0
+    created: int = 0
+    retired: int = 0
+    merged: int = 0
+    split: int = 0
+    duplicates: int = 0
+
+    def __str__(self) -> str:
+        return (f"topics ({self.mode}): {self.messages} messages, {self.topics} topics "
+                f"({self.kept} kept, {self.created} new, {self.retired} retired, {self.merged} merged, "
+                f"{self.split} splits), {self.duplicates} near-duplicates")
+
+
+# --- model file -----------------------------------------------------------------------------------------
+
+def model_path() -> Path:
+    settings = get_settings()
+    configured = settings.get("topics.model_file")
+    return Path(configured) if configured else settings.var_dir / "models" / "topics.joblib"
+
+
+def _load_model() -> dict[str, Any] | None:
+    import joblib
+
+    path = model_path()
+    if not path.exists():
+        return None
+    try:
+        state = joblib.load(path)
+    except Exception as exc:  # noqa: BLE001 - a broken or foreign file: re-cluster rather than crash
+        log.warning("topic model %s unreadable (%s); re-clustering from scratch", path, exc)
+        return None
+    if not isinstance(state, dict) or state.get("version") != _MODEL_VERSION:
+        log.warning("topic model %s is from another version; re-clustering from scratch", path)
+        return None
+    return state
+
+
+def _save_model(clusterer: TopicClusterer, label_topics: dict[int, int], max_message_id: int) -> None:
+    import joblib
+
+    path = model_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    joblib.dump({"version": _MODEL_VERSION, "clusterer": clusterer, "label_topics": label_topics,
+                 "max_message_id": max_message_id}, tmp)
+    tmp.replace(path)
+
+
+def build_clusterer() -> TopicClusterer:
+    """A TopicClusterer configured from the ``topics.*`` settings."""
+    settings = get_settings()
+    return TopicClusterer(
+        similarity_threshold=settings.get("topics.similarity_threshold"),
+        merge_threshold=settings.get("topics.merge_threshold"),
+        same_place_merge_threshold=settings.get("topics.same_place_merge_threshold"),
+        attach_threshold=settings.get("topics.attach_threshold"),
+        entity_weight=settings.get("topics.entity_weight"),
+        random_state=0,
+    )
+
+
+# --- loading messages -----------------------------------------------------------------------------------
+
+@dataclass
+class _Corpus:
+    ids: list[int]
+    features: list[list[str]]
+    groups: dict[int, int]  # message id -> near-duplicate group (a message id)
+
+
+def _load_corpus(session: Session, *, since: datetime | None, until: datetime | None,
+                 after_id: int | None = None) -> _Corpus:
+    query = select(Message.id, Message.title, Message.content).order_by(Message.id)
+    if since is not None:
+        query = query.where(Message.submitted_at >= since)
+    if until is not None:
+        query = query.where(Message.submitted_at <= until)
+    if after_id is not None:
+        query = query.where(Message.id > after_id)
+    ids: list[int] = []
+    features: list[list[str]] = []
+    for message_id, title, content in session.execute(query):
+        ids.append(message_id)
+        features.append(message_features(title, content))
+    threshold = get_settings().get("topics.duplicate_threshold")
+    group_rows = near_duplicate_groups(features, threshold=threshold) if ids else np.zeros(0, dtype=np.int64)
+    groups = {ids[i]: ids[int(g)] for i, g in enumerate(group_rows)}
+    return _Corpus(ids, features, groups)
+
+
+# --- running --------------------------------------------------------------------------------------------
+
+def update_topics(session: Session, *, mode: str = "auto", since: datetime | None = None,
+                  until: datetime | None = None) -> TopicUpdateSummary:
+    """Cluster messages into topics, keep topic ids stable, replay analyst curation, refresh labels.
+
+    ``mode``: ``auto`` (incremental when a model exists and the new messages are at most
+    ``topics.incremental_max_share`` of the clustered ones, else full), ``full`` or ``incremental``.
+    ``since``/``until`` restrict a full run to messages submitted in that window (e.g. a half month).
+    """
+    if mode not in ("auto", "full", "incremental"):
+        raise ValueError(f"unknown mode {mode!r}: use auto, full or incremental")
+    state = _load_model()
+    if mode == "auto":
+        mode = "full"
+        if state is not None and since is None and until is None:
+            seen = session.scalar(select(TopicMembership.id).limit(1)) is not None
+            new = session.query(Message.id).filter(Message.id > state["max_message_id"]).count()
+            clustered = max(int(state["clusterer"].sizes_.sum()), 1)
+            if seen and new <= get_settings().get("topics.incremental_max_share") * clustered:
+                mode = "incremental"
+    if mode == "incremental" and state is None:
+        mode = "full"
+    run = TopicRun(mode=mode, params={})
+    session.add(run)
+    session.flush()
+    if mode == "full":
+        summary = _full_run(session, run, state, since=since, until=until)
+    else:
+        summary = _incremental_run(session, run, state)
+    run.finished_at = now_local()
+    run.messages, run.topics = summary.messages, summary.topics
+    run.kept, run.created, run.retired = summary.kept, summary.created, summary.retired
+    session.commit()
+    return summary
+
+
+def _cluster_members(labels: np.ndarray, ids: Sequence[int], min_size: int) -> dict[int, list[int]]:
+    members: dict[int, list[int]] = defaultdict(list)
+    for label, message_id in zip(labels.tolist(), ids, strict=True):
+        members[label].append(message_id)
+    return {label: ms for label, ms in members.items() if len(ms) >= min_size}
+
+
+def _full_run(session: Session, run: TopicRun, state: dict[str, Any] | None, *, since: datetime | None,
+              until: datetime | None) -> TopicUpdateSummary:
+    summary = TopicUpdateSummary(run.id, "full")
+    corpus = _load_corpus(session, since=since, until=until)
+    summary.messages = len(corpus.ids)
+    summary.duplicates = sum(1 for m, g in corpus.groups.items() if m != g)
+    clusterer = build_clusterer()
+    run.params = clusterer.get_params()
+    if not corpus.ids:
+        return summary
+    clusterer.fit(corpus.features)
+    min_size = get_settings().get("topics.min_size")
+    clusters = _cluster_members(clusterer.labels_, corpus.ids, min_size)
+    similarity = dict(zip(corpus.ids, clusterer.similarity_.tolist(), strict=True))
+
+    in_scope = set(corpus.ids)
+    old_rows = session.execute(
+        select(TopicMembership.message_id, TopicMembership.model_topic_id)
+        .where(TopicMembership.model_topic_id.is_not(None))
+    ).all()
+    old_of = {m: t for m, t in old_rows if m in in_scope}
+    old_sizes = Counter(old_of.values())
+    label_topic = _match_identities(session, run, clusters, old_of, old_sizes, clusterer, state, summary)
+
+    # Replace the memberships of every message in scope.
+    scope_list = list(in_scope)
+    for start in range(0, len(scope_list), 500):
+        session.execute(delete(TopicMembership).where(TopicMembership.message_id.in_(scope_list[start:start + 500])))
+    rows = [
+        {"message_id": m, "topic_id": label_topic[label], "model_topic_id": label_topic[label],
+         "similarity": float(similarity[m]), "origin": "model", "duplicate_group": corpus.groups.get(m)}
+        for label, members in clusters.items() for m in members
+    ]
+    if rows:
+        session.execute(TopicMembership.__table__.insert(), rows)
+    touched = set(label_topic.values()) | set(old_sizes)
+    _retire_empty(session, run, touched, summary)
+    touched |= _replay_curations(session)
+    features = dict(zip(corpus.ids, corpus.features, strict=True))
+    _describe(session, touched, clusterer, features, run)
+    max_id = session.scalar(select(Message.id).order_by(Message.id.desc()).limit(1)) or 0
+    all_labels = {label: topic for label, topic in label_topic.items()}
+    _save_model(clusterer, all_labels, max_id if since is None and until is None else max(corpus.ids))
+    summary.topics = len(clusters)
+    return summary
+
+
+def _old_centroids(state: dict[str, Any] | None, clusterer: TopicClusterer,
+                   topic_ids: Iterable[int]) -> tuple[list[int], Any]:
+    """Centroids of old topics expressed in the new model's vocabulary (rows in ``topic_ids`` order)."""
+    from scipy import sparse
+
+    if state is None:
+        return [], None
+    old = state["clusterer"]
+    topic_label = {t: label for label, t in state["label_topics"].items()}
+    wanted = [t for t in topic_ids if t in topic_label and topic_label[t] < old.centroids_.shape[0]]
+    if not wanted:
+        return [], None
+    old_names = old.vectorizer_.get_feature_names_out()
+    new_index = clusterer.vectorizer_.vocabulary_
+    column_map = np.array([new_index.get(name, -1) for name in old_names])
+    rows = old.centroids_[[topic_label[t] for t in wanted]].tocoo()
+    mapped = column_map[rows.col]
+    keep = mapped >= 0
+    matrix = sparse.csr_matrix((rows.data[keep], (rows.row[keep], mapped[keep])),
+                               shape=(len(wanted), len(new_index)))
+    from sklearn.preprocessing import normalize
+
+    return wanted, normalize(matrix)
+
+
+def _match_identities(session: Session, run: TopicRun, clusters: dict[int, list[int]], old_of: dict[int, int],
+                      old_sizes: Counter, clusterer: TopicClusterer, state: dict[str, Any] | None,
+                      summary: TopicUpdateSummary) -> dict[int, int]:
+    overlaps: dict[int, Counter] = {label: Counter(old_of[m] for m in members if m in old_of)
+                                    for label, members in clusters.items()}
+    candidates = sorted(
+        ((count, label, topic) for label, counter in overlaps.items() for topic, count in counter.items()),
+        key=lambda item: (-item[0], item[2], item[1]),
+    )
+    label_topic: dict[int, int] = {}
+    claimed: set[int] = set()
+    for count, label, topic in candidates:
+        if label in label_topic or topic in claimed:
+            continue
+        if count >= 0.5 * min(len(clusters[label]), old_sizes[topic]):
+            label_topic[label] = topic
+            claimed.add(topic)
+    # Centroid fallback for clusters without a membership match.
+    unmatched = [label for label in clusters if label not in label_topic]
+    if unmatched and state is not None:
+        active_old = session.scalars(select(Topic.id).where(Topic.status.in_(("active", "hidden")))).all()
+        wanted, old_matrix = _old_centroids(state, clusterer, [t for t in active_old if t not in claimed])
+        if wanted:
+            threshold = get_settings().get("topics.centroid_match_threshold")
+            similarity = (clusterer.centroids_[unmatched] @ old_matrix.T).toarray()
+            for row in np.argsort(-similarity.max(axis=1), kind="stable"):
+                best = int(np.argmax(similarity[row]))
+                if similarity[row, best] >= threshold and wanted[best] not in claimed:
+                    label_topic[unmatched[row]] = wanted[best]
+                    claimed.add(wanted[best])
+                    similarity[:, best] = -1
+    summary.kept = len(claimed)
+    now = now_local()
+    if claimed:
+        session.execute(update(Topic).where(Topic.id.in_(claimed)).values(
+            status="active", merged_into_id=None, updated_run_id=run.id, updated_at=now))
+    for label in clusters:
+        if label not in label_topic:
+            topic = Topic(label="", created_run_id=run.id, updated_run_id=run.id)
+            session.add(topic)
+            session.flush()
+            label_topic[label] = topic.id
+            summary.created += 1
+    # Lineage: parts of an old topic that went elsewhere (split) and old topics absorbed (merge).
+    for label, counter in overlaps.items():
+        target = label_topic[label]
+        for topic, count in counter.items():
+            if topic == target:
+                continue
+            if topic not in claimed and count >= 0.5 * old_sizes[topic]:
+                session.add(TopicLineage(run_id=run.id, kind="merge", from_topic_id=topic, to_topic_id=target,
+                                         shared_messages=count))
+                session.execute(update(Topic).where(Topic.id == topic).values(
+                    status="merged", merged_into_id=target, updated_run_id=run.id))
+                summary.merged += 1
+            elif topic in claimed and count >= max(2, 0.2 * old_sizes[topic]):
+                session.add(TopicLineage(run_id=run.id, kind="split", from_topic_id=topic, to_topic_id=target,
+                                         shared_messages=count))
+                summary.split += 1
+    return label_topic
+
+
+def _retire_empty(session: Session, run: TopicRun, topic_ids: set[int], summary: TopicUpdateSummary) -> None:
+    if not topic_ids:
+        return
+    populated = set(session.scalars(
+        select(TopicMembership.topic_id).where(TopicMembership.topic_id.in_(topic_ids)).distinct()))
+    empty = [t for t in topic_ids if t not in populated]
+    if empty:
+        session.execute(update(Topic).where(Topic.id.in_(empty), Topic.status == "active").values(
+            status="retired", size=0, updated_run_id=run.id))
+        summary.retired += len(empty)
+
+
+def _incremental_run(session: Session, run: TopicRun, state: dict[str, Any]) -> TopicUpdateSummary:
+    summary = TopicUpdateSummary(run.id, "incremental")
+    clusterer: TopicClusterer = state["clusterer"]
+    label_topics: dict[int, int] = dict(state["label_topics"])
+    corpus = _load_corpus(session, since=None, until=None, after_id=state["max_message_id"])
+    summary.messages = len(corpus.ids)
+    summary.duplicates = sum(1 for m, g in corpus.groups.items() if m != g)
+    run.params = clusterer.get_params()
+    if not corpus.ids:
+        return summary
+    position = {m: i for i, m in enumerate(corpus.ids)}
+    labels, similarity = clusterer.assign(corpus.features)
+    min_size = get_settings().get("topics.min_size")
+    members: dict[int, list[int]] = defaultdict(list)
+    for label, message_id in zip(labels.tolist(), corpus.ids, strict=True):
+        members[label].append(message_id)
+    topic_status = dict(session.execute(select(Topic.id, Topic.status)).all())
+    rows = []
+    touched: set[int] = set()
+    for label, message_ids in members.items():
+        topic_id = label_topics.get(label)
+        if topic_id is not None and topic_status.get(topic_id) == "merged":
+            topic_id = _final_topic(session, topic_id)
+        if topic_id is None:
+            if clusterer.sizes_[label] < min_size:  # still a lone message: not a topic (yet)
+                continue
+            topic = Topic(label="", created_run_id=run.id, updated_run_id=run.id)
+            session.add(topic)
+            session.flush()
+            topic_id = topic.id
+            label_topics[label] = topic_id
+            summary.created += 1
+        else:
+            summary.kept += 1
+        touched.add(topic_id)
+        rows.extend(
+            {"message_id": m, "topic_id": topic_id, "model_topic_id": topic_id,
+             "similarity": float(similarity[position[m]]), "origin": "model",
+             "duplicate_group": corpus.groups.get(m)}
+            for m in message_ids
+        )
+    if rows:
+        session.execute(TopicMembership.__table__.insert(), rows)
+    touched |= _replay_curations(session)
+    features = dict(zip(corpus.ids, corpus.features, strict=True))
+    _describe(session, touched, clusterer, features, run)
+    _save_model(clusterer, label_topics, max(corpus.ids))
+    summary.topics = len(touched)
+    return summary
+
+
+def _final_topic(session: Session, topic_id: int) -> int:
+    """Follow merged_into links to the topic that holds the messages now."""
+    seen = set()
+    while topic_id not in seen:
+        seen.add(topic_id)
+        target = session.scalar(select(Topic.merged_into_id).where(Topic.id == topic_id))
+        if target is None:
+            break
+        topic_id = target
+    return topic_id
+
+
+# --- curation -------------------------------------------------------------------------------------------
+
+def _apply_curation(session: Session, curation: TopicCuration) -> set[int]:
+    """Apply one analyst action to the current memberships; returns the topics it touched."""
+    payload = curation.payload or {}
+    topic = session.get(Topic, curation.topic_id)
+    if topic is None:
+        return set()
+    if curation.action == "rename":
+        topic.label = payload.get("label", topic.label)
+        topic.label_locked = True
+        return set()
+    if curation.action in ("hide", "unhide"):
+        if topic.status in ("active", "hidden"):
+            topic.status = "hidden" if curation.action == "hide" else "active"
+        return {topic.id}
+    if curation.action == "merge":
+        sources = [int(s) for s in payload.get("sources", []) if int(s) != topic.id]
+        if not sources:
+            return set()
+        session.execute(update(TopicMembership).where(TopicMembership.topic_id.in_(sources))
+                        .values(topic_id=topic.id))
+        session.execute(update(Topic).where(Topic.id.in_(sources)).values(status="merged", merged_into_id=topic.id))
+        if topic.status in ("merged", "retired"):
+            topic.status, topic.merged_into_id = "active", None
+        return {topic.id, *sources}
+    if curation.action == "split":
+        new_id = int(payload["new_topic_id"])
+        message_ids = [int(m) for m in payload.get("message_ids", [])]
+        _move(session, message_ids, new_id)
+        new_topic = session.get(Topic, new_id)
+        if new_topic is not None and new_topic.status in ("merged", "retired"):
+            new_topic.status, new_topic.merged_into_id = "active", None
+        return {topic.id, new_id}
+    if curation.action == "move":
+        message_id = int(payload["message_id"])
+        previous = session.scalar(select(TopicMembership.topic_id).where(TopicMembership.message_id == message_id))
+        _move(session, [message_id], topic.id)
+        if topic.status in ("merged", "retired"):
+            topic.status, topic.merged_into_id = "active", None
+        return {topic.id} | ({previous} if previous else set())
+    raise CurationError(f"curation {curation.id}: unknown action {curation.action!r}")
+
+
+def _move(session: Session, message_ids: list[int], topic_id: int) -> None:
+    if not message_ids:
+        return
+    present = set(session.scalars(select(Message.id).where(Message.id.in_(message_ids))))
+    have = set(session.scalars(select(TopicMembership.message_id).where(TopicMembership.message_id.in_(present))))
+    if have:
+        session.execute(update(TopicMembership).where(TopicMembership.message_id.in_(have))
+                        .values(topic_id=topic_id, origin="analyst"))
+    missing = present - have
+    if missing:
+        session.execute(TopicMembership.__table__.insert(), [
+            {"message_id": m, "topic_id": topic_id, "model_topic_id": None, "similarity": 0.0,
+             "origin": "analyst", "duplicate_group": m} for m in sorted(missing)])
+
+
+def _replay_curations(session: Session) -> set[int]:
+    touched: set[int] = set()
+    session.flush()
+    for curation in session.scalars(select(TopicCuration).order_by(TopicCuration.id)):
+        touched |= _apply_curation(session, curation)
+    session.flush()
+    return touched
+
+
+def _curate(session: Session, action: str, topic_id: int, payload: dict[str, Any], author: str | None,
+            note: str | None = None) -> TopicCuration:
+    if session.get(Topic, topic_id) is None:
+        raise CurationError(f"no topic with id {topic_id}")
+    curation = TopicCuration(action=action, topic_id=topic_id, payload=payload, author=author, note=note)
+    session.add(curation)
+    session.flush()
+    touched = _apply_curation(session, curation)
+    touched.add(topic_id)
+    state = _load_model()
+    _describe(session, touched, state["clusterer"] if state else None, {}, None)
+    session.commit()
+    return curation
+
+
+def rename_topic(session: Session, topic_id: int, label: str, author: str | None = None) -> None:
+    label = (label or "").strip()
+    if not label:
+        raise CurationError("a topic label cannot be empty")
+    _curate(session, "rename", topic_id, {"label": label}, author)
+
+
+def hide_topic(session: Session, topic_id: int, hidden: bool = True, author: str | None = None) -> None:
+    _curate(session, "hide" if hidden else "unhide", topic_id, {}, author)
+
+
+def merge_topics(session: Session, target_id: int, source_ids: Sequence[int], author: str | None = None) -> None:
+    for source in source_ids:
+        if session.get(Topic, source) is None:
+            raise CurationError(f"no topic with id {source}")
+    _curate(session, "merge", target_id, {"sources": [int(s) for s in source_ids]}, author)
+    for source in source_ids:
+        session.add(TopicLineage(kind="curated_merge", from_topic_id=int(source), to_topic_id=target_id))
+    session.commit()
+
+
+def split_topic(session: Session, topic_id: int, message_ids: Sequence[int], author: str | None = None) -> int:
+    """Move ``message_ids`` of a topic into a new topic; returns the new topic's id."""
+    members = set(session.scalars(select(TopicMembership.message_id).where(TopicMembership.topic_id == topic_id)))
+    strangers = [m for m in message_ids if m not in members]
+    if strangers:
+        raise CurationError(f"messages {strangers} are not in topic {topic_id}")
+    if not message_ids:
+        raise CurationError("a split needs at least one message")
+    new_topic = Topic(label="")
+    session.add(new_topic)
+    session.flush()
+    _curate(session, "split", topic_id, {"message_ids": [int(m) for m in message_ids],
+                                         "new_topic_id": new_topic.id}, author)
+    session.add(TopicLineage(kind="curated_split", from_topic_id=topic_id, to_topic_id=new_topic.id,
+                             shared_messages=len(message_ids)))
+    session.commit()
+    return new_topic.id
+
+
+def move_message(session: Session, message_id: int, topic_id: int, author: str | None = None) -> None:
+    if session.get(Message, message_id) is None:
+        raise CurationError(f"no message with id {message_id}")
+    _curate(session, "move", topic_id, {"message_id": int(message_id)}, author)
+
+
+# --- labels and statistics ------------------------------------------------------------------------------
+
+_LABEL_LEAD = re.compile(r"^(?:关于|反映|投诉|举报|咨询|请问|建议|求助|再次反映|紧急求助)+[:：]?")
+_LABEL_TAIL = re.compile(r"(?:的问题|问题|的反映|的投诉|的建议|的咨询|的情况)?[\s?？!！。.,，~]*$")
+
+
+def clean_label(title: str | None, content: str | None = None, limit: int = 40) -> str:
+    """A short human-readable label from a message title (or the start of its text)."""
+    from analysis.text import clean_text
+
+    text = clean_text(title) or clean_text(content)[:limit]
+    text = re.sub(r"\s+", " ", text).strip()
+    stripped = _LABEL_TAIL.sub("", _LABEL_LEAD.sub("", text)).strip(" “”\"'")
+    text = stripped or text
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _keywords(clusterer: TopicClusterer | None, features: list[list[str]], top: int = 8) -> list[str]:
+    """Class-based TF-IDF: a word's share of the topic's words times its corpus idf."""
+    counts: Counter = Counter()
+    for items in features:
+        counts.update(w for w in items if w[0] not in "@#" and w not in GENERIC_WORDS and len(w) > 1
+                      and not w.isdigit() and not re.fullmatch(r"[a-z]\d*", w)
+                      # the segmenter sometimes glues an administrative character on (市伊, 县东, 开区)
+                      and not (len(w) == 2 and (w[0] in "市区县" or w[-1] in "市区县")))
+    if not counts:
+        return []
+    idf: dict[str, float] = {}
+    if clusterer is not None and hasattr(clusterer, "vectorizer_"):
+        vocabulary = clusterer.vectorizer_.vocabulary_
+        values = clusterer.tfidf_.idf_
+        default = float(values.max()) if len(values) else 1.0
+        idf = {w: float(values[vocabulary[w]]) if w in vocabulary else default for w in counts}
+    total = sum(counts.values())
+    scored = sorted(counts, key=lambda w: (-(counts[w] / total) * idf.get(w, 1.0), w))
+    return scored[:top]
+
+
+def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer | None,
+              features: dict[int, list[str]], run: TopicRun | None) -> None:
+    """Recompute size, people, dates, representative, label, keywords, places, units, categories."""
+    topic_ids = {t for t in topic_ids if t is not None}
+    if not topic_ids:
+        return
+    rows = session.execute(
+        select(TopicMembership.topic_id, TopicMembership.message_id, TopicMembership.similarity,
+               TopicMembership.duplicate_group, Message.title, Message.content, Message.submitter,
+               Message.submitted_at, Message.unit, Message.category)
+        .join(Message, Message.id == TopicMembership.message_id)
+        .where(TopicMembership.topic_id.in_(list(topic_ids)))
+    ).all()
+    by_topic: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_topic[row.topic_id].append(row)
+    now = now_local()
+    for topic_id in topic_ids:
+        topic = session.get(Topic, topic_id)
+        members = by_topic.get(topic_id, [])
+        if topic is None:
+            continue
+        topic.size = len(members)
+        topic.updated_at = now
+        if run is not None:
+            topic.updated_run_id = run.id
+        if not members:
+            if topic.status == "active":
+                topic.status = "retired"
+            continue
+        topic.distinct_submitters = distinct_voices(
+            [m.duplicate_group or m.message_id for m in members], [m.submitter for m in members])
+        dates = [m.submitted_at for m in members if m.submitted_at]
+        topic.first_message_at = min(dates) if dates else None
+        topic.last_message_at = max(dates) if dates else None
+        titled = [m for m in members if (m.title or "").strip()] or members
+        representative = max(titled, key=lambda m: (m.similarity or 0.0, -m.message_id))
+        topic.representative_message_id = representative.message_id
+        if not topic.label_locked:
+            topic.label = clean_label(representative.title, representative.content)
+        member_features = []
+        for m in members:
+            items = features.get(m.message_id)
+            if items is None:
+                items = message_features(m.title, m.content)
+            member_features.append(items)
+        topic.keywords = _keywords(clusterer, member_features)
+        places = Counter(p[1:] for items in member_features for p in set(items) if p.startswith("@"))
+        topic.places = [p for p, _ in places.most_common(3)]
+        topic.units = [u for u, _ in Counter(m.unit for m in members if m.unit).most_common(3)]
+        topic.categories = [c for c, _ in Counter(m.category for m in members if m.category).most_common(3)]
+
+
+# --- reading --------------------------------------------------------------------------------------------
+
+@dataclass
+class TopicDigest:
+    topic_id: int
+    label: str
+    keywords: list[str]
+    places: list[str]
+    units: list[str]
+    categories: list[str]
+    status: str
+    message_ids: list[int] = field(default_factory=list)
+    external_ids: list[str] = field(default_factory=list)
+    representative_message_id: int | None = None
+    best_reply_message_id: int | None = None
+
+
+def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    return datetime.combine(start, time.min), datetime.combine(end, time.max)
+
+
+def period_members(session: Session, start: date, end: date, *, include_hidden: bool = False) -> list[Any]:
+    """Rows (topic_id, message_id, external_id, natural_key, submitter, submitted_at, channel, votes_up,
+    reply_text, replied_at, duplicate_group, similarity, unit) of topic members submitted in [start, end]."""
+    first, last = _day_bounds(start, end)
+    statuses = ("active", "hidden") if include_hidden else ("active",)
+    return session.execute(
+        select(TopicMembership.topic_id, Message.id.label("message_id"), Message.external_id, Message.natural_key,
+               Message.submitter, Message.submitted_at, Message.channel, Message.votes_up, Message.reply_text,
+               Message.replied_at, TopicMembership.duplicate_group, TopicMembership.similarity, Message.unit,
+               Message.status)
+        .join(Message, Message.id == TopicMembership.message_id)
+        .join(Topic, Topic.id == TopicMembership.topic_id)
+        .where(Message.submitted_at >= first, Message.submitted_at <= last, Topic.status.in_(statuses))
+        .order_by(TopicMembership.topic_id, Message.submitted_at, Message.id)
+    ).all()
+
+
+def topics_for_period(session: Session, start: date, end: date, *, min_size: int = 1,
+                      include_hidden: bool = False) -> list[TopicDigest]:
+    """Topics with at least ``min_size`` members submitted in [start, end], largest first."""
+    members = period_members(session, start, end, include_hidden=include_hidden)
+    by_topic: dict[int, list] = defaultdict(list)
+    for row in members:
+        by_topic[row.topic_id].append(row)
+    flagged = {}
+    if members:
+        ids = [r.message_id for r in members if r.reply_text]
+        for start_index in range(0, len(ids), 500):
+            for message_id, flags in session.execute(
+                select(ReplyQuality.message_id, ReplyQuality.flags)
+                .where(ReplyQuality.message_id.in_(ids[start_index:start_index + 500]))
+            ):
+                flagged[message_id] = flags or []
+    digests = []
+    for topic_id, rows in by_topic.items():
+        if len(rows) < min_size:
+            continue
+        topic = session.get(Topic, topic_id)
+        replied = [r for r in rows if (r.reply_text or "").strip() and not flagged.get(r.message_id)]
+        best = max(replied, key=lambda r: (len(r.reply_text), -r.message_id)) if replied else None
+        digests.append(TopicDigest(
+            topic_id=topic_id, label=topic.label, keywords=list(topic.keywords or []),
+            places=list(topic.places or []), units=list(topic.units or []),
+            categories=list(topic.categories or []), status=topic.status,
+            message_ids=[r.message_id for r in rows],
+            external_ids=[r.external_id or r.natural_key for r in rows],
+            representative_message_id=topic.representative_message_id,
+            best_reply_message_id=best.message_id if best else None,
+        ))
+    digests.sort(key=lambda d: (-len(d.message_ids), d.topic_id))
+    return digests
+
+
+def topic_detail(session: Session, topic_id: int) -> dict[str, Any]:
+    """One topic with its members, lineage and curation history (for `topics show` and the web UI)."""
+    topic = session.get(Topic, topic_id)
+    if topic is None:
+        raise CurationError(f"no topic with id {topic_id}")
+    members = session.execute(
+        select(Message.id, Message.external_id, Message.title, Message.submitted_at, TopicMembership.similarity,
+               TopicMembership.origin)
+        .join(TopicMembership, TopicMembership.message_id == Message.id)
+        .where(TopicMembership.topic_id == topic_id)
+        .order_by(TopicMembership.similarity.desc(), Message.id)
+    ).all()
+    lineage = session.scalars(select(TopicLineage).where(
+        (TopicLineage.from_topic_id == topic_id) | (TopicLineage.to_topic_id == topic_id)).order_by(TopicLineage.id))
+    curations = session.scalars(select(TopicCuration).where(TopicCuration.topic_id == topic_id)
+                                .order_by(TopicCuration.id))
+    return {
+        "topic_id": topic.id, "label": topic.label, "status": topic.status, "size": topic.size,
+        "distinct_submitters": topic.distinct_submitters, "keywords": topic.keywords, "places": topic.places,
+        "units": topic.units, "categories": topic.categories, "merged_into": topic.merged_into_id,
+        "first_message_at": topic.first_message_at.isoformat(sep=" ") if topic.first_message_at else None,
+        "last_message_at": topic.last_message_at.isoformat(sep=" ") if topic.last_message_at else None,
+        "members": [{"message_id": m.id, "external_id": m.external_id, "title": m.title,
+                     "submitted_at": m.submitted_at.isoformat(sep=" ") if m.submitted_at else None,
+                     "similarity": round(m.similarity or 0.0, 3), "origin": m.origin} for m in members],
+        "lineage": [{"kind": row.kind, "from": row.from_topic_id, "to": row.to_topic_id,
+                     "shared_messages": row.shared_messages, "run_id": row.run_id} for row in lineage],
+        "curation": [{"id": c.id, "action": c.action, "payload": c.payload, "author": c.author,
+                      "at": c.created_at.isoformat(sep=" ")} for c in curations],
+    }
