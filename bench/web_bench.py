@@ -1,0 +1,255 @@
+"""Web UI latency with 200,000 messages in PostgreSQL: dashboard, message search and topic list under 10
+concurrent clients (target: p95 <= 200 ms each).
+
+Creates a scratch database on the local server (HOTLINE_BENCH_PG_URL, default postgresql+psycopg://postgres@
+127.0.0.1:5432/postgres), fills it with synthetic messages (generated here, no real text), deadlines and topics,
+serves the UI with uvicorn in a subprocess on a free port, drives it with 10 client threads over HTTP, prints
+the figures and drops the database. Exits 0 with a message when PostgreSQL is not reachable.
+
+    python bench/web_bench.py [--messages 200000] [--requests 300] [--clients 10] [--workers 2]
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+
+SERVER_URL = os.environ.get("HOTLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+PROBLEMS = ["停车难", "噪音扰民", "物业服务不到位", "道路破损", "供暖不热", "垃圾清运不及时", "违章搭建", "路灯不亮",
+            "学校招生咨询", "医保报销", "公交线路调整", "油烟污染", "电梯故障", "积水内涝", "拖欠工资", "房屋漏水"]
+PLACES = [f"{a}{b}" for a in ["幸福", "和平", "阳光", "锦绣", "翠湖", "金桥", "东城", "南湖", "滨江", "世纪"]
+          for b in ["小区", "花园", "家园", "路", "街道", "村"]]
+SEARCH_TERMS = ["停车", "噪音", "物业", "幸福小区", "供暖", "电梯故障", "滨江路", "拖欠工资", "积水", "金桥村"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fill(url: str, n_messages: int, seed: int = 7) -> None:
+    """Schema plus synthetic rows via COPY (sources, units, messages, deadlines, topics, memberships)."""
+    from store.models import Base
+    from store.models.accounts import User
+    from web.accounts import hash_password
+
+    rng = random.Random(seed)
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    now = datetime.now().replace(microsecond=0)
+    units = [f"市{name}局" for name in ["住建", "交通", "教育", "卫健", "人社", "城管", "生态环境", "公安", "水务", "民政",
+                                       "市场监管", "自然资源", "农业农村", "文旅", "商务"]] + [f"第{i}街道办事处" for i in range(45)]
+    n_topics = 2000
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        for i, channel in enumerate(["hotline", "mailbox", "feedback"]):
+            cur.execute("INSERT INTO sources (id, name, channel, origin, freshness_objective_days, created_at) "
+                        "VALUES (%s, %s, %s, 'crawl', 5, %s)", (i + 1, f"bench-{channel}", channel, now))
+        with cur.copy("COPY units (id, name, aliases, contacts, is_supervision_office) FROM STDIN") as copy:
+            for i, name in enumerate(units, start=1):
+                copy.write_row((i, name, "[]", "{}", False))
+        topic_of = []
+        submitted_of = []
+        with cur.copy("COPY messages (id, source_id, channel, external_id, natural_key, title, content, submitted_at, "
+                      "kind, unit, unit_id, status, reply_text, replied_at, extra, content_hash, first_seen_at, "
+                      "last_seen_at) FROM STDIN") as copy:
+            for i in range(1, n_messages + 1):
+                source = rng.randrange(3)
+                problem, place = rng.choice(PROBLEMS), rng.choice(PLACES)
+                submitted = now - timedelta(days=rng.random() * 730)
+                unit_index = rng.randrange(len(units))
+                replied = submitted + timedelta(days=rng.random() * 10) if rng.random() < 0.9 else None
+                if replied and replied > now:
+                    replied = None
+                submitted_of.append(submitted)
+                topic_of.append((PROBLEMS.index(problem) * len(PLACES) + PLACES.index(place)) % n_topics + 1)
+                copy.write_row((
+                    i, source + 1, ["hotline", "mailbox", "feedback"][source], f"B{i:07d}", f"B{i:07d}",
+                    f"关于{place}{problem}的反映", f"我是{place}的居民，{problem}问题已经持续{rng.randint(2, 30)}天，"
+                    f"多次反映没有解决，希望有关部门尽快处理。编号{i}。", submitted, rng.choice(["投诉", "咨询", "求助", "建议"]),
+                    units[unit_index], unit_index + 1, "已办结" if replied else "办理中",
+                    "经核实，已安排处理。" if replied else None, replied, "{}", f"{i:040d}", submitted, submitted))
+        with cur.copy("COPY deadlines (message_id, rule_id, rule_source, days, day_unit, convention, received_at, "
+                      "deemed_received_on, base_due_on, due_on, paused, provisional, explanation, explanation_zh, "
+                      "calendar_fingerprint, rules_fingerprint, computed_at) FROM STDIN") as copy:
+            for message_id, submitted in enumerate(submitted_of, start=1):
+                due = (submitted + timedelta(days=7)).date()
+                copy.write_row((message_id, "general", "bench", 5, "working", "next_working_day", submitted,
+                                submitted.date(), due, due, False, False, "bench", "bench", "x" * 32, "y" * 32, now))
+        sizes: dict[int, int] = {}
+        for t in topic_of:
+            sizes[t] = sizes.get(t, 0) + 1
+        with cur.copy("COPY topics (id, label, label_locked, keywords, places, units, categories, status, size, "
+                      "distinct_submitters, first_message_at, last_message_at, created_at, updated_at) FROM STDIN") as copy:
+            for t in range(1, n_topics + 1):
+                problem = PROBLEMS[(t - 1) // len(PLACES) % len(PROBLEMS)]
+                place = PLACES[(t - 1) % len(PLACES)]
+                copy.write_row((t, f"{place}{problem}", False, f'["{problem}"]', f'["{place}"]', "[]", "[]", "active",
+                                sizes.get(t, 0), sizes.get(t, 0), now - timedelta(days=730), now, now, now))
+        with cur.copy("COPY topic_memberships (message_id, topic_id, similarity, origin) FROM STDIN") as copy:
+            for i, t in enumerate(topic_of, start=1):
+                copy.write_row((i, t, 0.7, "model"))
+        for table in ("sources", "units", "messages", "topics"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        raw.commit()
+    finally:
+        raw.close()
+    from web.queries.messages import ensure_search_indexes
+
+    t0 = time.perf_counter()
+    indexed = ensure_search_indexes(engine)
+    print(f"trigram indexes: {'created' if indexed else 'NOT available'} in {time.perf_counter() - t0:.1f} s")
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as session:
+        session.add(User(login="bench", password_hash=hash_password("bench-password-1"), role="analyst", active=True,
+                         session_epoch=0))
+        session.commit()
+    engine.dispose()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def drive(base: str, cookie: str, paths: list[str], clients: int) -> list[float]:
+    import httpx
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    queue = list(paths)
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, cookies={"hm_session": cookie}, timeout=30) as client:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    path = queue.pop()
+                start = time.perf_counter()
+                response = client.get(path)
+                elapsed = time.perf_counter() - start
+                with lock:
+                    if response.status_code != 200:
+                        errors.append(f"{path}: HTTP {response.status_code}")
+                    latencies.append(elapsed * 1000)
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} failed requests, e.g. {errors[:3]}")
+    return latencies
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=300, help="requests per page kind")
+    parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--dashboard-cache", type=int, default=30,
+                        help="web.dashboard_cache_seconds for the run (the default setting is 30; 0: every "
+                             "request recomputes)")
+    args = parser.parse_args()
+    try:
+        admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001
+        print(f"PostgreSQL not reachable at {SERVER_URL}: {exc.__class__.__name__}; skipping the web benchmark")
+        return 0
+    name = f"hm_webbench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = SERVER_URL.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server = None
+    try:
+        t0 = time.perf_counter()
+        fill(url, args.messages)
+        print(f"filled {args.messages} messages (+deadlines, 2000 topics) in {time.perf_counter() - t0:.1f} s")
+        port = free_port()
+        tmp = tempfile.mkdtemp(prefix="hm-webbench-")
+        env = {**os.environ, "HOTLINE_DATABASE_URL": url, "HOTLINE_GENERAL_VAR_DIR": tmp,
+               "HOTLINE_WEB_SECRET_KEY": secrets.token_urlsafe(48),
+               "HOTLINE_WEB_DASHBOARD_CACHE_SECONDS": str(args.dashboard_cache)}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory", "--host", "127.0.0.1", "--port",
+             str(port), "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
+            cwd=ROOT, env=env)
+        import httpx
+
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                httpx.get(base + "/login", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        with httpx.Client(base_url=base, follow_redirects=True) as client:
+            page = client.get("/login")
+            token = page.text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+            response = client.post("/login", data={"login": "bench", "password": "bench-password-1",
+                                                   "csrf_token": token})
+            assert response.status_code == 200 and "Dashboard" in response.text, response.status_code
+            cookie = client.cookies["hm_session"]
+        rng = random.Random(3)
+        scenarios = {
+            "dashboard": ["/"] * args.requests,
+            "message search": [f"/messages?q={rng.choice(SEARCH_TERMS)}" + rng.choice(["", "&channel=hotline", "&page=2"])
+                               for _ in range(args.requests)],
+            "topic list": ["/topics" + rng.choice(["", "?page=2", "?q=小区"]) for _ in range(args.requests)],
+        }
+        print(f"{args.clients} concurrent clients, {args.requests} requests per page, uvicorn workers: "
+              f"{args.workers}, dashboard cache: {args.dashboard_cache} s, load average before: "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        drive(base, cookie, ["/", "/messages?q=停车", "/topics"] * 5, args.clients)  # warm-up
+        ok = True
+        for label, paths in scenarios.items():
+            start = time.perf_counter()
+            latencies = drive(base, cookie, paths, args.clients)
+            wall = time.perf_counter() - start
+            p95 = percentile(latencies, 95)
+            ok &= p95 <= 200
+            print(f"{label:15s} p50 {statistics.median(latencies):6.1f} ms  p95 {p95:6.1f} ms  "
+                  f"max {max(latencies):6.1f} ms  {len(latencies) / wall:6.1f} req/s  "
+                  f"{'OK' if p95 <= 200 else 'ABOVE TARGET'} (p95 <= 200 ms)")
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+        return 0 if ok else 1
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=20)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""The web application: ``create_app()`` wires middleware, routes, static files and error pages."""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import HTTPException, RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from store.db import get_engine, session_factory
+from store.settings import Settings, get_settings
+from web.auth import Forbidden, LoginRequired, SessionMiddleware, cookie_secure, secret_key
+from web.csrf import verify_csrf
+from web.security import SecurityHeadersMiddleware
+from web.templating import render
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
+    """The UI over ``engine`` (default: the configured database)."""
+    settings = settings or get_settings()
+    engine = engine or get_engine()
+    app = FastAPI(title="hotline-monitor", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(verify_csrf)])
+    app.state.engine = engine
+    app.state.session_factory = session_factory(engine)
+    app.state.settings = settings
+    app.state.dashboard_cache = {}
+    app.state.choices_cache = {}
+
+    from web.routes import alerts, dashboard, login, messages, sources, summaries, topics, users
+
+    for module in (login, dashboard, messages, topics, alerts, summaries, sources, users):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        if _is_htmx(request):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> HTMLResponse:
+        return render(request, "error.html", {"status": 403, "reason": f"Not allowed: {exc}"}, status_code=403)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> HTMLResponse:
+        return render(request, "error.html", {"status": exc.status_code, "reason": exc.detail},
+                      status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
+        return render(request, "error.html", {"status": 400, "reason": f"Bad request: {problems}"}, status_code=400)
+
+    # Outermost first: headers on every response, including errors and redirects.
+    app.add_middleware(SessionMiddleware, secret=secret_key(settings),
+                       max_age_seconds=int(settings.get("web.session_hours")) * 3600, secure=cookie_secure(settings))
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app

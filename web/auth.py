@@ -1,0 +1,178 @@
+"""Sessions (signed cookies), the current user, and role checks.
+
+The cookie holds {"csrf", "uid", "ep"} signed with itsdangerous; it expires ``web.session_hours`` after login.
+``ep`` must match ``User.session_epoch``, so a password change ends older sessions.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Depends, Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from store.models.accounts import User
+from store.settings import Settings
+from web.csrf import new_token
+
+log = logging.getLogger(__name__)
+
+COOKIE_NAME = "hm_session"
+
+
+@dataclass(frozen=True)
+class UserView:
+    login: str
+    display_name: str | None
+    role: str
+    unit: str | None
+
+
+class LoginRequired(Exception):
+    """No valid session: the app redirects to the login page."""
+
+
+class Forbidden(Exception):
+    """Logged in, but this page or record is not for this user's role or unit."""
+
+
+def secret_key(settings: Settings) -> str:
+    """The signing key: required in production; in development kept in <var_dir>/web_secret.key."""
+    key = settings.get("web.secret_key")
+    if key:
+        if len(key) < 32:
+            raise RuntimeError("web.secret_key must be at least 32 characters")
+        return key
+    if settings.production:
+        raise RuntimeError(
+            "web.secret_key is required in production mode: set HOTLINE_WEB_SECRET_KEY or [web] secret_key "
+            "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+    path = settings.var_dir / "web_secret.key"
+    if path.is_file():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    Path(path).chmod(0o600)
+    return key
+
+
+def cookie_secure(settings: Settings) -> bool:
+    value = str(settings.get("web.cookie_secure")).strip().lower()
+    if value == "auto":
+        return settings.production
+    if value in {"true", "1", "yes", "on"}:
+        return True
+    if value in {"false", "0", "no", "off"}:
+        return False
+    raise ValueError(f"web.cookie_secure: expected auto, true or false, got {value!r}")
+
+
+class SessionMiddleware:
+    """Loads the signed session into ``scope['hm_session']`` and writes it back when it changed."""
+
+    def __init__(self, app, secret: str, max_age_seconds: int, secure: bool):
+        self.app = app
+        self.serializer = URLSafeTimedSerializer(secret, salt="hotline-monitor.session")
+        self.max_age = max_age_seconds
+        self.secure = secure
+
+    def _load(self, scope) -> dict | None:
+        for name, value in scope.get("headers", []):
+            if name != b"cookie":
+                continue
+            for part in value.decode("latin-1").split(";"):
+                key, _, raw = part.strip().partition("=")
+                if key == COOKIE_NAME and raw:
+                    try:
+                        data = self.serializer.loads(raw, max_age=self.max_age)
+                    except BadSignature:
+                        return None
+                    return data if isinstance(data, dict) and data.get("csrf") else None
+        return None
+
+    def cookie_header(self, data: dict) -> bytes:
+        parts = [f"{COOKIE_NAME}={self.serializer.dumps(data)}", "Path=/", "HttpOnly", "SameSite=Lax",
+                 f"Max-Age={self.max_age}"]
+        if self.secure:
+            parts.append("Secure")
+        return "; ".join(parts).encode("latin-1")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        data = self._load(scope)
+        fresh = data is None
+        session = data or {"csrf": new_token()}
+        scope["hm_session"] = session
+        scope["hm_session_dirty"] = fresh
+
+        async def send_with_cookie(message):
+            if message["type"] == "http.response.start" and scope.get("hm_session_dirty"):
+                headers = list(message.get("headers", []))
+                headers.append((b"set-cookie", self.cookie_header(scope["hm_session"])))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def start_session(request: Request, user: User) -> None:
+    """Log ``user`` in: a new session (and a new CSRF token, so a pre-login token cannot be reused)."""
+    request.scope["hm_session"] = {"csrf": new_token(), "uid": user.id, "ep": user.session_epoch}
+    request.scope["hm_session_dirty"] = True
+
+
+def end_session(request: Request) -> None:
+    request.scope["hm_session"] = {"csrf": new_token()}
+    request.scope["hm_session_dirty"] = True
+
+
+def get_db(request: Request):
+    """One database session per request, committed when the handler returns without error."""
+    session = request.app.state.session_factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def optional_user(request: Request, db: Session = Depends(get_db)) -> User | None:
+    data = request.scope.get("hm_session") or {}
+    uid = data.get("uid")
+    if not isinstance(uid, int):
+        return None
+    user = db.get(User, uid)
+    if user is None or not user.active or user.session_epoch != data.get("ep"):
+        return None
+    # The templates read this detached copy: the ORM user is expired once the request's session ends.
+    request.state.user = UserView(user.login, user.display_name, user.role, user.unit)
+    return user
+
+
+def current_user(user: User | None = Depends(optional_user)) -> User:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def require_roles(*roles: str):
+    """Dependency: the current user, if their role is one of ``roles`` (administrators always pass)."""
+
+    def dependency(user: User = Depends(current_user)) -> User:
+        if user.role != "admin" and user.role not in roles:
+            raise Forbidden(f"this page is for {', '.join(roles)}")
+        return user
+
+    return dependency
+
+
+STAFF_ROLES = ("analyst", "editor")  # see every unit; unit officials and admins are handled explicitly

@@ -1,0 +1,104 @@
+"""Adapters to the other areas' APIs (deadlines, routing, topics, alerts, publications).
+
+The web layer calls the owning area's functions; where an area does not (yet) offer what a page needs, the
+small adapter here says so in its docstring.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from store.models import Message, MessageRevision, Unit, now_local
+from store.models.deadlines import Deadline
+
+log = logging.getLogger(__name__)
+
+
+# --- deadlines ---------------------------------------------------------------------------------------------
+
+def deadline_status(message: Message, deadline: Deadline | None):
+    """analysis.deadlines.deadline_state for one message as of today, or None without a stored deadline."""
+    if deadline is None:
+        return None
+    from analysis.deadlines import DeadlinePolicy, deadline_state
+    from store.settings import get_settings
+
+    policy = DeadlinePolicy.from_settings()
+    closed_statuses = set(get_settings().get("deadlines.closed_statuses"))
+    return deadline_state(deadline.due_on, as_of=now_local(), replied_at=message.replied_at,
+                          received_at=message.submitted_at, has_reply_text=bool(message.reply_text),
+                          closed=(message.status or "") in closed_statuses, paused=deadline.paused, policy=policy)
+
+
+# --- routing -----------------------------------------------------------------------------------------------
+
+def routing_for_message(session: Session, message: Message) -> dict[str, Any] | None:
+    """The routing prediction stored for the message (unit/category, confidence), when routing stored one."""
+    return None
+
+
+def unit_names(session: Session) -> list[str]:
+    names = set(session.scalars(select(Unit.name)))
+    names.update(v for v in session.scalars(select(Message.unit).where(Message.unit.is_not(None)).distinct()
+                                            .limit(2000)))
+    return sorted(names)
+
+
+def reroute_message(session: Session, message: Message, unit: str, author: str, reason: str | None) -> None:
+    """Assign the message to ``unit`` by hand.
+
+    Adapter: the routing area has no manual-override API yet, so the change is applied to the message and
+    recorded as a MessageRevision (field ``unit``, "manual: <author>" in the value history), which keeps the
+    rule that nothing is overwritten silently.
+    """
+    if unit == message.unit:
+        return
+    session.add(MessageRevision(message_id=message.id, field="unit", old_value=message.unit,
+                                new_value=f"{unit}", changed_at=now_local()))
+    message.unit = unit
+    message.unit_id = session.scalar(select(Unit.id).where(Unit.name == unit))
+    extra = dict(message.extra or {})
+    extra["manual_routing"] = {"unit": unit, "by": author, "reason": reason, "at": now_local().isoformat()}
+    message.extra = extra
+
+
+# --- topics ------------------------------------------------------------------------------------------------
+
+def topic_of_message(session: Session, message_id: int):
+    from store.models.topics import Topic, TopicMembership
+
+    return session.scalar(select(Topic).join(TopicMembership, TopicMembership.topic_id == Topic.id)
+                          .where(TopicMembership.message_id == message_id))
+
+
+HOT_LIST_DAYS = 14
+
+
+def hot_list(session: Session, top: int = 10) -> tuple[list[dict[str, Any]], str | None]:
+    """analysis.hotlist.hotlist over the last 14 days of data, and a note when it is empty."""
+    from datetime import timedelta
+
+    from analysis.hotlist import hotlist
+
+    newest = session.scalar(select(func.max(Message.submitted_at)))
+    if newest is None:
+        return [], "No messages yet."
+    end = min(now_local().date(), newest.date())
+    start = end - timedelta(days=HOT_LIST_DAYS - 1)
+    items = hotlist(session, start, end, top=top)
+    note = None if items else f"No topic has messages between {start} and {end} (run hotline-monitor analyze)."
+    return items, note
+
+
+def topic_warnings(session: Session) -> list[str]:
+    """Early warnings (spikes, new surges) not yet acknowledged, as dashboard lines."""
+    from store.models.topics import Topic, WarningEvent
+
+    rows = session.execute(
+        select(WarningEvent, Topic.label).join(Topic, Topic.id == WarningEvent.topic_id)
+        .where(WarningEvent.status != "acknowledged").order_by(WarningEvent.day.desc()).limit(10)).all()
+    return [f"Topic “{label or event.topic_id}”: {event.kind.replace('_', ' ')} on {event.day} "
+            f"({event.observed:g} vs baseline {event.baseline:g})." for event, label in rows]

@@ -1,0 +1,139 @@
+"""Dashboard figures: daily volume by channel, on-time rate, overdue by unit, warnings.
+
+All aggregated in SQL (the dashboard must stay fast with hundreds of thousands of messages); the on-time rate
+follows the definitions of analysis.deadlines (on time = replied on or before the due date; a case counts once
+its due date has passed or it was replied).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from store.models import CHANNELS, CrawlRun, Message, Source, now_local
+from store.models.deadlines import Deadline
+
+VOLUME_DAYS = 30
+ON_TIME_WINDOW_DAYS = 90
+
+
+@dataclass
+class Dashboard:
+    as_of: date
+    volume_start: date
+    volume_days: list[date]
+    volume: dict[str, list[int]]  # channel -> count per day of volume_days
+    total_in_window: int
+    on_time: int = 0
+    decided: int = 0
+    overdue_by_unit: list[tuple[str, int]] = field(default_factory=list)
+    overdue_total: int = 0
+    hot_list: list[dict[str, Any]] = field(default_factory=list)
+    hot_list_note: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.on_time / self.decided if self.decided else None
+
+
+def _day(column):
+    return func.date(column)
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def volume_by_channel_and_day(session: Session, conditions: list, end: date, days: int = VOLUME_DAYS):
+    start = end - timedelta(days=days - 1)
+    day = _day(Message.submitted_at)
+    rows = session.execute(
+        select(Message.channel, day, func.count(Message.id))
+        .where(Message.submitted_at >= datetime.combine(start, datetime.min.time()),
+               Message.submitted_at < datetime.combine(end + timedelta(days=1), datetime.min.time()), *conditions)
+        .group_by(Message.channel, day))
+    all_days = [start + timedelta(days=i) for i in range(days)]
+    index = {d: i for i, d in enumerate(all_days)}
+    volume = {channel: [0] * days for channel in CHANNELS}
+    for channel, d, n in rows:
+        volume.setdefault(channel, [0] * days)[index[_as_date(d)]] += n
+    return start, all_days, volume
+
+
+def on_time_counts(session: Session, conditions: list, as_of: date, window_days: int = ON_TIME_WINDOW_DAYS):
+    """(replied on time, decided) for messages whose due date fell in the window ending at ``as_of``."""
+    replied_day = func.date(Message.replied_at)
+    on_time = func.sum(case((and_(Message.replied_at.is_not(None), replied_day <= Deadline.due_on), 1), else_=0))
+    row = session.execute(
+        select(on_time, func.count(Message.id)).select_from(Deadline).join(Message, Message.id == Deadline.message_id)
+        .where(Deadline.due_on >= as_of - timedelta(days=window_days), Deadline.due_on < as_of,
+               or_(Message.replied_at.is_(None), replied_day <= as_of), *conditions)).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+def overdue_by_unit(session: Session, conditions: list, as_of: date, limit: int = 15):
+    """Open messages (no reply) past their due date, counted per responsible unit."""
+    unit = func.coalesce(Message.unit, "(no unit)")
+    count = func.count(Message.id)
+    base = (select(unit, count).select_from(Deadline).join(Message, Message.id == Deadline.message_id)
+            .where(Deadline.due_on < as_of, Message.replied_at.is_(None), Message.reply_text.is_(None), *conditions))
+    rows = session.execute(base.group_by(unit).order_by(count.desc(), unit).limit(limit)).all()
+    total = session.scalar(
+        select(func.count(Message.id)).select_from(Deadline).join(Message, Message.id == Deadline.message_id)
+        .where(Deadline.due_on < as_of, Message.replied_at.is_(None), Message.reply_text.is_(None), *conditions))
+    return [(name, n) for name, n in rows], int(total or 0)
+
+
+def source_warnings(session: Session, as_of: date) -> list[str]:
+    """Stale sources and recent crawl runs that reported errors."""
+    warnings: list[str] = []
+    newest = dict(session.execute(
+        select(Message.source_id, func.max(Message.submitted_at)).group_by(Message.source_id)).all())
+    for source in session.scalars(select(Source).where(Source.freshness_objective_days.is_not(None))):
+        last = newest.get(source.id)
+        if last is None:
+            warnings.append(f"Source {source.name}: no messages yet.")
+            continue
+        idle = (as_of - _as_date(last)).days
+        if idle > source.freshness_objective_days * 7 / 5:  # objective in working days; ~7/5 calendar days each
+            warnings.append(f"Source {source.name}: newest message is {idle} days old "
+                            f"(objective {source.freshness_objective_days} working days).")
+    since = now_local() - timedelta(days=7)
+    failing = session.execute(
+        select(Source.name, func.count(CrawlRun.id)).join(Source, Source.id == CrawlRun.source_id, isouter=True)
+        .where(CrawlRun.started_at >= since, or_(CrawlRun.rejected > 0, CrawlRun.finish_reason.not_in(["finished"])))
+        .group_by(Source.name)).all()
+    for name, n in failing:
+        warnings.append(f"Source {name or '(unknown)'}: {n} run(s) in the last 7 days with rejects or an "
+                        "abnormal finish.")
+    return warnings
+
+
+def build_dashboard(session: Session, conditions: list, as_of: date | None = None,
+                    include_source_warnings: bool = True) -> Dashboard:
+    today = as_of or now_local().date()
+    newest = session.scalar(select(func.max(Message.submitted_at)).where(*conditions))
+    volume_end = min(today, _as_date(newest)) if newest is not None else today
+    start, days, volume = volume_by_channel_and_day(session, conditions, volume_end)
+    on_time, decided = on_time_counts(session, conditions, today)
+    by_unit, overdue_total = overdue_by_unit(session, conditions, today)
+    board = Dashboard(as_of=today, volume_start=start, volume_days=days, volume=volume,
+                      total_in_window=sum(sum(v) for v in volume.values()), on_time=on_time, decided=decided,
+                      overdue_by_unit=by_unit, overdue_total=overdue_total)
+    if include_source_warnings:
+        board.warnings.extend(source_warnings(session, today))
+    provisional = session.scalar(
+        select(func.count(Deadline.id)).join(Message, Message.id == Deadline.message_id)
+        .where(Deadline.provisional.is_(True), Deadline.due_on >= today, *conditions)) or 0
+    if provisional:
+        board.warnings.append(f"{provisional} open deadline(s) use a provisional holiday calendar (the State "
+                              "Council notice for that year is not in the calendar yet).")
+    return board

@@ -1,0 +1,124 @@
+"""Alerts and the response ledger: list, acknowledge (签收) with a note, export the ledger as XLSX."""
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from store.models import Message
+from store.models.accounts import User
+from store.models.alerts import Acknowledgement, Alert, LedgerEntry
+from web.auth import current_user, get_db
+from web.scope import is_unit_official
+from web.security import neutralise_cell
+from web.templating import render
+
+router = APIRouter()
+
+
+def _alert_scope(user: User) -> list:
+    """Unit officials: alerts about their unit's messages (or addressed to their unit) only."""
+    if not is_unit_official(user):
+        return []
+    conditions = [Alert.message_id.in_(select(Message.id).where(Message.unit == user.unit))]
+    if user.unit_id is not None:
+        conditions.append(Alert.unit_id == user.unit_id)
+    return [or_(*conditions)]
+
+
+def _visible_alert(db: Session, user: User, alert_id: int) -> Alert:
+    alert = db.scalar(select(Alert).where(Alert.id == alert_id, *_alert_scope(user)))
+    if alert is None:
+        raise HTTPException(404, "No such alert.")
+    return alert
+
+
+@router.get("/alerts")
+def alerts_page(request: Request, state: str = Query("firing"), user: User = Depends(current_user),
+                db: Session = Depends(get_db)):
+    query = select(Alert).where(*_alert_scope(user))
+    if state in ("firing", "resolved", "superseded"):
+        query = query.where(Alert.state == state)
+    alerts = list(db.scalars(query.order_by(Alert.acknowledged_at.is_not(None), Alert.due_on, Alert.id).limit(500)))
+    notes: dict[int, list[Acknowledgement]] = {}
+    if alerts:
+        for ack in db.scalars(select(Acknowledgement).where(Acknowledgement.alert_id.in_([a.id for a in alerts]))
+                              .order_by(Acknowledgement.id)):
+            notes.setdefault(ack.alert_id, []).append(ack)
+    ledger_query = select(LedgerEntry).order_by(LedgerEntry.first_discovered_at.desc()).limit(200)
+    if is_unit_official(user):
+        ledger_query = ledger_query.where(LedgerEntry.unit_name == user.unit)
+    return render(request, "alerts.html", {"alerts": alerts, "notes": notes, "state": state,
+                                           "ledger": list(db.scalars(ledger_query))})
+
+
+@router.post("/alerts/{alert_id}/ack")
+def alert_acknowledge(request: Request, alert_id: int, note: str = Form(""), user: User = Depends(current_user),
+                      db: Session = Depends(get_db)):
+    """Acknowledge with an optional note; on an acknowledged alert this adds the note (a further entry)."""
+    from alerts.rules import AlertError, acknowledge
+
+    alert = _visible_alert(db, user, alert_id)
+    was_acknowledged = alert.acknowledged_at is not None
+    try:
+        acknowledge(db, alert.id, by=user.login, note=note.strip()[:2000] or None)
+    except AlertError as exc:
+        raise HTTPException(400, str(exc)) from None
+    done = "noted" if was_acknowledged else "acked"
+    if request.headers.get("hx-request") == "true":
+        return render(request, "_alert_row.html", {"a": alert, "notes": {alert.id: list(db.scalars(
+            select(Acknowledgement).where(Acknowledgement.alert_id == alert.id).order_by(Acknowledgement.id)))}})
+    return RedirectResponse(f"/alerts?done={done}", status_code=303)
+
+
+def _parse_day(value: str, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(400, f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@router.get("/alerts/ledger.xlsx")
+def ledger_export(date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
+                  user: User = Depends(current_user), db: Session = Depends(get_db)):
+    """alerts.ledger.export_ledger, then every text cell neutralised against formula injection."""
+    from alerts.ledger import export_ledger
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ledger.xlsx"
+        export_ledger(db, path, date_from=_parse_day(date_from, "from"), date_to=_parse_day(date_to, "to"),
+                      unit=user.unit if is_unit_official(user) else None)
+        neutralise_workbook(path, first_data_row=4)
+        data = path.read_bytes()
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'})
+
+
+def neutralise_workbook(path: Path, first_data_row: int = 1) -> int:
+    """Rewrite text cells (from ``first_data_row``) that a spreadsheet would read as a formula; returns how many.
+
+    openpyxl stores a string starting with "=" as a formula, so citizen text such as "=HYPERLINK(…)" would
+    become a live formula in the exported file.
+    """
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path)
+    changed = 0
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows(min_row=first_data_row):
+            for cell in row:
+                if isinstance(cell.value, str):
+                    safe = neutralise_cell(cell.value)
+                    if safe != cell.value:
+                        cell.value = safe
+                        cell.data_type = "s"
+                        changed += 1
+    workbook.save(path)
+    return changed

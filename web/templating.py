@@ -1,0 +1,91 @@
+"""Jinja2 environment (auto-escaping everything) and the page renderer shared by the routes."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+# (path, label, roles allowed; None = every logged-in user)
+NAVIGATION = [
+    ("/", "Dashboard", None),
+    ("/messages", "Messages", None),
+    ("/topics", "Topics", ("analyst", "editor", "admin")),
+    ("/alerts", "Alerts", None),
+    ("/summaries", "Summaries", ("analyst", "editor", "admin")),
+    ("/sources", "Sources", ("analyst", "editor", "admin")),
+    ("/users", "Users", ("admin",)),
+]
+
+
+# Confirmations shown after a redirect (?done=<code>); fixed texts, so a crafted link cannot show its own.
+FLASH_MESSAGES = {
+    "renamed": "Topic renamed.", "merged": "Topics merged.", "split": "Topic split.", "moved": "Message moved.",
+    "hidden": "Marked as not a topic.", "shown": "Topic shown again.", "rerouted": "Message re-routed.",
+    "acked": "Alert acknowledged.", "noted": "Note added.", "saved": "Draft saved.", "approved": "Approved.",
+    "published": "Published.", "reviewed": "Marked as reviewed.", "user_added": "User added.",
+    "password_set": "Password changed.",
+}
+
+
+def fmt_dt(value: Any, with_time: bool = True) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def safe_url(value: Any) -> str:
+    """A link target from crawled data: only http(s) URLs survive (no javascript:, data:, …)."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else ""
+
+
+def sparkline(values: list[float], width: int = 120, height: int = 24) -> Markup:
+    """An inline SVG polyline built from numbers only (no text from the data enters the markup)."""
+    points = [float(v) for v in values] or [0.0]
+    top = max(points) or 1.0
+    step = width / max(len(points) - 1, 1)
+    coords = " ".join(f"{i * step:.1f},{height - 2 - (v / top) * (height - 4):.1f}" for i, v in enumerate(points))
+    return Markup(
+        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="trend"><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{coords}"/></svg>')
+
+
+def bar_svg(values: list[float], width: int = 600, height: int = 80) -> Markup:
+    """Vertical bars for a daily series (numbers only)."""
+    points = [float(v) for v in values] or [0.0]
+    top = max(points) or 1.0
+    bar = width / len(points)
+    rects = "".join(
+        f'<rect x="{i * bar + 1:.1f}" y="{height - (v / top) * height:.1f}" width="{max(bar - 2, 1):.1f}" '
+        f'height="{(v / top) * height:.1f}"/>' for i, v in enumerate(points))
+    return Markup(f'<svg class="bars" width="100%" height="{height}" viewBox="0 0 {width} {height}" '
+                  f'preserveAspectRatio="none" role="img" aria-label="daily volume">{rects}</svg>')
+
+
+templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
+templates.env.autoescape = True  # every template, whatever its extension
+templates.env.filters["dt"] = fmt_dt
+templates.env.filters["safe_url"] = safe_url
+templates.env.globals["sparkline"] = sparkline
+templates.env.globals["bar_svg"] = bar_svg
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200):
+    user = getattr(request.state, "user", None)
+    session = request.scope.get("hm_session") or {}
+    nav = [(path, label) for path, label, roles in NAVIGATION
+           if user is not None and (roles is None or user.role in roles or user.role == "admin")]
+    base = {"user": user, "csrf_token": session.get("csrf", ""), "nav": nav, "path": request.url.path,
+            "flash": FLASH_MESSAGES.get(request.query_params.get("done", ""))}
+    base.update(context or {})
+    return templates.TemplateResponse(request, name, base, status_code=status_code)
