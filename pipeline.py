@@ -104,7 +104,8 @@ def _parse_moment(value: str | None) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"expected a date or time like 2025-03-01 or 2025-03-01T09:00, got {value!r}")
+        raise typer.BadParameter(
+            f"expected a date or time like 2025-03-01 or 2025-03-01T09:00, got {value!r}") from None
 
 
 def register(app: typer.Typer) -> None:

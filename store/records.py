@@ -45,7 +45,7 @@ class MessageRecord:
         return "h:" + digest
 
     def content_hash(self) -> str:
-        return hashlib.sha1(f"{self.title or ''}\n{self.content or ''}".encode("utf-8")).hexdigest()
+        return hashlib.sha1(f"{self.title or ''}\n{self.content or ''}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,11 @@ def register(app: typer.Typer) -> None:
                           TimeRemainingColumn(), console=console, transient=True) as progress:
                 task = progress.add_task(path.name, total=None, visible=False)
 
-                def on_start(total: int | None) -> None:
+                def on_start(total: int | None, progress=progress, task=task) -> None:
                     progress.update(task, total=total, visible=bool(total and total >= min_rows))
+
+                def on_row(progress=progress, task=task) -> None:
+                    progress.advance(task)
 
                 with session_factory(engine)() as session:
                     try:
@@ -53,7 +56,7 @@ def register(app: typer.Typer) -> None:
                             session, path, channel=channel, source=source, dry_run=dry_run,
                             batch_size=settings.get("import.batch_size"),
                             rejects_dir=settings.path("import.rejects_dir", "rejects"),
-                            on_start=on_start, on_row=lambda: progress.advance(task),
+                            on_start=on_start, on_row=on_row,
                         )
                     except (ImportFileError, ImportRefused) as exc:
                         console.print(f"[red]refused[/red] {exc}")

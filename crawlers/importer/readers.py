@@ -78,7 +78,7 @@ def read_xlsx(path: Path) -> Table:
     iterator = sheet.iter_rows(values_only=True)
     headers: list[str] | None = None
     header_number = 0
-    for header_number, values in enumerate(iterator, start=1):
+    for header_number, values in enumerate(iterator, start=1):  # noqa: B007 - used after the loop
         if values and any(v not in (None, "") for v in values):
             headers = ["" if v is None else str(v).strip() for v in values]
             break
