@@ -1,0 +1,130 @@
+"""Building blocks of the personal-data detector (``analysis.redact``): surname lists, cue words, titles and
+the regular expressions for structured numbers and detailed addresses. Kept apart so the patterns can be read
+and reviewed without the matching logic around them. Written for hotline-monitor."""
+from __future__ import annotations
+
+import re
+
+# --- surnames ------------------------------------------------------------------------------------------
+
+# Common single-character surnames (the bulk of the population), one string for compactness.
+SINGLE_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程苏魏吕丁任沈姚卢姜崔"
+    "钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊"
+    "葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉"
+    "骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米"
+    "柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥"
+    "南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋"
+    "相初门云容敬来扈晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎"
+    "勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由于"
+)
+COMPOUND_SURNAMES = (
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
+    "轩辕", "令狐", "端木", "独孤", "南宫", "西门", "百里", "呼延", "万俟", "闻人", "澹台", "公冶", "宗政",
+    "濮阳", "太史", "申屠", "钟离", "司空", "第五", "拓跋",
+)
+# Surnames that are also everyday function words or very common word starts (我和先生, 关于某些, 各位女士,
+# 平时, 时间): they count as a surname only right after a boundary or a cue, never inside running text.
+AMBIGUOUS_SURNAMES = frozenset("于和向时常万那由位来都平全国明元信成南海花门原相初公但干利乐解区")
+# The most word-like of them (prepositions, conjunctions): never a surname after a weak cue (我和先生…).
+FUNCTION_CHAR_SURNAMES = frozenset("于和向由为从来那都时常位")
+
+# --- cue words -----------------------------------------------------------------------------------------
+
+# Words after which a personal name follows ("我叫张伟", "姓名：刘洋", "联系人 王先生").
+STRONG_NAME_CUES = (
+    "我的名字叫", "我的名字是", "我叫", "我名叫", "本人叫", "名叫", "姓名", "名字", "联系人", "举报人", "投诉人",
+    "反映人", "来信人", "申请人", "当事人", "求助人", "咨询人", "署名", "户主", "签名", "落款", "收件人", "业主",
+)
+# Weaker cues: a name counts only when a clear end follows it (punctuation, or words such as 多次/经常/说).
+WEAK_NAME_CUES = ("我是", "本人", "邻居", "家属", "楼上的", "楼下的", "对门的", "隔壁的", "丈夫", "妻子", "爱人",
+                  "老公", "老婆", "儿子", "女儿", "父亲", "母亲", "同事", "房东", "租户", "患者", "孩子")
+# Words that may follow a name after a weak cue ("邻居周雪多次上门"); the name ends where one begins.
+NAME_FOLLOWERS = (
+    "多次", "经常", "一直", "总是", "天天", "每天", "长期", "曾经", "已经", "反复", "不仅", "不但", "竟然", "居然",
+    "在", "把", "说", "称", "将", "又", "也", "还", "已", "家", "的", "是", "等", "和", "与", "因", "却", "就", "被",
+    "对", "向", "给", "到", "从", "于", "今年", "现年", "男", "女", "电话", "手机", "身份证", "住", "系",
+)
+
+# Forms of address for private persons: surname + one of these is a person to mask (张先生, 李女士).
+HONORIFICS = (
+    "老先生", "老太太", "老大爷", "老奶奶", "先生", "女士", "小姐", "同志", "师傅", "阿姨", "大爷", "大妈",
+    "大娘", "大姐", "大哥", "奶奶", "爷爷", "同学",
+)
+# Titles of public office or profession: 刘局长 names an office holder acting in office, not a private person.
+TITLES = (
+    "局长", "副局长", "书记", "副书记", "市长", "副市长", "县长", "副县长", "区长", "副区长", "镇长", "乡长",
+    "村长", "主任", "副主任", "处长", "科长", "所长", "站长", "队长", "部长", "厅长", "省长", "院长", "校长",
+    "主席", "委员", "秘书长", "总经理", "经理", "董事长", "老总", "总", "警官", "法官", "检察官", "老师",
+    "医生", "大夫", "护士", "律师", "记者", "主管", "组长", "班长", "馆长", "会长", "行长", "司机",
+)
+# Characters that end a name written after a cue ("我叫张伟家住…", "本人李明在…"); rarely inside a name.
+NAME_STOP_CHARS = frozenset(
+    "，,。.！!？?；;：:、 \t\n（）()“”\"'《》家住是的在从于因今年男女现系电手身联和与将要想向对被给为我他她您也就已都"
+    "还请反映本人今天昨前后去来到说问称向打拨号码"
+)
+
+# --- structured numbers ---------------------------------------------------------------------------------
+
+_NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
+_NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"
+
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# 18-digit resident ID, optionally written in groups 6-8-4 with spaces or hyphens.
+ID_CARD_18 = re.compile(_NOT_ALNUM_BEFORE + r"\d{6}[ -]?\d{8}[ -]?\d{3}[0-9Xx]" + _NOT_ALNUM_AFTER)
+# Old 15-digit ID (no checksum): accepted only after an ID cue word.
+ID_CARD_15 = re.compile(r"(?:身份证|证件)(?:号码|号)?[：:\s是为]*(\d{15})(?!\d)")
+# Bank cards: 16-19 digits, optionally in groups of four.
+BANK_CARD = re.compile(r"(?<!\d)(?:\d{4}[ -]?){3}\d{4}(?:[ -]?\d{1,3})?(?!\d)")
+# Numbers introduced as an order, case or invoice number are not cards even when they pass Luhn.
+NOT_CARD_CUE = re.compile(r"(?:单号|订单|编号|流水号|工单|受理号|发票|合同号|批次|条码)[^\d\n]{0,6}$")
+BANK_CUE = re.compile(r"(?:卡号|银行卡|储蓄卡|信用卡|借记卡|账号|帐号|账户|帐户|工资卡|社保卡号)[^\d\n]{0,8}$")
+# Mobile: 11 digits starting 13-19, optional +86/86 prefix, optional 3-4-4 grouping.
+MOBILE = re.compile(r"(?<![0-9A-Za-z+])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
+# Landline with area code: 0xx(x)-xxxxxxx(x), (0xxx)xxxxxxx, or 400/800 service numbers.
+LANDLINE = re.compile(
+    r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?(?:\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})[ -]?\d{3,4}[ -]?\d{4}(?![0-9])"
+    r"|(?<![0-9A-Za-z])[48]00[ -]?\d{3}[ -]?\d{4}(?!\d)"
+)
+# A local number without area code, only after a phone cue (电话 84123456).
+PHONE_CUE = re.compile(r"(?:电话|座机|固话|宅电|联系方式|手机|号码|tel|Tel|TEL)[：:\s是为]*$")
+LOCAL_PHONE = re.compile(r"(?:电话|座机|固话|宅电|联系方式|联系电话|tel|Tel|TEL)[：:\s是为]*(\d{3,4}[ -]?\d{4})(?!\d)")
+PLATE = re.compile(
+    r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-HJ-NP-Z][·•.\s-]?"
+    r"(?=[A-HJ-NP-Z0-9]{0,5}\d)[A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警]" + r"(?![0-9A-Za-z])"
+)
+QQ = re.compile(r"(?:QQ|qq|Qq|扣扣)(?:号码|号)?[：:\s是为]*([1-9]\d{4,10})(?!\d)")
+WECHAT = re.compile(
+    # a Latin cue (vx, wx) needs a separator after it, or it would be found inside plates and ids
+    r"(?:(?:微信|威信|V信|v信)(?:号码|号|id|ID)?|(?<![A-Za-z0-9])(?:vx|VX|Vx|wx|WX|weixin)(?:号码|号|id|ID)?"
+    r"(?=[：:\s是为]))[：:\s是为]*([A-Za-z][-_A-Za-z0-9]{3,19}|\d{5,11})"
+    r"(?![-_A-Za-z0-9])"
+)
+# Any digit run (with inner spaces or hyphens) that the final sweep re-checks.
+DIGIT_RUN = re.compile(r"(?<![0-9])\+?\d[\d -]{5,22}[\dXx]")
+
+# --- detailed addresses ---------------------------------------------------------------------------------
+
+_NUM = r"(?:\d{1,5}|[一二三四五六七八九十百零〇两]{1,4})"
+_LETTER_NUM = rf"(?:[A-Za-z]?{_NUM}|[A-Za-z])"
+ADDRESS_PARTS = {
+    # building: 3号楼, 5栋, 12幢, A座, 2号院; "楼" only when a number follows (3楼2单元 is building 3)
+    "building": rf"{_LETTER_NUM}(?:号楼|号院|栋|幢|座|楼(?={_NUM}))",
+    "unit": rf"{_NUM}单元",
+    # 4门 (entrance) and 546弄 (lane) count only inside a chain (after a building, or after a road)
+    "entrance": rf"{_NUM}门(?![口前外内面店卫诊])",
+    "lane": rf"{_NUM}弄",
+    "floor": rf"{_NUM}(?:层|楼(?![盘道梯顶房下上前后里外]))",
+    # room: 501室, 1202房, 3号房, 2户; "3室2厅" is a flat's layout, not a room number
+    "room": rf"{_LETTER_NUM}(?:室(?![一二三四五六七八九两\d]?厅)|号房|房(?![间屋子产东主价租源贷]))",
+    "door": rf"{_NUM}号(?![线楼文件令门窗口院桥])",
+    "group": rf"{_NUM}(?:组|队|社)(?![织长员成合建])",
+    "dashed": r"\d{1,3}-\d{1,2}-\d{1,4}(?:室|号|房)?",
+    "bare_room": r"\d{3,4}(?![\d号年月日元米])",
+}
+_ADDRESS_PART = "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in ADDRESS_PARTS.items())
+ADDRESS_PART = re.compile(_ADDRESS_PART)
+# Characters that end a road, lane or village name: a door number right after them is a home address.
+ROAD_ENDINGS = frozenset("路街巷弄道里村胡同屯庄")
+# Characters ending an estate or building name: a building number right after them is a home address.
+ESTATE_ENDINGS = frozenset("区园苑城府庭湾居院寓厦舍楼村坊庄邸墅苑阁轩")
