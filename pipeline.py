@@ -185,7 +185,15 @@ def run_demo(skip_crawl: bool = False) -> None:
         for line in report.lines():
             echo("      " + line)
 
+    from analysis.router import train_from_store
+
     with session_factory(engine)() as session:
+        for field in ("category", "unit"):
+            trained, _ = train_from_store(session, field, cv_folds=3)
+            cv = trained.metadata["cv_scores"]
+            echo(f"      routing model for {field}: {trained.metadata['n_rows']} messages, "
+                 f"{len(trained.metadata['classes'])} classes, 3-fold macro-F1 {cv['macro_f1']:.2f}")
+        session.commit()
         analysis = analyze(session, DEMO_AS_OF)
     echo(f"[5/7] analysis as of {DEMO_AS_OF:%Y-%m-%d}:")
     for line in analysis.lines():

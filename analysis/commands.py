@@ -122,33 +122,21 @@ def register(app: typer.Typer) -> None:
         folds: int = typer.Option(5, help="cross-validation folds for the scores kept with the model (0: none)"),
     ) -> None:
         """Train the routing classifier on the stored history and save it with its metadata."""
-        from analysis.router import register_model, save_router, train_router, training_rows
+        from analysis.router import train_from_store
         from store.db import get_engine, session_scope
         from store.migrate import ensure_current
-        from store.settings import get_settings
 
         _check_field(field)
-        settings = get_settings()
         try:
             ensure_current(get_engine())
         except RuntimeError as exc:
             _fail(str(exc))
         with session_scope() as session:
-            rows = training_rows(session, field)
-            if not rows.texts:
-                _fail(f"no stored message has a {field}: import or crawl some history first")
-            typer.echo(f"training a {field} router on {len(rows.texts)} labelled message(s)…", err=True)
+            typer.echo(f"training a {field} router on the stored history…", err=True)
             try:
-                trained = train_router(
-                    rows.texts, rows.labels, field,
-                    min_confidence=settings.get("routing.min_confidence"),
-                    min_class_rows=settings.get("routing.min_class_rows"),
-                    cv_folds=folds, unit_city=settings.get("routing.unit_city"),
-                )
+                trained, path = train_from_store(session, field, cv_folds=folds)
             except ValueError as exc:
                 _fail(str(exc))
-            path = save_router(trained)
-            register_model(session, trained, path)
         meta = trained.metadata
         cv = meta["cv_scores"]
         typer.echo(f"saved {path}")

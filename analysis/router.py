@@ -487,6 +487,27 @@ def active_router(session, field_name: str) -> TrainedRouter | None:
         return None
 
 
+def train_from_store(session, field: str, cv_folds: int = 5) -> tuple[TrainedRouter, Path]:
+    """Train a router on the stored history of ``field``, save it and make it the active model.
+
+    Raises ValueError when no stored message has that field or training is impossible."""
+    from store.settings import get_settings
+
+    settings = get_settings()
+    rows = training_rows(session, field)
+    if not rows.texts:
+        raise ValueError(f"no stored message has a {field}: import or crawl some history first")
+    trained = train_router(
+        rows.texts, rows.labels, field,
+        min_confidence=settings.get("routing.min_confidence"),
+        min_class_rows=settings.get("routing.min_class_rows"),
+        cv_folds=cv_folds, unit_city=settings.get("routing.unit_city"),
+    )
+    path = save_router(trained)
+    register_model(session, trained, path)
+    return trained, path
+
+
 def route_stored_messages(session, trained: TrainedRouter | None = None, message_ids: Sequence[int] | None = None,
                           batch_size: int = 1000) -> dict[str, Any]:
     """Predict category/unit for stored messages and upsert their ``RoutingPrediction`` rows.
