@@ -1,6 +1,7 @@
 """The web application: ``create_app()`` wires middleware, routes, static files and error pages."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
@@ -35,6 +36,10 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.state.settings = settings
     app.state.dashboard_cache = {}
     app.state.choices_cache = {}
+    app.state.choices_lock = threading.Lock()
+    from web.queries.topics import TopicTrends
+
+    app.state.topic_trends = TopicTrends()
 
     from web.routes import alerts, dashboard, login, messages, sources, summaries, topics, users
 

@@ -20,12 +20,10 @@ def register(app: typer.Typer) -> None:
         from store.migrate import ensure_current
         from store.settings import get_settings
         from web.app import create_app
-        from web.queries.messages import ensure_search_indexes
 
         settings = get_settings()
         engine = get_engine()
         ensure_current(engine)
-        ensure_search_indexes(engine)
         application = create_app(engine, settings)
         host = host or settings.get("web.host")
         port = port or settings.get("web.port")

@@ -35,9 +35,15 @@ def deadline_status(message: Message, deadline: Deadline | None):
 
 # --- routing -----------------------------------------------------------------------------------------------
 
-def routing_for_message(session: Session, message: Message) -> dict[str, Any] | None:
-    """The routing prediction stored for the message (unit/category, confidence), when routing stored one."""
-    return None
+def routing_for_message(session: Session, message: Message) -> list[dict[str, Any]]:
+    """The routing predictions analysis.router stored for the message (store.models.routing), one per field."""
+    from store.models.routing import RoutingPrediction
+
+    return [{"field": p.field, "predicted": p.predicted, "best_guess": p.best_guess, "confidence": p.confidence,
+             "manual": p.needs_manual, "model_version": p.model_version, "routed_by": p.routed_by,
+             "alternatives": [(str(a[0]), float(a[1])) for a in (p.alternatives or []) if len(a) == 2]}
+            for p in session.scalars(select(RoutingPrediction).where(RoutingPrediction.message_id == message.id)
+                                     .order_by(RoutingPrediction.field))]
 
 
 def unit_names(session: Session) -> list[str]:
@@ -50,10 +56,12 @@ def unit_names(session: Session) -> list[str]:
 def reroute_message(session: Session, message: Message, unit: str, author: str, reason: str | None) -> None:
     """Assign the message to ``unit`` by hand.
 
-    Adapter: the routing area has no manual-override API yet, so the change is applied to the message and
-    recorded as a MessageRevision (field ``unit``, "manual: <author>" in the value history), which keeps the
-    rule that nothing is overwritten silently.
+    Adapter: analysis.router has no manual-routing API yet, so the change is applied to the message and recorded
+    as a MessageRevision (field ``unit``), which keeps the rule that nothing is overwritten silently; a stored
+    unit prediction gets ``routed_by`` (its documented "who confirmed or corrected it").
     """
+    from store.models.routing import RoutingPrediction
+
     if unit == message.unit:
         return
     session.add(MessageRevision(message_id=message.id, field="unit", old_value=message.unit,
@@ -63,6 +71,10 @@ def reroute_message(session: Session, message: Message, unit: str, author: str, 
     extra = dict(message.extra or {})
     extra["manual_routing"] = {"unit": unit, "by": author, "reason": reason, "at": now_local().isoformat()}
     message.extra = extra
+    prediction = session.scalar(select(RoutingPrediction).where(RoutingPrediction.message_id == message.id,
+                                                                RoutingPrediction.field == "unit"))
+    if prediction is not None:
+        prediction.routed_by = author
 
 
 # --- topics ------------------------------------------------------------------------------------------------

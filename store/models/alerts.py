@@ -166,3 +166,16 @@ class JobRun(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     summary: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class AlertNote(Base):
+    """A remark on an alert (what was done, who was called). Unlike an Acknowledgement it changes nothing:
+    the alert keeps repeating until someone acknowledges it."""
+
+    __tablename__ = "alert_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     DateTime,
     ForeignKey,
@@ -13,12 +14,17 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    literal_column,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from store.models.base import Base, JSONType, now_local
 
 CHANNELS = ("hotline", "mailbox", "feedback")
+SEARCH_TEXT_SQL = "((coalesce(title, '') || ' ') || content)"  # what message search matches (index below)
+UNANSWERED_SQL = "replied_at IS NULL AND reply_text IS NULL"
 
 
 class Source(Base):
@@ -62,6 +68,16 @@ class Message(Base):
         Index("ix_messages_submitted_at", "submitted_at"),
         Index("ix_messages_unit", "unit"),
         Index("ix_messages_channel_submitted", "channel", "submitted_at"),
+        # Read indexes of the web UI (migration 0008_search_indexes): newest message per source, and the
+        # unanswered messages the dashboard's overdue counts read.
+        Index("ix_messages_source_submitted", "source_id", "submitted_at"),
+        Index("ix_messages_unanswered", "unit", "id", postgresql_where=text(UNANSWERED_SQL),
+              sqlite_where=text(UNANSWERED_SQL)),
+        # Substring search (ILIKE '%…%') over title and content: one pg_trgm GIN index on PostgreSQL only.
+        # The expression is written as PostgreSQL prints it back, so migrations and models compare equal;
+        # web.queries.messages builds the same expression for the planner to match.
+        Index("ix_messages_search_trgm", literal_column(SEARCH_TEXT_SQL), postgresql_using="gin",
+              postgresql_ops={SEARCH_TEXT_SQL: "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,6 +111,11 @@ class Message(Base):
     revisions: Mapped[list[MessageRevision]] = relationship(
         back_populates="message", order_by="MessageRevision.id", cascade="all, delete-orphan"
     )
+
+
+# create_all (tests, benches) builds ix_messages_search_trgm too: its operator class needs the extension first.
+event.listen(Message.__table__, "before_create",
+             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))
 
 
 class MessageRevision(Base):

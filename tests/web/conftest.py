@@ -5,18 +5,18 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import lru_cache
-from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
 
 from store.db import session_scope
 from store.models import CrawlRun, Message, Unit, now_local
+from store.models.accounts import User
 from store.models.deadlines import Deadline
 from store.records import MessageRecord
 from store.upsert import get_or_create_source, upsert_messages
-from store.models.accounts import User
 from web.accounts import hash_password
 
 UNIT_A = "市住房和城乡建设局"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from store.db import session_scope
-from store.models.alerts import Acknowledgement, Alert
+from store.models.alerts import Acknowledgement, Alert, AlertNote
 from store.models.publications import Publication
 from store.models.topics import Topic, TopicCuration
 from tests.conftest import require_service
@@ -114,14 +114,20 @@ def test_analyst_and_editor_workflows(browser, live_server, seeded, sqlite_engin
     assert page.locator(".flash").inner_text() == "Topics merged."
     analyst.shot("07-topics-merged")
 
-    # Acknowledge an alert with a note (htmx swaps the row).
+    # Acknowledge an alert with a note (htmx swaps the row); a note alone leaves another alert unacknowledged.
     analyst.go("/alerts")
     analyst.shot("08-alerts")
-    alert_id = page.locator("table#alerts tbody tr").first.get_attribute("id").split("-")[1]
+    alert_id, noted_id = [page.locator("table#alerts tbody tr").nth(i).get_attribute("id").split("-")[1]
+                          for i in (0, 1)]
     row = page.locator(f"#alert-{alert_id}")
     row.locator("input[name=note]").fill("已转住建局，明日回复")
-    row.locator("button").click()
+    row.locator("button.acknowledge").click()
     page.wait_for_selector(f"#alert-{alert_id} .badge.ok")
+    noted = page.locator(f"#alert-{noted_id}")
+    noted.locator("input[name=note]").fill("已电话催办")
+    noted.locator("button.add-note").click()
+    page.wait_for_selector(f"#alert-{noted_id} .note")
+    assert "not acknowledged" in page.locator(f"#alert-{noted_id}").inner_text()
     analyst.shot("09-alert-acknowledged")
 
     # Edit a summary and mark it reviewed.
@@ -162,6 +168,8 @@ def test_analyst_and_editor_workflows(browser, live_server, seeded, sqlite_engin
         ack = db.scalar(select(Acknowledgement).where(Acknowledgement.alert_id == int(alert_id)))
         assert ack.acknowledged_by == "test-analyst" and ack.note == "已转住建局，明日回复"
         assert db.get(Alert, int(alert_id)).acknowledged_at is not None
+        assert db.get(Alert, int(noted_id)).acknowledged_at is None
+        assert [n.text for n in db.scalars(select(AlertNote).where(AlertNote.alert_id == int(noted_id)))] == ["已电话催办"]
         pub = db.get(Publication, seeded.publication_id)
         assert pub.status == "approved" and pub.reviewed_by == "test-analyst" and pub.approved_by == "test-editor"
         assert any(e.new_text.endswith("（修订）") for e in pub.edits)

@@ -31,8 +31,6 @@ class Dashboard:
     decided: int = 0
     overdue_by_unit: list[tuple[str, int]] = field(default_factory=list)
     overdue_total: int = 0
-    hot_list: list[dict[str, Any]] = field(default_factory=list)
-    hot_list_note: str | None = None
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -80,25 +78,24 @@ def on_time_counts(session: Session, conditions: list, as_of: date, window_days:
 
 
 def overdue_by_unit(session: Session, conditions: list, as_of: date, limit: int = 15):
-    """Open messages (no reply) past their due date, counted per responsible unit."""
+    """Open messages (no reply) past their due date, counted per responsible unit: (the ``limit`` largest units,
+    total). One grouped query over the unanswered messages (partial index ix_messages_unanswered)."""
     unit = func.coalesce(Message.unit, "(no unit)")
-    count = func.count(Message.id)
-    base = (select(unit, count).select_from(Deadline).join(Message, Message.id == Deadline.message_id)
-            .where(Deadline.due_on < as_of, Message.replied_at.is_(None), Message.reply_text.is_(None), *conditions))
-    rows = session.execute(base.group_by(unit).order_by(count.desc(), unit).limit(limit)).all()
-    total = session.scalar(
-        select(func.count(Message.id)).select_from(Deadline).join(Message, Message.id == Deadline.message_id)
-        .where(Deadline.due_on < as_of, Message.replied_at.is_(None), Message.reply_text.is_(None), *conditions))
-    return [(name, n) for name, n in rows], int(total or 0)
+    rows = session.execute(
+        select(unit, func.count(Message.id)).select_from(Message).join(Deadline, Deadline.message_id == Message.id)
+        .where(Message.replied_at.is_(None), Message.reply_text.is_(None), Deadline.due_on < as_of, *conditions)
+        .group_by(unit)).all()
+    ranked = sorted(((name, int(n)) for name, n in rows), key=lambda row: (-row[1], row[0]))
+    return ranked[:limit], sum(n for _, n in ranked)
 
 
 def source_warnings(session: Session, as_of: date) -> list[str]:
     """Stale sources and recent crawl runs that reported errors."""
     warnings: list[str] = []
-    newest = dict(session.execute(
-        select(Message.source_id, func.max(Message.submitted_at)).group_by(Message.source_id)).all())
-    for source in session.scalars(select(Source).where(Source.freshness_objective_days.is_not(None))):
-        last = newest.get(source.id)
+    # Per source, so each maximum is one look-up in ix_messages_source_submitted (a GROUP BY would scan).
+    newest_of = (select(func.max(Message.submitted_at)).where(Message.source_id == Source.id)
+                 .correlate(Source).scalar_subquery())
+    for source, last in session.execute(select(Source, newest_of).where(Source.freshness_objective_days.is_not(None))):
         if last is None:
             warnings.append(f"Source {source.name}: no messages yet.")
             continue

@@ -1,14 +1,15 @@
-"""Message search (full text + filters, keyset-free paging) and the pieces of a message's detail page.
+"""Message search (substring + filters, newest first) and the filter drop-down values.
 
-Search is a substring match on title and content. On PostgreSQL the pg_trgm GIN indexes created by
-``ensure_search_indexes`` make ``ILIKE '%…%'`` fast; SQLite falls back to a scan with LIKE.
+Search is a substring match on title and content. On PostgreSQL the pg_trgm GIN index
+``ix_messages_search_trgm`` (migration 0008_search_indexes) serves ``ILIKE '%…%'`` on exactly the expression
+``search_text()`` builds; SQLite scans with LIKE.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, func, or_, select, text
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from store.models import Message, Source
@@ -41,11 +42,20 @@ def _like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+def search_text():
+    """title + " " + content: the expression of store.models.core.SEARCH_TEXT_SQL (the trigram index), so the
+    PostgreSQL planner can match it. Search words contain no space, so none can straddle title and content."""
+    return func.coalesce(Message.title, literal_column("''")).concat(literal_column("' '")).concat(Message.content)
+
+
 def search_conditions(filters: MessageFilters, as_of: date) -> list:
     conditions = []
-    for term in filters.q.split()[:5]:  # every word must occur (title or content)
+    for term in filters.q.split()[:5]:  # every word must occur (in the title or the content)
         pattern = _like_pattern(term)
-        conditions.append(or_(Message.title.ilike(pattern, escape="\\"), Message.content.ilike(pattern, escape="\\")))
+        # Chinese has no letter case: plain LIKE then matches the same rows and skips ILIKE's case folding.
+        cased = term.lower() != term.upper()
+        conditions.append(search_text().ilike(pattern, escape="\\") if cased
+                          else search_text().like(pattern, escape="\\"))
     if filters.channel:
         conditions.append(Message.channel == filters.channel)
     if filters.unit:
@@ -93,35 +103,6 @@ def filter_choices(session: Session, scope: list) -> dict[str, list[str]]:
         "kind": distinct(Message.kind, 50),
         "source": [v for v in session.scalars(select(Source.name).order_by(Source.name))],
     }
-
-
-SEARCH_INDEXES = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "CREATE INDEX IF NOT EXISTS ix_messages_content_trgm ON messages USING gin (content gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS ix_messages_title_trgm ON messages USING gin (title gin_trgm_ops)",
-    # The dashboard's "open and overdue" counts read only unanswered messages.
-    "CREATE INDEX IF NOT EXISTS ix_messages_unanswered ON messages (id, unit) "
-    "WHERE replied_at IS NULL AND reply_text IS NULL",
-    # Freshness per source (newest message of each source).
-    "CREATE INDEX IF NOT EXISTS ix_messages_source_submitted ON messages (source_id, submitted_at)",
-]
-
-
-def ensure_search_indexes(engine: Engine) -> bool:
-    """Create the trigram indexes for message search and the dashboard's read indexes on PostgreSQL
-    (idempotent). False on other databases or when pg_trgm cannot be installed (pages still work, slower).
-
-    They live here rather than in a migration because they are PostgreSQL-only read optimisations of the
-    core tables; `serve` calls this at start."""
-    if engine.dialect.name != "postgresql":
-        return False
-    try:
-        with engine.begin() as conn:
-            for statement in SEARCH_INDEXES:
-                conn.execute(text(statement))
-    except Exception:  # e.g. no right to CREATE EXTENSION: search falls back to a scan
-        return False
-    return True
 
 
 def newest_day(session: Session, scope: list) -> date | None:

@@ -1,4 +1,5 @@
-"""Alerts and the response ledger: list, acknowledge (签收) with a note, export the ledger as XLSX."""
+"""Alerts and the response ledger: list, acknowledge (签收), add a note (alerts.notes: changes nothing else),
+export the ledger as XLSX."""
 from __future__ import annotations
 
 import tempfile
@@ -38,42 +39,76 @@ def _visible_alert(db: Session, user: User, alert_id: int) -> Alert:
     return alert
 
 
+def _acknowledgements(db: Session, alert_ids: list[int]) -> dict[int, list[Acknowledgement]]:
+    out: dict[int, list[Acknowledgement]] = {}
+    if alert_ids:
+        for ack in db.scalars(select(Acknowledgement).where(Acknowledgement.alert_id.in_(alert_ids))
+                              .order_by(Acknowledgement.id)):
+            out.setdefault(ack.alert_id, []).append(ack)
+    return out
+
+
+def _row_context(db: Session, alerts: list[Alert]) -> dict:
+    from alerts.notes import notes_by_alert
+
+    ids = [a.id for a in alerts]
+    return {"acks": _acknowledgements(db, ids), "notes": notes_by_alert(db, ids)}
+
+
+def _row(request: Request, db: Session, alert: Alert):
+    return render(request, "_alert_row.html", {"a": alert, **_row_context(db, [alert])})
+
+
 @router.get("/alerts")
 def alerts_page(request: Request, state: str = Query("firing"), user: User = Depends(current_user),
                 db: Session = Depends(get_db)):
+    from alerts.notes import notes_by_subject
+
     query = select(Alert).where(*_alert_scope(user))
     if state in ("firing", "resolved", "superseded"):
         query = query.where(Alert.state == state)
     alerts = list(db.scalars(query.order_by(Alert.acknowledged_at.is_not(None), Alert.due_on, Alert.id).limit(500)))
-    notes: dict[int, list[Acknowledgement]] = {}
-    if alerts:
-        for ack in db.scalars(select(Acknowledgement).where(Acknowledgement.alert_id.in_([a.id for a in alerts]))
-                              .order_by(Acknowledgement.id)):
-            notes.setdefault(ack.alert_id, []).append(ack)
     ledger_query = select(LedgerEntry).order_by(LedgerEntry.first_discovered_at.desc()).limit(200)
     if is_unit_official(user):
         ledger_query = ledger_query.where(LedgerEntry.unit_name == user.unit)
-    return render(request, "alerts.html", {"alerts": alerts, "notes": notes, "state": state,
-                                           "ledger": list(db.scalars(ledger_query))})
+    ledger = list(db.scalars(ledger_query))
+    return render(request, "alerts.html", {"alerts": alerts, "state": state, "ledger": ledger,
+                                           "ledger_notes": notes_by_subject(db, [e.subject for e in ledger]),
+                                           **_row_context(db, alerts)})
+
+
+def _done(request: Request, db: Session, alert: Alert, done: str):
+    if request.headers.get("hx-request") == "true":
+        return _row(request, db, alert)
+    return RedirectResponse(f"/alerts?done={done}", status_code=303)
 
 
 @router.post("/alerts/{alert_id}/ack")
 def alert_acknowledge(request: Request, alert_id: int, note: str = Form(""), user: User = Depends(current_user),
                       db: Session = Depends(get_db)):
-    """Acknowledge with an optional note; on an acknowledged alert this adds the note (a further entry)."""
+    """Acknowledge (stops the repeats), with an optional note kept on the acknowledgement."""
     from alerts.rules import AlertError, acknowledge
 
     alert = _visible_alert(db, user, alert_id)
-    was_acknowledged = alert.acknowledged_at is not None
     try:
         acknowledge(db, alert.id, by=user.login, note=note.strip()[:2000] or None)
     except AlertError as exc:
         raise HTTPException(400, str(exc)) from None
-    done = "noted" if was_acknowledged else "acked"
-    if request.headers.get("hx-request") == "true":
-        return render(request, "_alert_row.html", {"a": alert, "notes": {alert.id: list(db.scalars(
-            select(Acknowledgement).where(Acknowledgement.alert_id == alert.id).order_by(Acknowledgement.id)))}})
-    return RedirectResponse(f"/alerts?done={done}", status_code=303)
+    return _done(request, db, alert, "acked")
+
+
+@router.post("/alerts/{alert_id}/note")
+def alert_add_note(request: Request, alert_id: int, note: str = Form(""), user: User = Depends(current_user),
+                   db: Session = Depends(get_db)):
+    """A note only: an unacknowledged alert stays unacknowledged (and keeps repeating)."""
+    from alerts.notes import NoteError, add_note
+
+    alert = _visible_alert(db, user, alert_id)
+    try:
+        add_note(db, alert.id, author=user.login, text=note)
+    except NoteError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return _done(request, db, alert, "noted")
 
 
 def _parse_day(value: str, field: str) -> date | None:

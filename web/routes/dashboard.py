@@ -1,14 +1,17 @@
-"""The dashboard: volume by channel and day, on-time rate, overdue by unit, hot list, warnings."""
+"""The dashboard: volume by channel and day, on-time rate, overdue by unit, warnings; the hot list is a fragment
+loaded after the page (it is computed by analysis.hotlist over the recent messages, far heavier than the figures)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from store.models.accounts import User
 from web import integrations
-from web.auth import current_user, get_db
+from web.auth import current_user, get_db, require_roles
 from web.queries.dashboard import build_dashboard
 from web.scope import is_unit_official, message_conditions, unit_of
 from web.templating import render
@@ -16,24 +19,40 @@ from web.templating import render
 router = APIRouter()
 
 
-def cached_dashboard(request: Request, db: Session, user: User):
-    """The figures for the user's scope, recomputed at most every web.dashboard_cache_seconds."""
+def _cached(request: Request, key: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, reused for web.dashboard_cache_seconds (0: every request computes)."""
     ttl = int(request.app.state.settings.get("web.dashboard_cache_seconds"))
-    key = unit_of(user) or "*"
     cache = request.app.state.dashboard_cache
     hit = cache.get(key)
     if ttl > 0 and hit and time.monotonic() - hit[0] < ttl:
         return hit[1]
+    value = compute()
+    cache[key] = (time.monotonic(), value)
+    return value
+
+
+def cached_dashboard(request: Request, db: Session, user: User):
+    """The figures for the user's scope."""
     official = is_unit_official(user)
-    board = build_dashboard(db, message_conditions(user), include_source_warnings=not official)
-    if not official:
-        board.hot_list, board.hot_list_note = integrations.hot_list(db)
-        board.warnings.extend(integrations.topic_warnings(db))
-    cache[key] = (time.monotonic(), board)
-    return board
+
+    def compute():
+        board = build_dashboard(db, message_conditions(user), include_source_warnings=not official)
+        if not official:
+            board.warnings.extend(integrations.topic_warnings(db))
+        return board
+
+    return _cached(request, "figures:" + (unit_of(user) or "*"), compute)
 
 
 @router.get("/")
 def dashboard(request: Request, user: User = Depends(current_user), db: Session = Depends(get_db)):
     board = cached_dashboard(request, db, user)
     return render(request, "dashboard.html", {"board": board, "unit": unit_of(user)})
+
+
+@router.get("/dashboard/hot-list")
+def dashboard_hot_list(request: Request, user: User = Depends(require_roles("analyst", "editor")),
+                       db: Session = Depends(get_db)):
+    """The hot list panel (not for unit officials: it spans every unit)."""
+    items, note = _cached(request, "hot-list", lambda: integrations.hot_list(db))
+    return render(request, "_hot_list.html", {"hot_list": items, "hot_list_note": note})

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import date
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -17,6 +16,7 @@ from store.models.deadlines import Deadline
 from web import integrations
 from web.auth import current_user, get_db
 from web.queries.messages import MessageFilters, filter_choices, search_messages
+from web.queries.version import data_version
 from web.scope import check_message_visible, is_unit_official, message_conditions
 from web.security import neutralise_row
 from web.templating import render
@@ -43,19 +43,17 @@ def message_filters(q: str = "", channel: str = "", unit: str = "", status: str 
                           overdue=bool(overdue), page=page)
 
 
-CHOICES_TTL_SECONDS = 60
-
-
 def cached_choices(request: Request, db: Session, user: User, scope: list) -> dict[str, list[str]]:
-    """The filter drop-down values change slowly and cost several DISTINCT scans: kept for a minute."""
-    cache = request.app.state.choices_cache
+    """The filter drop-down values cost several DISTINCT scans and change only with the data: kept per scope
+    until web.queries.version.data_version changes (one request computes them, concurrent ones wait)."""
+    cache, lock = request.app.state.choices_cache, request.app.state.choices_lock
     key = user.unit if is_unit_official(user) else "*"
-    hit = cache.get(key)
-    if hit and time.monotonic() - hit[0] < CHOICES_TTL_SECONDS:
-        return hit[1]
-    choices = filter_choices(db, scope)
-    cache[key] = (time.monotonic(), choices)
-    return choices
+    version = data_version(db)
+    with lock:
+        hit = cache.get(key)
+        if hit is None or hit[0] != version:
+            hit = cache[key] = (version, filter_choices(db, scope))
+    return hit[1]
 
 
 @router.get("/messages")

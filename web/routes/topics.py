@@ -22,7 +22,7 @@ def topics_page(request: Request, status: str = Query("active"), q: str = "", pa
                 user: User = Depends(STAFF), db: Session = Depends(get_db)):
     if status not in ("active", "hidden", "merged", "retired"):
         raise HTTPException(400, f"status: {status!r} is not one of active, hidden, merged, retired")
-    rows, has_more, end = list_topics(db, status, q.strip()[:100], page)
+    rows, has_more, end = list_topics(db, status, q.strip()[:100], page, trends=request.app.state.topic_trends)
     return render(request, "topics/list.html", {"rows": rows, "has_more": has_more, "status": status, "q": q,
                                                 "page": page, "end": end, "error": request.query_params.get("error")})
 
