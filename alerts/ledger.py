@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.exports import neutralise_cell
 from store.models.alerts import LedgerEntry
 from store.models.base import now_local
 
@@ -42,11 +43,12 @@ def ledger_rows(session: Session, date_from: dt.date | None = None, date_to: dt.
 
 
 def _fmt(value: Any) -> Any:
+    """A cell value: dates as text officials read, citizen text neutralised against formula injection."""
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
         return value.isoformat()
-    return value
+    return neutralise_cell(value)
 
 
 def export_ledger(session: Session, path: Path | str, *, date_from: dt.date | None = None,

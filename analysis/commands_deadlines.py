@@ -378,6 +378,8 @@ def register(app: typer.Typer) -> None:
 def _write_overdue_xlsx(path: Path, as_of: date, rows: list) -> None:
     from openpyxl import Workbook
 
+    from store.exports import neutralise_row
+
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook = Workbook()
     sheet = workbook.active
@@ -385,8 +387,8 @@ def _write_overdue_xlsx(path: Path, as_of: date, rows: list) -> None:
     sheet.append(["message_id", "external_id", "unit", "kind", "received_on", "due", "state", "working_days_left",
                   "working_days_late", "provisional"])
     for r in rows:
-        sheet.append([r.message_id, r.external_id, r.unit, r.kind, r.received_on, r.due, r.state.value,
-                      r.working_days_left, r.working_days_late, r.provisional])
+        sheet.append(neutralise_row([r.message_id, r.external_id, r.unit, r.kind, r.received_on, r.due,
+                                     r.state.value, r.working_days_left, r.working_days_late, r.provisional]))
     sheet.freeze_panes = "A2"
     workbook.save(path)
 

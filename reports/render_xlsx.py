@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from store.exports import neutralise_row
 from store.models.core import Message
 
 HEADER_FILL = "F2F2F2"
@@ -19,7 +20,7 @@ def _sheet(workbook, title: str, headers: list[str], rows: list[list], widths: l
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
     for row in rows:
-        sheet.append(row)
+        sheet.append(neutralise_row(row))
     for index, width in enumerate(widths or [], start=1):
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width
     for row in sheet.iter_rows(min_row=2):

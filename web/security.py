@@ -5,8 +5,6 @@ escaping slip still cannot run code, and exported cells never start a formula.
 """
 from __future__ import annotations
 
-from typing import Any
-
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'none'",
     "script-src 'self'",
@@ -59,16 +57,6 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheet safety is shared with the CLI exports (ledger, overdue, summary workbook).
+from store.exports import FORMULA_PREFIXES, neutralise_cell, neutralise_row  # noqa: E402,F401
 
-
-def neutralise_cell(value: Any) -> Any:
-    """A spreadsheet cell that cannot be read as a formula: text starting with = + - @ (or tab/CR) gets a
-    leading apostrophe. Numbers, dates and None pass through unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def neutralise_row(values) -> list[Any]:
-    return [neutralise_cell(v) for v in values]

@@ -16,7 +16,6 @@ from store.models.accounts import User
 from store.models.alerts import Acknowledgement, Alert, LedgerEntry
 from web.auth import current_user, get_db
 from web.scope import is_unit_official
-from web.security import neutralise_cell
 from web.templating import render
 
 router = APIRouter()
@@ -123,37 +122,13 @@ def _parse_day(value: str, field: str) -> date | None:
 @router.get("/alerts/ledger.xlsx")
 def ledger_export(date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
                   user: User = Depends(current_user), db: Session = Depends(get_db)):
-    """alerts.ledger.export_ledger, then every text cell neutralised against formula injection."""
+    """alerts.ledger.export_ledger (which neutralises citizen text against formula injection)."""
     from alerts.ledger import export_ledger
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.xlsx"
         export_ledger(db, path, date_from=_parse_day(date_from, "from"), date_to=_parse_day(date_to, "to"),
                       unit=user.unit if is_unit_official(user) else None)
-        neutralise_workbook(path, first_data_row=4)
         data = path.read_bytes()
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'})
-
-
-def neutralise_workbook(path: Path, first_data_row: int = 1) -> int:
-    """Rewrite text cells (from ``first_data_row``) that a spreadsheet would read as a formula; returns how many.
-
-    openpyxl stores a string starting with "=" as a formula, so citizen text such as "=HYPERLINK(…)" would
-    become a live formula in the exported file.
-    """
-    from openpyxl import load_workbook
-
-    workbook = load_workbook(path)
-    changed = 0
-    for sheet in workbook.worksheets:
-        for row in sheet.iter_rows(min_row=first_data_row):
-            for cell in row:
-                if isinstance(cell.value, str):
-                    safe = neutralise_cell(cell.value)
-                    if safe != cell.value:
-                        cell.value = safe
-                        cell.data_type = "s"
-                        changed += 1
-    workbook.save(path)
-    return changed
