@@ -4,9 +4,9 @@ Jobs:
 
 | job               | when                                   | does                                                      |
 |-------------------|----------------------------------------|-----------------------------------------------------------|
-| ``crawl:<name>``  | every source interval                  | ``hotline-monitor crawl NAME`` then ``analyze`` (subprocesses) |
+| ``crawl:<name>``  | every source interval                  | ``hotline-monitor crawl NAME`` (subprocess), then analyze |
 | ``alerts``        | daily at ``scheduler.alerts_time``       | decide + deliver alerts (nothing is decided on non-working days) |
-| ``publication``   | 1st and 16th at ``scheduler.publication_time`` | the draft of the half month just ended (reports)     |
+| ``publication``   | 1st and 16th at ``scheduler.publication_time`` | the draft of the half month just ended + editors told |
 | ``source-health`` | daily                                  | sources without fresh items or whose last crawl failed      |
 | ``ops-digest``    | daily                                  | what went wrong (failed jobs, undeliverable alerts, sources) → operators |
 
@@ -76,14 +76,28 @@ def _timeout() -> float:
 
 
 def crawl_action(source: str) -> Callable[[dt.datetime, str], str]:
+    """Crawl in its own process (a hung or crashing spider cannot take the scheduler down), then analyse
+    in-process (``pipeline.analyze``: each step its own transaction); a failed step fails the job."""
     def run(now: dt.datetime, period: str) -> str:
         crawled = _cli("crawl", source, timeout=_timeout())
         try:
-            analysed = _cli("analyze", timeout=_timeout())
+            analysed = analyze_now()
         except JobFailed as exc:
             raise JobFailed(f"crawled ({crawled}) but analysis failed: {exc}") from exc
         return f"{crawled}; analyze: {analysed}"
     return run
+
+
+def analyze_now() -> str:
+    from pipeline import analyze
+    from store.db import get_engine, session_factory
+
+    with session_factory(get_engine())() as session:
+        report = analyze(session)
+    failed = [f"{step.name}: {step.summary}" for step in report.steps if not step.ok]
+    if failed:
+        raise JobFailed("; ".join(failed))
+    return ", ".join(f"{step.name} ok" for step in report.steps)
 
 
 def alerts_action(now: dt.datetime, period: str) -> str:
@@ -100,19 +114,48 @@ def alerts_action(now: dt.datetime, period: str) -> str:
 
 
 def publication_action(now: dt.datetime, period: str) -> str:
-    """The draft of the half month that just ended (the reports work; approval happens in the web UI)."""
+    """The draft of the half month that just ended, and a note to the editors (``reports.editors``) that it
+    awaits review (approval happens in the web UI). Draft and note are committed together; the note's
+    idempotency key is (publication, period), so a re-run of the job never notifies twice."""
     start, end = period.split(":")
     try:
         from reports.period import Period
-        from reports.publication import create_draft_for_period
+        from reports.publication import create_draft_for_period, write_draft_files
     except ImportError:
         return _cli("summary", "--period", period, timeout=_timeout())
-    from store.db import session_scope
+    from alerts.outbox import deliver_pending
+    from store.db import get_engine, session_scope
 
     with session_scope() as session:
         pub = create_draft_for_period(session, Period(dt.date.fromisoformat(start), dt.date.fromisoformat(end)),
                                       as_of=now.date())
-        return f"draft of {period} generated (publication #{pub.id}, status {pub.status})"
+        html = write_draft_files(session, pub).get("html")
+        notified = notify_editors(session, pub, period, html, now)
+        summary = f"draft of {period} generated (publication #{pub.id}, status {pub.status}); {notified}"
+    if notified.startswith("editors notified"):
+        summary += f"; {deliver_pending(get_engine(), now=now)}"
+    return summary
+
+
+def notify_editors(session: Any, pub: Any, period: str, html_path: Any, now: dt.datetime) -> str:
+    """Queue ``reports.publication.editor_notification`` to the editors, once per (publication, period)."""
+    from alerts.outbox import BuiltMessage, enqueue
+    from reports.publication import editor_notification
+    from store.settings import get_settings
+
+    settings = get_settings()
+    editors = [str(address) for address in settings.get("reports.editors") or []]
+    if not editors and settings.production:
+        return "no editor to notify (setting reports.editors is empty)"
+    subject, body = editor_notification(pub, html_path)
+    item_key = f"publication|{period}"
+    message = BuiltMessage(subject=subject, text=body, html=None,
+                           items=[{"key": item_key, "subject": f"publication:{pub.id}", "level": "publication",
+                                   "event": "draft", "period": period}])
+    added = enqueue(session, recipient="editors", recipient_name="编辑", contacts={"email": editors},
+                    message=message, item_keys=[item_key], production=settings.production,
+                    test_recipient=dict(settings.get("alerts.test_recipient")), now=now)
+    return f"editors notified ({len(added)} new outbox entries)"
 
 
 def source_problems(now: dt.datetime) -> list[str]:

@@ -46,12 +46,15 @@ def _line(item: dict[str, Any]) -> str:
     return "，".join(parts)
 
 
+def _order(item: dict[str, Any]) -> tuple[str, str]:
+    return str(item.get("due_on") or ""), str(item.get("external_id") or "")
+
+
 def build_digest(recipient_name: str, items: list[dict[str, Any]], as_of: str) -> BuiltMessage:
     groups: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         groups.setdefault(_group(item), []).append(item)
-    ordered = [(g, sorted(groups[g], key=lambda i: (str(i.get("due_on") or ""), str(i.get("external_id") or ""))))
-               for g in GROUP_ORDER if g in groups]
+    ordered = [(g, sorted(groups[g], key=_order)) for g in GROUP_ORDER if g in groups]
     counts = "，".join(f"{LEVEL_LABELS[g]} {len(members)} 件" for g, members in ordered)
     subject = f"【回复提醒】{recipient_name}：{counts}"
     text_lines = [f"{recipient_name}：", "", f"截至 {as_of}，请关注以下群众诉求的办理情况：", ""]
@@ -72,5 +75,6 @@ def build_digest(recipient_name: str, items: list[dict[str, Any]], as_of: str) -
     text_lines.append("本提醒由 hotline-monitor 自动发送；如已办理，请在系统中签收或回复。")
     html_parts.append("<p>本提醒由 hotline-monitor 自动发送；如已办理，请在系统中签收或回复。</p>")
     html = "<html><body>" + "".join(html_parts) + "</body></html>"
-    clean_items = [{k: v for k, v in item.items() if v is not None} for item in items]
+    clean_items = [item if None not in item.values() else {k: v for k, v in item.items() if v is not None}
+                   for item in items]
     return BuiltMessage(subject=subject, text="\n".join(text_lines), html=html, items=clean_items)

@@ -63,6 +63,15 @@ class BuiltMessage:
     items: list[dict[str, Any]]
 
 
+def _targets(recipient_name: str, contacts: dict[str, Any], production: bool,
+             test_recipient: dict[str, Any]) -> list[tuple[str, dict[str, Any], dict[str, Any] | None]]:
+    """(channel, address, intended address) of each entry: outside production, the test recipient's."""
+    if production:
+        return [(channel, address, None) for channel, address in addresses_of(contacts)]
+    return [(channel, address, {"recipient": recipient_name, "contacts": contacts})
+            for channel, address in addresses_of(test_recipient)]
+
+
 def enqueue(session: Session, *, recipient: str, recipient_name: str, contacts: dict[str, Any],
             message: BuiltMessage, item_keys: list[str], production: bool, test_recipient: dict[str, Any],
             urgent: bool = False, now: datetime | None = None) -> list[OutboxEntry]:
@@ -71,15 +80,9 @@ def enqueue(session: Session, *, recipient: str, recipient_name: str, contacts: 
     Returns the entries added (an entry whose key exists already is not added again).
     """
     now = now or now_local()
-    intended = addresses_of(contacts)
-    if production:
-        targets = [(channel, address, None) for channel, address in intended]
-    else:
-        targets = [(channel, address, {"recipient": recipient_name, "contacts": contacts})
-                   for channel, address in addresses_of(test_recipient)]
     subject = message.subject if production else f"[测试 → {recipient_name}] {message.subject}"
     added: list[OutboxEntry] = []
-    for channel, address, intended_address in targets:
+    for channel, address, intended_address in _targets(recipient_name, contacts, production, test_recipient):
         key = idempotency_key(recipient, channel, item_keys)
         with session.no_autoflush:  # flushing every pending entry before each look-up costs O(n) per call
             exists = session.scalar(select(OutboxEntry.id).where(OutboxEntry.idempotency_key == key)) is not None
@@ -93,6 +96,49 @@ def enqueue(session: Session, *, recipient: str, recipient_name: str, contacts: 
         session.add(entry)
         added.append(entry)
     return added
+
+
+@dataclass
+class Digest:
+    """One recipient's message of a run, before it is split into one outbox entry per channel."""
+
+    recipient: str
+    recipient_name: str
+    contacts: dict[str, Any]
+    message: BuiltMessage
+    item_keys: list[str]
+    urgent: bool = False
+
+
+def enqueue_many(session: Session, digests: Iterable[Digest], *, production: bool, test_recipient: dict[str, Any],
+                 now: datetime | None = None) -> int:
+    """``enqueue`` for many recipients at once: existing keys looked up in bulk, new entries inserted in bulk.
+
+    Same keys, same rows as ``enqueue``; returns the number of entries added.
+    """
+    from sqlalchemy import insert
+
+    now = now or now_local()
+    rows: dict[str, dict[str, Any]] = {}
+    for digest in digests:
+        subject = digest.message.subject if production else f"[测试 → {digest.recipient_name}] {digest.message.subject}"
+        for channel, address, intended in _targets(digest.recipient_name, digest.contacts, production, test_recipient):
+            key = idempotency_key(digest.recipient, channel, digest.item_keys)
+            rows.setdefault(key, {
+                "idempotency_key": key, "recipient": digest.recipient, "recipient_name": digest.recipient_name,
+                "channel": channel, "address": address, "intended_address": intended, "subject": subject,
+                "body_text": digest.message.text, "body_html": digest.message.html, "items": digest.message.items,
+                "urgent": digest.urgent, "status": "pending", "attempts": 0, "next_attempt_at": now,
+                "created_at": now})
+    keys = list(rows)
+    with session.no_autoflush:
+        for start in range(0, len(keys), 500):
+            for key in session.scalars(select(OutboxEntry.idempotency_key).where(
+                    OutboxEntry.idempotency_key.in_(keys[start:start + 500]))):
+                rows.pop(key, None)
+    if rows:
+        session.connection().execute(insert(OutboxEntry.__table__), list(rows.values()))
+    return len(rows)
 
 
 @dataclass

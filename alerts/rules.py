@@ -22,18 +22,23 @@ The decisions, the ledger rows and the outbox entries are written in one transac
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
+import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from alerts.bulk import bulk_insert, bulk_update
 from alerts.digest import build_digest
 from alerts.directory import UnitDirectory, UnitInfo
-from alerts.outbox import enqueue
+from alerts.outbox import Digest, addresses_of, enqueue_many
 from store.models.alerts import Acknowledgement, Alert, LedgerEntry, Silence
 from store.models.base import now_local
 
@@ -126,6 +131,8 @@ class RunReport:
     held_by_ack: int = 0
     held_by_silence: int = 0
     warnings: int = 0
+    warnings_waiting: int = 0  # early warnings not queued: no analyst contact configured
+    seconds: dict[str, float] = field(default_factory=dict)  # time per phase of the run
     unit_unresolved: int = 0
     digests: int = 0
     outbox_entries: int = 0
@@ -135,6 +142,7 @@ class RunReport:
                 "evaluated": self.evaluated, "firing": dict(self.firing), "notified": dict(self.notified),
                 "resolved": self.resolved, "held_by_ack": self.held_by_ack,
                 "held_by_silence": self.held_by_silence, "warnings": self.warnings,
+                "warnings_waiting": self.warnings_waiting,
                 "unit_unresolved": self.unit_unresolved, "digests": self.digests,
                 "outbox_entries": self.outbox_entries}
 
@@ -145,7 +153,9 @@ class RunReport:
         return (f"{self.as_of}: {self.evaluated} messages evaluated; notified: {notified}; resolved {self.resolved}; "
                 f"held by acknowledgement {self.held_by_ack}, by silences {self.held_by_silence}; "
                 f"{self.digests} digests, {self.outbox_entries} outbox entries"
-                + (f"; {self.unit_unresolved} messages with no unit in the directory" if self.unit_unresolved else ""))
+                + (f"; {self.unit_unresolved} messages with no unit in the directory" if self.unit_unresolved else "")
+                + (f"; {self.warnings_waiting} early warnings wait for an analyst contact (alerts.analysts)"
+                   if self.warnings_waiting else ""))
 
 
 @dataclass
@@ -184,8 +194,14 @@ def _recipient_for(level: str, unit: UnitInfo | None, directory: UnitDirectory, 
     return _Recipient(f"unit:{target.id}", target.name, target.contacts, target.id)
 
 
-def _candidate_rows(session: Session) -> list[Any]:
-    """Open messages with a deadline, plus any message that still has a firing alert."""
+_CANDIDATE_COLUMNS = ("id", "submitted_at", "replied_at", "reply_text", "status", "unit", "unit_id", "title",
+                      "external_id", "url", "channel", "first_seen_at", "source_name", "due_on", "paused",
+                      "ledger_id", "ledger_highest", "ledger_first_alerted_at", "ledger_status", "ledger_due_on")
+
+
+def _load_candidates(session: Session) -> tuple[int, dict[str, tuple[Any, ...]]]:
+    """Open messages with a deadline, plus any message that still has a firing alert, with their ledger entry;
+    as columns (name → values in message id order)."""
     from store.models.core import Message, Source
     from store.models.deadlines import Deadline
 
@@ -193,17 +209,106 @@ def _candidate_rows(session: Session) -> list[Any]:
                                                  Alert.message_id.is_not(None))
     query = (select(Message.id, Message.submitted_at, Message.replied_at, Message.reply_text, Message.status,
                     Message.unit, Message.unit_id, Message.title, Message.external_id, Message.url,
-                    Message.channel, Message.first_seen_at, Source.name.label("source_name"),
-                    Deadline.due_on, Deadline.paused)
+                    Message.channel, Message.first_seen_at, Source.name, Deadline.due_on, Deadline.paused,
+                    LedgerEntry.id, LedgerEntry.highest_level, LedgerEntry.first_alerted_at, LedgerEntry.status,
+                    LedgerEntry.due_on)
              .join(Deadline, Deadline.message_id == Message.id).join(Source, Source.id == Message.source_id)
+             .outerjoin(LedgerEntry, LedgerEntry.message_id == Message.id)
              .where(or_(Message.replied_at.is_(None), Message.id.in_(firing_ids)))
              .order_by(Message.id))
-    return session.execute(query).all()
+    rows = session.connection().execute(query).all()
+    if not rows:
+        return 0, {name: () for name in _CANDIDATE_COLUMNS}
+    return len(rows), dict(zip(_CANDIDATE_COLUMNS, zip(*rows, strict=True), strict=True))
+
+
+@dataclass
+class _Existing:
+    """The unresolved alerts of one level, aligned with the candidates (-1 / False where there is none)."""
+
+    id: np.ndarray
+    firing: np.ndarray  # state firing (else superseded)
+    last_period: np.ndarray
+    acknowledged: np.ndarray
+    recipient_unit_id: np.ndarray
+
+    @property
+    def present(self) -> np.ndarray:
+        return self.id >= 0
+
+
+def _load_existing(session: Session, message_ids: np.ndarray) -> dict[str, _Existing]:
+    """Every unresolved message alert in one query, mapped onto the candidates by message id."""
+    n = len(message_ids)
+    existing = {level: _Existing(np.full(n, -1, np.int64), np.zeros(n, bool), np.full(n, -1, np.int64),
+                                 np.zeros(n, bool), np.full(n, -1, np.int64)) for level in LADDER}
+    rows = session.connection().execute(
+        select(Alert.message_id, Alert.level, Alert.id, Alert.state, Alert.last_period, Alert.acknowledged_at,
+               Alert.recipient_unit_id).where(Alert.message_id.is_not(None), Alert.state != "resolved")).all()
+    if not rows or not n:
+        return existing
+    message, level, ids, state, last, acked, recipient_unit = zip(*rows, strict=True)
+    message_arr = np.asarray(message, dtype=np.int64)
+    position = np.minimum(np.searchsorted(message_ids, message_arr), n - 1)
+    known = message_ids[position] == message_arr  # an alert of a message no longer a candidate stays as it is
+    level_arr = np.asarray(level)
+    ids_arr = np.asarray(ids, dtype=np.int64)
+    firing_arr = np.asarray(state) == "firing"
+    last_arr = np.asarray(last, dtype=np.int64)
+    acked_arr = np.fromiter((a is not None for a in acked), dtype=bool, count=len(rows))
+    recipient_arr = np.fromiter((-1 if u is None else u for u in recipient_unit), dtype=np.int64, count=len(rows))
+    for name, target in existing.items():
+        mask = known & (level_arr == name)
+        at = position[mask]
+        target.id[at] = ids_arr[mask]
+        target.firing[at] = firing_arr[mask]
+        target.last_period[at] = last_arr[mask]
+        target.acknowledged[at] = acked_arr[mask]
+        target.recipient_unit_id[at] = recipient_arr[mask]
+    return existing
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Millions of long-lived tuples make the cyclic garbage collector rescan them over and over (a third of
+    a large run's time); the run creates no reference cycles worth collecting."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def run_alerts(session: Session, *, now: dt.datetime | None = None, settings: Any = None,
                calendar: Any = None) -> RunReport:
-    """Decide and queue this run's notifications (the caller commits: decisions and outbox together)."""
+    """Decide and queue this run's notifications (the caller commits: decisions and outbox together).
+
+    Vectorised over the candidates: only what changes is written (a new alert, a new repeat period, a state
+    change, a ledger field that moves), in bulk.
+    """
+    with _collector_paused(), _large_sqlite_cache(session):
+        return _run_alerts(session, now=now, settings=settings, calendar=calendar)
+
+
+@contextmanager
+def _large_sqlite_cache(session: Session, mib: int = 256) -> Iterator[None]:
+    """SQLite's default 2 MiB page cache thrashes when a run adds a million entries to the alert and ledger
+    indexes; a larger cache for the run's connection keeps the index pages in memory (restored afterwards)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size = -{int(mib) * 1024}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
+
+
+def _run_alerts(session: Session, *, now: dt.datetime | None, settings: Any, calendar: Any) -> RunReport:
     from analysis.deadlines import DeadlinePolicy, received_ordinals
     from analysis.workcalendar import get_calendar
     from store.settings import get_settings
@@ -227,198 +332,339 @@ def run_alerts(session: Session, *, now: dt.datetime | None = None, settings: An
     test_recipient = dict(settings.get("alerts.test_recipient"))
     base_url = settings.get("alerts.base_url").rstrip("/")
 
-    rows = _candidate_rows(session)
-    n = len(rows)
+    clock = _PhaseClock(report)
+    n, c = _load_candidates(session)
+    clock.lap("load")
     report.evaluated = n
+    message_ids = np.asarray(c["id"], dtype=np.int64)
 
     def ordinals(values):
-        return np.fromiter((v.toordinal() if v is not None else NO_DATE for v in values), dtype=np.int64, count=n)
+        return np.fromiter((NO_DATE if v is None else v.toordinal() for v in values), dtype=np.int64, count=n)
 
+    has_reply = np.fromiter((r is not None or bool((t or "").strip())
+                             for r, t in zip(c["replied_at"], c["reply_text"], strict=True)), dtype=bool, count=n)
+    replied_at = c["replied_at"]
+    due = ordinals(c["due_on"])
     evaluation = evaluate(
         calendar, today,
-        received=received_ordinals([r.submitted_at for r in rows], deadline_policy.receipt_cutoff),
-        due=ordinals(r.due_on for r in rows),
-        replied=ordinals(r.replied_at.date() if r.replied_at else None for r in rows),
-        reply_undated=np.fromiter((r.replied_at is None and bool((r.reply_text or "").strip()) for r in rows),
-                                  dtype=bool, count=n),
-        closed=np.fromiter(((r.status or "").strip() in deadline_policy.closed_statuses for r in rows),
+        received=received_ordinals(list(c["submitted_at"]), deadline_policy.receipt_cutoff), due=due,
+        replied=ordinals(None if r is None else r.date() for r in replied_at),
+        reply_undated=has_reply & np.fromiter((r is None for r in replied_at), dtype=bool, count=n),
+        closed=np.fromiter(((s or "").strip() in deadline_policy.closed_statuses for s in c["status"]),
                            dtype=bool, count=n),
-        paused=np.fromiter((bool(r.paused) or r.due_on is None for r in rows), dtype=bool, count=n),
+        paused=np.fromiter((bool(p) or d is None for p, d in zip(c["paused"], c["due_on"], strict=True)),
+                           dtype=bool, count=n),
         policy=policy, deadline_policy=deadline_policy)
+    existing = _load_existing(session, message_ids)
+    clock.lap("evaluate")
 
-    # Existing alerts of the candidates: (message_id, level) -> row.
-    existing: dict[tuple[int, str], Any] = {}
-    for row in session.execute(select(Alert.id, Alert.message_id, Alert.level, Alert.state, Alert.last_period,
-                                      Alert.acknowledged_at, Alert.recipient, Alert.recipient_unit_id)
-                               .where(Alert.message_id.is_not(None), Alert.state != "resolved")):
-        existing[(row.message_id, row.level)] = row
+    # The responsible unit of each candidate (index into `units`, 0 = none) and, per level, who hears it
+    # (index into `recipients`): resolved once per distinct spelling, not once per message.
+    units: list[UnitInfo | None] = [None]
+    unit_index: dict[Any, int] = {}
+    spelled: dict[tuple[Any, Any], int] = {}
 
+    def unit_of(unit_id: Any, name: Any) -> int:
+        key = (unit_id, name)
+        if key not in spelled:
+            info = directory.units.get(unit_id) if unit_id else directory.resolve(name)
+            if info is None:
+                spelled[key] = 0
+            else:
+                if info.id not in unit_index:
+                    unit_index[info.id] = len(units)
+                    units.append(info)
+                spelled[key] = unit_index[info.id]
+        return spelled[key]
+
+    row_unit = np.fromiter((unit_of(u, name) for u, name in zip(c["unit_id"], c["unit"], strict=True)),
+                           dtype=np.int64, count=n)
+    recipients: list[_Recipient] = []
+    recipient_index: dict[str, int] = {}
+
+    def recipient_of(recipient: _Recipient) -> int:
+        if recipient.key not in recipient_index:
+            recipient_index[recipient.key] = len(recipients)
+            recipients.append(recipient)
+        return recipient_index[recipient.key]
+
+    row_recipient = {level: np.asarray([recipient_of(_recipient_for(level, u, directory, settings)) for u in units],
+                                       dtype=np.int64)[row_unit] for level in LADDER}
+
+    # The decisions, level by level, as boolean columns.
+    firing = {level: evaluation.periods[level] >= 0 for level in LADDER}
+    any_level = np.logical_or.reduce([firing[level] for level in LADDER]) if n else np.zeros(0, bool)
+    notify: dict[str, np.ndarray] = {}
+    for level in LADDER:
+        period, old = evaluation.periods[level], existing[level]
+        report.firing[level] += int(firing[level].sum())
+        wanted = firing[level] & (period > old.last_period)
+        held_by_ack = wanted & (period > 0) & old.present & old.acknowledged
+        wanted &= ~held_by_ack
+        report.held_by_ack += int(held_by_ack.sum())
+        if silences.rows:
+            holds = np.asarray([silences.holds(r.unit_id, level) for r in recipients] or [False], dtype=bool)
+            held = wanted & holds[row_recipient[level]]
+            wanted &= ~held
+            report.held_by_silence += int(held.sum())
+        notify[level] = wanted
+        report.notified[level] += int(wanted.sum())
+    report.unit_unresolved = int((any_level & (row_unit == 0)).sum())
+    settled = evaluation.settled
+    resolving = {level: settled & existing[level].present for level in LADDER}
+
+    clock.lap("decide")
+    # Digest items: the fields a message shows are formatted once per message, then shared by its levels.
     digests: dict[str, tuple[_Recipient, list[dict[str, Any]], list[str]]] = {}
-    new_alerts: list[dict[str, Any]] = []
-    alert_updates: list[dict[str, Any]] = []
-    ledger_touch: dict[int, dict[str, Any]] = {}
 
     def add_item(recipient: _Recipient, item: dict[str, Any]) -> None:
         digests.setdefault(recipient.key, (recipient, [], []))
         digests[recipient.key][1].append(item)
         digests[recipient.key][2].append(item["key"])
 
-    def link(row: Any) -> str | None:
-        return f"{base_url}/messages/{row.id}" if base_url else row.url
+    late_list, left_list = evaluation.late.tolist(), evaluation.left.tolist()
+    iso: dict[Any, str] = {}
 
-    # Python lists: element access in the loop below is several times faster than on numpy arrays.
-    late_arr, left_arr = evaluation.late.tolist(), evaluation.left.tolist()
-    period_lists = {level: evaluation.periods[level].tolist() for level in LADDER}
-    settled_idx = np.flatnonzero(evaluation.settled).tolist()
-    any_level = np.zeros(n, dtype=bool)
+    def iso_day(day: dt.date) -> str:
+        if day not in iso:
+            iso[day] = day.isoformat()
+        return iso[day]
+
+    def link(i: int) -> str | None:
+        return f"{base_url}/messages/{c['id'][i]}" if base_url else c["url"][i]
+
+    shown: dict[int, dict[str, Any]] = {}
+    for i in np.flatnonzero(np.logical_or.reduce([notify[level] for level in LADDER]) if n else []).tolist():
+        unit = units[row_unit[i]]
+        fields = {"subject": f"message:{c['id'][i]}", "event": "firing", "external_id": c["external_id"][i],
+                  "title": (c["title"][i] or "")[:80], "unit": unit.name if unit else (c["unit"][i] or "（未匹配）"),
+                  "source": c["source_name"][i]}
+        if c["due_on"][i] is not None:
+            fields["due_on"] = iso_day(c["due_on"][i])
+        if late_list[i] > 0:
+            fields["late"] = late_list[i]
+        if left_list[i] >= 0:
+            fields["left"] = left_list[i]
+        url = link(i)
+        if url is not None:
+            fields["url"] = url
+        shown[i] = fields
     for level in LADDER:
-        any_level |= evaluation.periods[level] >= 0
-    for i in np.flatnonzero(any_level).tolist():
-        row = rows[i]
-        unit = directory.units.get(row.unit_id) if row.unit_id else directory.resolve(row.unit)
-        if unit is None:
-            report.unit_unresolved += 1
-        for level in LADDER:
-            period = period_lists[level][i]
-            current = existing.get((row.id, level))
-            if period < 0:
-                if level == "due_soon" and current is not None and current.state == "firing":
-                    alert_updates.append({"id": current.id, "state": "superseded"})
-                continue
-            report.firing[level] += 1
-            recipient = _recipient_for(level, unit, directory, settings)
-            last_period = current.last_period if current is not None else -1
-            notify = period > last_period
-            if notify and period > 0 and current is not None and current.acknowledged_at is not None:
-                report.held_by_ack += 1
-                notify = False
-            if notify and silences.holds(recipient.unit_id, level):
-                report.held_by_silence += 1
-                notify = False
-            values: dict[str, Any] = {"overdue_workdays": max(int(late_arr[i]), 0), "due_on": row.due_on}
-            if notify:
-                values.update(last_period=period, last_notified_at=now)
-                item = {"key": f"message:{row.id}|{level}|{period}", "subject": f"message:{row.id}",
-                        "level": level, "period": period, "event": "firing", "external_id": row.external_id,
-                        "title": (row.title or "")[:80], "unit": unit.name if unit else (row.unit or "（未匹配）"),
-                        "due_on": row.due_on.isoformat() if row.due_on else None,
-                        "late": int(late_arr[i]) if late_arr[i] > 0 else None,
-                        "left": int(left_arr[i]) if left_arr[i] >= 0 else None, "url": link(row),
-                        "source": row.source_name}
-                add_item(recipient, item)
-                report.notified[level] += 1
-            if current is None:
-                new_alerts.append({"subject": f"message:{row.id}", "message_id": row.id, "level": level,
-                                   "unit_id": unit.id if unit else None, "recipient_unit_id": recipient.unit_id,
-                                   "recipient": recipient.key, "state": "firing",
-                                   "title": (row.title or "")[:200], "first_fired_at": now,
-                                   "last_period": values.get("last_period", -1),
-                                   "last_notified_at": values.get("last_notified_at"),
-                                   "overdue_workdays": values["overdue_workdays"], "due_on": row.due_on,
-                                   "details": {}})
-            else:
-                alert_updates.append({"id": current.id, "state": "firing", **values})
-            ledger = ledger_touch.setdefault(row.id, {"row": row, "unit": unit, "levels": set(), "notified": False})
-            ledger["levels"].add(level)
-            ledger["notified"] |= notify
+        periods = evaluation.periods[level].tolist()
+        level_recipients = row_recipient[level].tolist()
+        for i in np.flatnonzero(notify[level]).tolist():
+            subject = shown[i]["subject"]
+            add_item(recipients[level_recipients[i]], {**shown[i], "key": f"{subject}|{level}|{periods[i]}",
+                                                        "level": level, "period": periods[i]})
+    # Resolution notices: to each recipient that heard a firing level of a message now answered.
+    for level in LADDER:
+        old = existing[level]
+        for i in np.flatnonzero(resolving[level] & old.firing & (old.last_period >= 0)).tolist():
+            unit = directory.units.get(int(old.recipient_unit_id[i])) if old.recipient_unit_id[i] >= 0 else None
+            recipient = (_Recipient(f"unit:{unit.id}", unit.name, unit.contacts, unit.id) if unit
+                         else _recipient_for(level, None, directory, settings))
+            item = {"key": f"message:{c['id'][i]}|{level}|resolved", "subject": f"message:{c['id'][i]}",
+                    "level": level, "event": "resolved", "external_id": c["external_id"][i],
+                    "title": (c["title"][i] or "")[:80], "url": link(i)}
+            if replied_at[i] is not None:
+                item["replied_at"] = replied_at[i].isoformat(sep=" ", timespec="minutes")
+            add_item(recipient, {k: v for k, v in item.items() if v is not None})
+        report.resolved += int(resolving[level].sum())
 
-    # Resolution: settled messages with firing alerts.
-    for i in settled_idx:
-        row = rows[i]
-        for level in LADDER:
-            current = existing.get((row.id, level))
-            if current is None:
-                continue
-            alert_updates.append({"id": current.id, "state": "resolved", "resolved_at": now})
-            if current.state == "firing" and current.last_period >= 0:
-                unit = directory.units.get(current.recipient_unit_id) if current.recipient_unit_id else None
-                recipient = (_Recipient(f"unit:{unit.id}", unit.name, unit.contacts, unit.id) if unit
-                             else _recipient_for(level, None, directory, settings))
-                add_item(recipient, {"key": f"message:{row.id}|{level}|resolved", "subject": f"message:{row.id}",
-                                     "level": level, "period": None, "event": "resolved",
-                                     "external_id": row.external_id, "title": (row.title or "")[:80],
-                                     "replied_at": row.replied_at.isoformat(sep=" ", timespec="minutes")
-                                     if row.replied_at else None, "url": link(row)})
-            report.resolved += 1
-        ledger_touch.setdefault(row.id, {"row": row, "unit": None, "levels": set(), "notified": False})
-
-    # Write the decisions (bulk: this runs over every open message).
-    # Core executemany: the ORM bulk paths cost several times more per row here.
-    connection = session.connection()
-    if new_alerts:
-        connection.execute(insert(Alert.__table__), new_alerts)
-    for state_key, group in _group_updates(alert_updates).items():
-        table = Alert.__table__
-        statement = update(table).where(table.c.id == bindparam("alert_id")).values(
-            {key: bindparam(f"v_{key}") for key in state_key})
-        connection.execute(statement, [{"alert_id": u["id"], **{f"v_{k}": u[k] for k in state_key}} for u in group])
-    _update_ledger(session, ledger_touch, now)
+    clock.lap("items")
+    _write_alerts(session, c, now, evaluation, existing, firing, notify, any_level, resolving, units, row_unit,
+                  recipients, row_recipient)
+    clock.lap("write alerts")
+    _write_ledger(session, c, now, due, firing, notify, any_level, settled, existing, has_reply, units, row_unit)
+    clock.lap("write ledger")
     _warning_alerts(session, now, settings, report, urgent_only=False, add_item=add_item)
 
     as_of_text = today.isoformat()
+    batch: list[Digest] = []
     for recipient, items, keys in digests.values():
-        level_of_first = items[0]["level"]
-        skip = silences.channels(recipient.unit_id, level_of_first)
+        skip = silences.channels(recipient.unit_id, items[0]["level"])
         contacts = {k: v for k, v in recipient.contacts.items() if k not in skip}
-        message = build_digest(recipient.name, items, as_of_text)
         urgent = any(item["level"] in ("supervision", "warning") and item.get("urgent") for item in items)
-        added = enqueue(session, recipient=recipient.key, recipient_name=recipient.name, contacts=contacts,
-                        message=message, item_keys=keys, production=production, test_recipient=test_recipient,
-                        urgent=urgent, now=now)
-        report.digests += 1
-        report.outbox_entries += len(added)
+        batch.append(Digest(recipient.key, recipient.name, contacts, build_digest(recipient.name, items, as_of_text),
+                            keys, urgent))
+    report.digests = len(batch)
+    clock.lap("digests")
+    report.outbox_entries = enqueue_many(session, batch, production=production, test_recipient=test_recipient,
+                                         now=now)
     session.flush()
+    clock.lap("outbox")
     return report
 
 
-def _group_updates(updates: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
-    """Updates grouped by the columns they set (one executemany per shape)."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for values in updates:
-        groups[tuple(sorted(k for k in values if k != "id"))].append(values)
-    return groups
+class _PhaseClock:
+    """Seconds spent in each phase of a run (``RunReport.seconds``: what the benchmark prints)."""
+
+    def __init__(self, report: RunReport):
+        self.report, self.started = report, time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.report.seconds[phase] = round(now - self.started, 2)
+        self.started = now
 
 
-def _update_ledger(session: Session, touched: dict[int, dict[str, Any]], now: dt.datetime) -> None:
-    if not touched:
+def _optional(values: np.ndarray) -> list[int | None]:
+    """An id column with -1 for "none" as the list the database gets."""
+    return [None if v < 0 else v for v in values.tolist()]
+
+
+def _pick(values: tuple[Any, ...], index: list[int]) -> list[Any]:
+    return list(map(values.__getitem__, index))
+
+
+def _write_alerts(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datetime, evaluation: Evaluation,
+                  existing: dict[str, _Existing], firing: dict[str, np.ndarray], notify: dict[str, np.ndarray],
+                  any_level: np.ndarray, resolving: dict[str, np.ndarray], units: list[UnitInfo | None],
+                  row_unit: np.ndarray, recipients: list[_Recipient], row_recipient: dict[str, np.ndarray]) -> None:
+    """New alerts inserted; existing ones updated only when their period, state or resolution changes.
+
+    Built column by column from the decision arrays: no per-alert Python object is made.
+    """
+    table = Alert.__table__
+    connection = session.connection()
+    message_ids = np.asarray(c["id"], dtype=np.int64)
+    late = np.maximum(evaluation.late, 0)
+    unit_ids = np.asarray([u.id if u else -1 for u in units], dtype=np.int64)[row_unit]
+    recipient_keys = np.asarray([r.key for r in recipients] or [""], dtype=object)
+    recipient_units = np.asarray([-1 if r.unit_id is None else r.unit_id for r in recipients] or [-1], dtype=np.int64)
+    details: dict[str, Any] = {}  # one shared empty object: converted once
+    new: dict[str, list[Any]] = defaultdict(list)
+    told_ids: list[int] = []
+    told: dict[str, list[Any]] = defaultdict(list)
+    revived_ids: list[int] = []
+    revived: dict[str, list[Any]] = defaultdict(list)
+    superseded: list[int] = []
+    resolved: list[int] = []
+    for level in LADDER:
+        old, period, notified = existing[level], evaluation.periods[level], notify[level]
+        index = np.flatnonzero(firing[level] & ~old.present)
+        rows, k = index.tolist(), len(index)
+        who = row_recipient[level][index]
+        new["subject"] += [f"message:{m}" for m in message_ids[index].tolist()]
+        new["message_id"] += message_ids[index].tolist()
+        new["level"] += [level] * k
+        new["unit_id"] += _optional(unit_ids[index])
+        new["recipient_unit_id"] += _optional(recipient_units[who])
+        new["recipient"] += recipient_keys[who].tolist()
+        new["state"] += ["firing"] * k
+        new["title"] += [(t or "")[:200] for t in _pick(c["title"], rows)]
+        new["due_on"] += _pick(c["due_on"], rows)
+        new["overdue_workdays"] += late[index].tolist()
+        new["last_period"] += np.where(notified[index], period[index], -1).tolist()
+        new["first_fired_at"] += [now] * k
+        new["last_notified_at"] += [now if n else None for n in notified[index].tolist()]
+        new["details"] += [details] * k
+        index = np.flatnonzero(firing[level] & old.present & notified)
+        told_ids += old.id[index].tolist()
+        told["state"] += ["firing"] * len(index)
+        told["last_period"] += period[index].tolist()
+        told["last_notified_at"] += [now] * len(index)
+        told["overdue_workdays"] += late[index].tolist()
+        told["due_on"] += _pick(c["due_on"], index.tolist())
+        index = np.flatnonzero(firing[level] & old.present & ~notified & ~old.firing)  # superseded, firing again
+        revived_ids += old.id[index].tolist()
+        revived["state"] += ["firing"] * len(index)
+        revived["overdue_workdays"] += late[index].tolist()
+        revived["due_on"] += _pick(c["due_on"], index.tolist())
+        if level == "due_soon":  # overdue now: the due-soon alert ends without a "resolved" notice
+            superseded += old.id[any_level & ~firing[level] & old.present & old.firing].tolist()
+        resolved += old.id[resolving[level]].tolist()
+    bulk_insert(connection, table, new)
+    bulk_update(connection, table, told_ids, told)
+    bulk_update(connection, table, revived_ids, revived)
+    bulk_update(connection, table, superseded, {"state": ["superseded"] * len(superseded)})
+    bulk_update(connection, table, resolved, {"state": ["resolved"] * len(resolved),
+                                              "resolved_at": [now] * len(resolved)})
+
+
+def _write_ledger(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datetime, due: np.ndarray,
+                  firing: dict[str, np.ndarray], notify: dict[str, np.ndarray], any_level: np.ndarray,
+                  settled: np.ndarray, existing: dict[str, _Existing], has_reply: np.ndarray,
+                  units: list[UnitInfo | None], row_unit: np.ndarray) -> None:
+    """A ledger entry for every alerted message; an existing entry is written only when a field moves."""
+    n = len(due)
+    if not n:
         return
-    order = {level: i for i, level in enumerate(LADDER)}
-    existing = {}
-    ids = list(touched)
-    for start in range(0, len(ids), 5000):
-        for entry in session.scalars(select(LedgerEntry).where(LedgerEntry.message_id.in_(ids[start:start + 5000]))):
-            existing[entry.message_id] = entry
-    inserts = []
-    for message_id, info in touched.items():
-        row, unit = info["row"], info["unit"]
-        entry = existing.get(message_id)
-        highest = max(info["levels"], key=order.get) if info["levels"] else None
-        status = "replied" if row.replied_at or (row.reply_text or "").strip() else None
-        if entry is None:
-            inserts.append({"subject": f"message:{message_id}", "message_id": message_id, "kind": "message",
-                            "first_discovered_at": row.first_seen_at, "source": row.source_name,
-                            "channel": row.channel, "external_id": row.external_id, "title": row.title,
-                            "url": row.url, "unit_id": unit.id if unit else None,
-                            "unit_name": unit.name if unit else row.unit, "due_on": row.due_on,
-                            "highest_level": highest, "first_alerted_at": now if info["notified"] else None,
-                            "replied_at": row.replied_at, "reply_url": row.url if status else None,
-                            "status": status or "open", "updated_at": now})
-            continue
-        if highest and (entry.highest_level not in order or order[highest] > order[entry.highest_level]):
-            entry.highest_level = highest
-        if info["notified"] and entry.first_alerted_at is None:
-            entry.first_alerted_at = now
-        entry.due_on = row.due_on or entry.due_on
-        if status:
-            entry.status, entry.replied_at, entry.reply_url = "replied", row.replied_at, row.url
-        entry.updated_at = now
-    if inserts:
-        session.connection().execute(insert(LedgerEntry.__table__), inserts)
+    table = LedgerEntry.__table__
+    connection = session.connection()
+    highest = np.full(n, -1, np.int64)
+    for rank, level in enumerate(LADDER):
+        highest[firing[level]] = rank
+    level_names = np.asarray([*LADDER, None], dtype=object)  # index -1: none
+    notified = np.logical_or.reduce([notify[level] for level in LADDER])
+    alerted_before = np.logical_or.reduce([existing[level].present for level in LADDER])
+    touched = any_level | (settled & alerted_before)
+    has_entry = np.fromiter((e is not None for e in c["ledger_id"]), dtype=bool, count=n)
+
+    index = np.flatnonzero(touched & ~has_entry)
+    rows, k = index.tolist(), len(index)
+    row_units = [units[u] for u in row_unit[index].tolist()]
+    replied = has_reply[index].tolist()
+    urls = _pick(c["url"], rows)
+    bulk_insert(connection, table, {
+        "subject": [f"message:{m}" for m in _pick(c["id"], rows)], "message_id": _pick(c["id"], rows),
+        "kind": ["message"] * k, "first_discovered_at": _pick(c["first_seen_at"], rows),
+        "source": _pick(c["source_name"], rows), "channel": _pick(c["channel"], rows),
+        "external_id": _pick(c["external_id"], rows), "title": _pick(c["title"], rows), "url": urls,
+        "unit_id": [u.id if u else None for u in row_units],
+        "unit_name": [u.name if u else name for u, name in zip(row_units, _pick(c["unit"], rows), strict=True)],
+        "due_on": _pick(c["due_on"], rows), "highest_level": level_names[highest[index]].tolist(),
+        "first_alerted_at": [now if x else None for x in notified[index].tolist()],
+        "replied_at": _pick(c["replied_at"], rows),
+        "reply_url": [url if r else None for url, r in zip(urls, replied, strict=True)],
+        "status": ["replied" if r else "open" for r in replied], "updated_at": [now] * k})
+    if not has_entry.any():
+        return
+    order = {level: rank for rank, level in enumerate(LADDER)}
+    stored_rank = np.fromiter((order.get(h, -1) for h in c["ledger_highest"]), dtype=np.int64, count=n)
+    first_alerted = np.fromiter((f is not None for f in c["ledger_first_alerted_at"]), dtype=bool, count=n)
+    stored_due = np.fromiter((NO_DATE if d is None else d.toordinal() for d in c["ledger_due_on"]), dtype=np.int64,
+                             count=n)
+    to_reply = touched & has_entry & has_reply & np.fromiter((s != "replied" for s in c["ledger_status"]),
+                                                             dtype=bool, count=n)
+    changed = touched & has_entry & ((highest > stored_rank) | (notified & ~first_alerted)
+                                     | ((due >= 0) & (due != stored_due)) | to_reply)
+    rows = np.flatnonzero(changed).tolist()
+    rank = np.maximum(highest, stored_rank)[changed]
+    bulk_update(connection, table, _pick(c["ledger_id"], rows), {
+        "highest_level": [LADDER[r] if r >= 0 else None for r in rank.tolist()],
+        "first_alerted_at": [f or (now if x else None) for f, x in
+                             zip(_pick(c["ledger_first_alerted_at"], rows), notified[changed].tolist(), strict=True)],
+        "due_on": [d or old for d, old in zip(_pick(c["due_on"], rows), _pick(c["ledger_due_on"], rows), strict=True)],
+        "updated_at": [now] * len(rows)})
+    rows = np.flatnonzero(to_reply).tolist()
+    bulk_update(connection, table, _pick(c["ledger_id"], rows), {
+        "status": ["replied"] * len(rows), "replied_at": _pick(c["replied_at"], rows),
+        "reply_url": _pick(c["url"], rows)})
+
+
+WARNING_KINDS = {"spike": "诉求量激增", "new_surge": "新话题快速聚集"}
+
+
+def _warning_detail(event: Any) -> str:
+    """One line on what was observed; only the event fields that exist are used (the topics model evolves)."""
+    kind = WARNING_KINDS.get(getattr(event, "kind", None), getattr(event, "kind", None) or "预警")
+    day = getattr(event, "day", None)
+    figures = [(label, getattr(event, name, None)) for label, name in
+               (("当日", "observed"), ("基线", "baseline"), ("阈值", "threshold"))]
+    shown = "，".join(f"{label} {value:g}" + (" 件" if label == "当日" else "") for label, value in figures
+                     if isinstance(value, int | float))
+    return f"{kind}：{day or ''} {shown}".rstrip()
 
 
 def _warning_alerts(session: Session, now: dt.datetime, settings: Any, report: RunReport, *, urgent_only: bool,
                     add_item=None) -> None:
-    """Topic early-warning events (status ``new``) → the analysts, once each."""
+    """Topic early-warning events (status ``new``) → the analysts, once each.
+
+    Once queued, the event is ``delivered`` (the outbox sends it, retrying) and its key
+    ``warning:<id>|warning|0`` keeps a re-run from queueing it again. In production with no analyst contacts
+    (``alerts.analysts``) the events stay ``new`` and are counted as waiting, rather than marked sent to nobody.
+    """
     try:
         from store.models.topics import Topic, WarningEvent
     except ImportError:  # the topics work is not there
@@ -430,18 +676,23 @@ def _warning_alerts(session: Session, now: dt.datetime, settings: Any, report: R
     if not events:
         return
     recipient = _Recipient("analysts", "舆情分析人员", dict(settings.get("alerts.analysts")), None)
+    if settings.production and not addresses_of(recipient.contacts):
+        report.warnings_waiting = len(events)
+        logger.warning("%d early warnings wait: setting alerts.analysts has no contact", len(events))
+        return
     for event, label in events:
         subject = f"warning:{event.id}"
-        kind = {"spike": "诉求量激增", "new_surge": "新话题快速聚集"}.get(event.kind, event.kind)
-        detail = f"{kind}：{event.day} 当日 {event.observed:g} 件，基线 {event.baseline:g}，阈值 {event.threshold:g}"
+        kind = WARNING_KINDS.get(event.kind, event.kind)
         add_item(recipient, {"key": f"{subject}|warning|0", "subject": subject, "level": "warning", "period": 0,
                              "event": "firing", "external_id": f"话题{event.topic_id}", "title": label or "",
-                             "detail": detail})
+                             "detail": _warning_detail(event)})
         existing = session.scalar(select(Alert).where(Alert.subject == subject, Alert.level == "warning"))
         if existing is None:
+            day = getattr(event, "day", None)
             session.add(Alert(subject=subject, level="warning", recipient="analysts", state="firing",
                               title=label or "", first_fired_at=now, last_period=0, last_notified_at=now,
-                              details={"kind": event.kind, "day": event.day.isoformat(), "topic_id": event.topic_id}))
+                              details={"kind": event.kind, "day": day.isoformat() if day else None,
+                                       "topic_id": event.topic_id, "evidence": getattr(event, "evidence", None)}))
         if session.scalar(select(LedgerEntry.id).where(LedgerEntry.subject == subject)) is None:
             session.add(LedgerEntry(subject=subject, kind="warning", first_discovered_at=event.created_at,
                                     source="话题预警", title=f"{label}（{kind}）", highest_level="warning",
