@@ -163,7 +163,9 @@ class _Corpus:
 
 def _load_corpus(session: Session, *, since: datetime | None, until: datetime | None,
                  after_id: int | None = None) -> _Corpus:
-    query = select(Message.id, Message.title, Message.content).order_by(Message.id)
+    # Content order, not id order: ids follow crawl timing, and clustering must not depend on it.
+    query = select(Message.id, Message.title, Message.content).order_by(
+        Message.submitted_at, Message.content_hash, Message.id)
     if since is not None:
         query = query.where(Message.submitted_at >= since)
     if until is not None:
