@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 
 from analysis.dedup import distinct_voices
 from analysis.topics import period_members
-from store.models.topics import Topic
+from store.models import Message
+from store.models.topics import Topic, TopicMembership
 from store.settings import get_settings
 
 __all__ = ["BADGES", "hotlist", "working_days"]
@@ -80,6 +81,31 @@ def _due_dates(session: Session, message_ids: list[int], rows: list[Any], calend
     return due
 
 
+def _previous_members(session: Session, start: date, end: date) -> list[Any]:
+    """(topic_id, message_id, submitter, duplicate_group) of active topics' members submitted in [start, end]:
+    only what the previous-rate count needs (the windows before are several times the current one)."""
+    return session.execute(
+        select(TopicMembership.topic_id, Message.id.label("message_id"), Message.submitter,
+               TopicMembership.duplicate_group)
+        .join(Message, Message.id == TopicMembership.message_id)
+        .join(Topic, Topic.id == TopicMembership.topic_id)
+        .where(Message.submitted_at >= datetime.combine(start, datetime.min.time()),
+               Message.submitted_at <= datetime.combine(end, datetime.max.time()), Topic.status == "active")
+    ).all()
+
+
+def _topics(session: Session, topic_ids: list[int]) -> dict[int, Any]:
+    """The label, first message time, keywords, places and units of each topic, in chunked IN queries."""
+    found: dict[int, Any] = {}
+    for start in range(0, len(topic_ids), 500):
+        for row in session.execute(
+            select(Topic.id, Topic.label, Topic.first_message_at, Topic.keywords, Topic.places, Topic.units)
+            .where(Topic.id.in_(topic_ids[start:start + 500]))
+        ):
+            found[row.id] = row
+    return found
+
+
 def _unanswered(row: Any, due: date | None, end: date) -> bool:
     end_of_window = datetime.combine(end, datetime.max.time())
     replied = bool((row.reply_text or "").strip()) and (row.replied_at is None or row.replied_at <= end_of_window)
@@ -102,7 +128,8 @@ def hotlist(session: Session, start: date, end: date, top: int = 10) -> list[dic
     rows = period_members(session, start, end)
     length = end - start + timedelta(days=1)
     previous_start = start - length * previous_windows
-    previous_rows = period_members(session, previous_start, start - timedelta(days=1)) if previous_windows else []
+    previous_rows = (_previous_members(session, previous_start, start - timedelta(days=1))
+                     if previous_windows else [])
     now_days = working_days(start, end, calendar)
     previous_days = working_days(previous_start, start - timedelta(days=1), calendar) if previous_windows else 1
 
@@ -113,10 +140,11 @@ def hotlist(session: Session, start: date, end: date, top: int = 10) -> list[dic
     for row in previous_rows:
         previous_by_topic[row.topic_id].append(row)
     due = _due_dates(session, [r.message_id for r in rows], rows, calendar)
+    topics = _topics(session, list(by_topic))
 
     entries = []
     for topic_id, members in by_topic.items():
-        topic = session.get(Topic, topic_id)
+        topic = topics[topic_id]
         people = distinct_voices([m.duplicate_group or m.message_id for m in members],
                                  [m.submitter for m in members])
         before = previous_by_topic.get(topic_id, [])

@@ -4,8 +4,9 @@ the dashboard as served, i.e. with its default cache; the uncached dashboard and
 
 Creates a scratch database on the local server (HOTLINE_BENCH_PG_URL, default postgresql+psycopg://postgres@
 127.0.0.1:5432/postgres) with the migrations up to 0007, fills it with synthetic messages (generated here, no
-real text), deadlines and topics, then runs the remaining migrations (0008 builds the search indexes on the
-filled table, as on an upgraded deployment) and VACUUM ANALYZE (the state autovacuum keeps a live database in).
+real text), deadlines and topics, then runs the remaining migrations (0008 builds the search indexes and
+0010 the dashboard and list read indexes on the filled table, as on an upgraded deployment) and VACUUM ANALYZE
+(the state autovacuum keeps a live database in).
 Serves the UI twice with uvicorn in subprocesses on free ports (the dashboard cache on, and off), drives each
 page kind in turn with 10 client threads over HTTP, prints the figures and drops the database. Exits 0 with a
 message when PostgreSQL is not reachable.
@@ -119,7 +120,7 @@ def fill(url: str, n_messages: int, seed: int = 7) -> None:
         raw.close()
     t0 = time.perf_counter()
     before, after = upgrade(engine)
-    print(f"migrations {before} -> {after} (search indexes) on {n_messages} messages in "
+    print(f"migrations {before} -> {after} (search and read indexes) on {n_messages} messages in "
           f"{time.perf_counter() - t0:.1f} s")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))

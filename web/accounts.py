@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from store.models import Message, Unit, now_local
 from store.models.accounts import ROLES, LoginAttempt, User
 from store.settings import get_settings
+from web.auth import forget_user
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +66,8 @@ def set_password(session: Session, user: User, password: str) -> None:
         raise AccountError(f"password: must be at least {MIN_PASSWORD_LENGTH} characters")
     user.password_hash = hash_password(password)
     user.session_epoch += 1  # ends the sessions opened with the old password
+    if user.id is not None:
+        forget_user(user.id)  # this process stops using the kept row at once (others within USER_RECHECK_SECONDS)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from store.db import get_engine, session_factory
 from store.settings import Settings, get_settings
-from web.auth import Forbidden, LoginRequired, SessionMiddleware, cookie_secure, secret_key
+from web.auth import Forbidden, LoginRequired, SessionMiddleware, UserCache, cookie_secure, secret_key
 from web.csrf import verify_csrf
 from web.security import SecurityHeadersMiddleware
 from web.templating import render
@@ -35,6 +35,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None) -
     app.state.session_factory = session_factory(engine)
     app.state.settings = settings
     app.state.dashboard_cache = {}
+    app.state.user_cache = UserCache()  # session -> user row, re-read every web.auth.USER_RECHECK_SECONDS
     app.state.choices_cache = {}
     app.state.choices_lock = threading.Lock()
     from web.queries.topics import TopicTrends

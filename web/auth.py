@@ -2,16 +2,26 @@
 
 The cookie holds {"csrf", "uid", "ep"} signed with itsdangerous; it expires ``web.session_hours`` after login.
 ``ep`` must match ``User.session_epoch``, so a password change ends older sessions.
+
+The user row behind a session is kept per process for at most ``USER_RECHECK_SECONDS`` (10 s), so a page does
+not pay a users look-up on every request: a user deactivated, re-roled or given a new password by another
+process (the CLI, another worker) loses the old access within 10 s; in this process ``forget_user`` (called by
+``web.accounts.set_password``) drops the kept row at once.
 """
 from __future__ import annotations
 
 import logging
 import secrets
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.models.accounts import User
@@ -29,6 +39,67 @@ class UserView:
     display_name: str | None
     role: str
     unit: str | None
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """The columns of a ``User`` row the pages read (routes take it where they declare ``User``)."""
+    id: int
+    login: str
+    display_name: str | None
+    role: str
+    unit: str | None
+    unit_id: int | None
+    active: bool
+    session_epoch: int
+
+
+USER_RECHECK_SECONDS = 10.0
+
+
+class UserCache:
+    """Per application (so per database): user id -> (when read, the row or None), re-read after
+    USER_RECHECK_SECONDS. Every cache of the process is reachable from ``forget_user``."""
+
+    _all: weakref.WeakSet[UserCache] = weakref.WeakSet()
+
+    def __init__(self) -> None:
+        self._rows: dict[int, tuple[float, SessionUser | None]] = {}
+        self._lock = threading.Lock()
+        UserCache._all.add(self)
+
+    def kept(self, uid: int) -> tuple[bool, SessionUser | None]:
+        """(found, row) from memory only: found is False when the row must be read again."""
+        hit = self._rows.get(uid)
+        if hit is not None and time.monotonic() - hit[0] < USER_RECHECK_SECONDS:
+            return True, hit[1]
+        return False, None
+
+    def load(self, db: Session, uid: int) -> SessionUser | None:
+        """Read the row (None: no such user) and keep it."""
+        now = time.monotonic()
+        row = db.execute(select(User.id, User.login, User.display_name, User.role, User.unit, User.unit_id,
+                                User.active, User.session_epoch).where(User.id == uid)).first()
+        user = SessionUser(*row) if row is not None else None
+        with self._lock:
+            if len(self._rows) > 10000:  # bounded whatever ids signed cookies carry
+                self._rows.clear()
+            self._rows[uid] = (now, user)
+        return user
+
+    def forget(self, uid: int | None) -> None:
+        with self._lock:
+            if uid is None:
+                self._rows.clear()
+            else:
+                self._rows.pop(uid, None)
+
+
+def forget_user(user_id: int | None = None) -> None:
+    """Drop the kept row of ``user_id`` (every kept row when None) in every app of this process: the next
+    request reads the users table. (Ids are per database, so at worst another database's app re-reads.)"""
+    for cache in list(UserCache._all):
+        cache.forget(user_id)
 
 
 class LoginRequired(Exception):
@@ -145,20 +216,25 @@ def get_db(request: Request):
         session.close()
 
 
-def optional_user(request: Request, db: Session = Depends(get_db)) -> User | None:
+async def optional_user(request: Request, db: Session = Depends(get_db)) -> SessionUser | None:
+    # async, like the dependencies below: a kept row costs no worker-thread hop; a read goes to the thread pool.
     data = request.scope.get("hm_session") or {}
     uid = data.get("uid")
     if not isinstance(uid, int):
         return None
-    user = db.get(User, uid)
+    cache = getattr(request.app.state, "user_cache", None)
+    if cache is None:
+        cache = request.app.state.user_cache = UserCache()
+    found, user = cache.kept(uid)
+    if not found:
+        user = await run_in_threadpool(cache.load, db, uid)
     if user is None or not user.active or user.session_epoch != data.get("ep"):
         return None
-    # The templates read this detached copy: the ORM user is expired once the request's session ends.
     request.state.user = UserView(user.login, user.display_name, user.role, user.unit)
     return user
 
 
-def current_user(user: User | None = Depends(optional_user)) -> User:
+async def current_user(user: SessionUser | None = Depends(optional_user)) -> SessionUser:
     if user is None:
         raise LoginRequired()
     return user
@@ -167,7 +243,7 @@ def current_user(user: User | None = Depends(optional_user)) -> User:
 def require_roles(*roles: str):
     """Dependency: the current user, if their role is one of ``roles`` (administrators always pass)."""
 
-    def dependency(user: User = Depends(current_user)) -> User:
+    async def dependency(user: SessionUser = Depends(current_user)) -> SessionUser:
         if user.role != "admin" and user.role not in roles:
             raise Forbidden(f"this page is for {', '.join(roles)}")
         return user

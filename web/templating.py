@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,11 @@ def safe_url(value: Any) -> str:
 
 def sparkline(values: list[float], width: int = 120, height: int = 24) -> Markup:
     """An inline SVG polyline built from numbers only (no text from the data enters the markup)."""
+    return _sparkline(tuple(values), width, height)
+
+
+@lru_cache(maxsize=4096)  # a topic's trend is the same on every list request until the data changes
+def _sparkline(values: tuple, width: int, height: int) -> Markup:
     points = [float(v) for v in values] or [0.0]
     top = max(points) or 1.0
     step = width / max(len(points) - 1, 1)

@@ -51,6 +51,8 @@ class Topic(Base):
     """A recurring issue: a concrete problem at a concrete place. ``id`` is stable across runs."""
 
     __tablename__ = "topics"
+    # The topic list's trend end day is the newest last_message_at: one index look-up (0010_perf_indexes).
+    __table_args__ = (Index("ix_topics_last_message_at", "last_message_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     label: Mapped[str] = mapped_column(Text, default="")

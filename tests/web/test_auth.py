@@ -119,3 +119,15 @@ def test_create_user_validates(sqlite_engine):
             create_user(session, "x", "long-enough-pw", "unit_official")
         user = create_user(session, "x", "long-enough-pw", "analyst")
         assert user.password_hash.startswith("$argon2") and "long-enough-pw" not in user.password_hash
+
+
+def test_deactivated_user_loses_access_at_the_next_recheck(client, seeded, sqlite_engine, monkeypatch):
+    from web import auth
+
+    login(client, "test-analyst")
+    assert client.get("/", follow_redirects=False).status_code == 200
+    with session_scope(sqlite_engine) as session:
+        session.scalar(select(User).where(User.login == "test-analyst")).active = False
+    # The kept row serves for at most web.auth.USER_RECHECK_SECONDS; the first request after that re-reads it.
+    monkeypatch.setattr(auth, "USER_RECHECK_SECONDS", 0)
+    assert client.get("/", follow_redirects=False).status_code == 303

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
@@ -78,16 +79,45 @@ def search_conditions(filters: MessageFilters, as_of: date) -> list:
     return conditions
 
 
-def search_messages(session: Session, filters: MessageFilters, scope: list, as_of: date, page_size: int = 50):
-    """(rows, has_more): one page of (Message, source name, due date), newest first."""
+class MessageListItem(NamedTuple):
+    id: int
+    external_id: str | None
+    channel: str
+    title: str | None
+    content: str | None  # the first LIST_PREVIEW_CHARS characters
+    unit: str | None
+    status: str | None
+    submitted_at: datetime | None
+    replied_at: datetime | None
+
+
+LIST_PREVIEW_CHARS = 80  # the list shows 60 characters of the title (or of the content when there is none)
+
+
+def list_columns():
+    """The message columns the search results list shows: a Core projection (no ORM object per row, and the
+    content cut to a preview instead of whole texts)."""
+    return (Message.id, Message.external_id, Message.channel, Message.title,
+            func.substr(Message.content, 1, LIST_PREVIEW_CHARS).label("content"), Message.unit, Message.status,
+            Message.submitted_at, Message.replied_at)
+
+
+def search_messages(session: Session, filters: MessageFilters, scope: list, as_of: date, page_size: int = 50,
+                    full: bool = False):
+    """(rows, has_more): one page of (message, source name, due date), newest first. The message is the row of
+    ``list_columns()`` (id, external_id, channel, title, content preview, unit, status, submitted_at,
+    replied_at), or with ``full`` the ``Message`` itself (exports)."""
     offset = (max(filters.page, 1) - 1) * page_size
-    query = (select(Message, Source.name, Deadline.due_on)
+    entity = (Message,) if full else list_columns()
+    query = (select(*entity, Source.name, Deadline.due_on)
              .join(Source, Source.id == Message.source_id)
              .join(Deadline, Deadline.message_id == Message.id, isouter=True)
              .where(*scope, *search_conditions(filters, as_of))
              .order_by(Message.submitted_at.desc(), Message.id.desc())
              .offset(offset).limit(page_size + 1))
     rows = session.execute(query).all()
+    if not full:
+        rows = [(MessageListItem(*row[:-2]), row[-2], row[-1]) for row in rows]
     return rows[:page_size], len(rows) > page_size
 
 

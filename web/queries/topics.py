@@ -22,7 +22,7 @@ TREND_DAYS = 30
 
 @dataclass
 class TopicRow:
-    topic: Topic
+    topic: TopicListItem
     trend: list[int]
     badge: str | None  # warning | new | rising | None
 
@@ -87,7 +87,20 @@ class TopicTrends:
         return {tid: list(counts.get(tid, [0] * TREND_DAYS)) for tid in topic_ids}
 
 
-def _badge(topic: Topic, trend: list[int], warned: set[int], end: date) -> str | None:
+@dataclass(frozen=True)
+class TopicListItem:
+    """The columns of a topic the list shows (a Core select: no ORM objects per row)."""
+    id: int
+    label: str | None
+    label_locked: bool
+    size: int
+    keywords: list | None
+    places: list | None
+    first_message_at: datetime | None
+    last_message_at: datetime | None
+
+
+def _badge(topic, trend: list[int], warned: set[int], end: date) -> str | None:
     if topic.id in warned:
         return "warning"
     if topic.first_message_at and topic.first_message_at.date() >= end - timedelta(days=7):
@@ -101,21 +114,32 @@ def _badge(topic: Topic, trend: list[int], warned: set[int], end: date) -> str |
 def list_topics(session: Session, status: str = "active", q: str = "", page: int = 1, page_size: int = 50,
                 trends: TopicTrends | None = None):
     """(rows, has_more, trend end day): topics by size, largest first. With ``trends`` the sparklines come from
-    its kept counts, otherwise from a query for this page's topics."""
-    query = select(Topic).where(Topic.status == status)
+    its kept counts, otherwise from a query for this page's topics. One query brings the page, whether each topic
+    has an open warning, and the newest message time of all topics (the trend end day)."""
+    query = select(Topic.id, Topic.label, Topic.label_locked, Topic.size, Topic.keywords, Topic.places,
+                   Topic.first_message_at, Topic.last_message_at).where(Topic.status == status)
     if q:
         query = query.where(Topic.label.contains(q))
-    topics = list(session.scalars(query.order_by(Topic.size.desc(), Topic.id)
-                                  .offset((page - 1) * page_size).limit(page_size + 1)))
-    has_more = len(topics) > page_size
-    topics = topics[:page_size]
-    newest = session.scalar(select(func.max(Topic.last_message_at)))
+    page_rows = (query.order_by(Topic.size.desc(), Topic.id).offset((page - 1) * page_size).limit(page_size + 1)
+                 .subquery())
+    # Warnings are looked up for the page's topics only (outside the LIMIT), the newest time once.
+    warned = (select(WarningEvent.id).where(WarningEvent.topic_id == page_rows.c.id,
+                                            WarningEvent.status != "acknowledged").exists())
+    newest_of_all = select(func.max(Topic.last_message_at)).scalar_subquery()
+    found = session.execute(select(page_rows, warned.label("warned"), newest_of_all.label("newest"))
+                            .order_by(page_rows.c.size.desc(), page_rows.c.id)).all()
+    has_more = len(found) > page_size
+    found = found[:page_size]
+    newest = found[0].newest if found else session.scalar(select(func.max(Topic.last_message_at)))
+    if newest is not None and not isinstance(newest, datetime):  # SQLite returns the subquery's text
+        newest = datetime.fromisoformat(str(newest))
     end = min(now_local().date(), newest.date()) if newest else now_local().date()
+    topics = [TopicListItem(r.id, r.label, bool(r.label_locked), r.size, r.keywords, r.places, r.first_message_at,
+                            r.last_message_at) for r in found]
+    warned_ids = {r.id for r in found if r.warned}
     ids = [t.id for t in topics]
-    trends = trends.counts(session, ids, end) if trends is not None else daily_counts(session, ids, end)
-    warned = set(session.scalars(select(WarningEvent.topic_id).where(
-        WarningEvent.topic_id.in_(ids), WarningEvent.status != "acknowledged"))) if ids else set()
-    return [TopicRow(t, trends[t.id], _badge(t, trends[t.id], warned, end)) for t in topics], has_more, end
+    counts = trends.counts(session, ids, end) if trends is not None else daily_counts(session, ids, end)
+    return [TopicRow(t, counts[t.id], _badge(t, counts[t.id], warned_ids, end)) for t in topics], has_more, end
 
 
 def topic_messages(session: Session, topic_id: int, limit: int = 200):

@@ -2,6 +2,7 @@
 loaded after the page (it is computed by analysis.hotlist over the recent messages, far heavier than the figures)."""
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -19,16 +20,50 @@ from web.templating import render
 router = APIRouter()
 
 
+_refreshing: set[tuple[int, str]] = set()
+_refresh_lock = threading.Lock()
+
+
 def _cached(request: Request, key: str, compute: Callable[[], Any]) -> Any:
-    """``compute()``, reused for web.dashboard_cache_seconds (0: every request computes)."""
+    """``compute()``, reused for web.dashboard_cache_seconds (0: every request computes). When the kept value
+    expires, one request recomputes it while concurrent ones are served the previous value (no stampede of
+    identical heavy queries); with nothing kept yet, they wait for that one computation."""
     ttl = int(request.app.state.settings.get("web.dashboard_cache_seconds"))
+    if ttl <= 0:
+        return compute()
     cache = request.app.state.dashboard_cache
     hit = cache.get(key)
-    if ttl > 0 and hit and time.monotonic() - hit[0] < ttl:
+    if hit and time.monotonic() - hit[0] < ttl:
         return hit[1]
-    value = compute()
-    cache[key] = (time.monotonic(), value)
+    flight = (id(cache), key)  # the refresh of this key of this app
+    with _refresh_lock:
+        busy = flight in _refreshing
+        if not busy:
+            _refreshing.add(flight)
+    if busy:
+        if hit:
+            return hit[1]
+        with _key_lock(flight):  # first computation under way: wait for it
+            hit = cache.get(key)
+            if hit:
+                return hit[1]
+        return compute()
+    try:
+        with _key_lock(flight):
+            value = compute()
+            cache[key] = (time.monotonic(), value)
+    finally:
+        with _refresh_lock:
+            _refreshing.discard(flight)
     return value
+
+
+_key_locks: dict[tuple[int, str], threading.Lock] = {}
+
+
+def _key_lock(flight: tuple[int, str]) -> threading.Lock:
+    with _refresh_lock:
+        return _key_locks.setdefault(flight, threading.Lock())
 
 
 def cached_dashboard(request: Request, db: Session, user: User):

@@ -35,7 +35,7 @@ def _parse_day(value: str, field: str) -> date | None:
         raise HTTPException(400, f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def message_filters(q: str = "", channel: str = "", unit: str = "", status: str = "", kind: str = "",
+async def message_filters(q: str = "", channel: str = "", unit: str = "", status: str = "", kind: str = "",
                     source: str = "", date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
                     overdue: str = "", page: int = Query(1, ge=1, le=10000)) -> MessageFilters:
     return MessageFilters(q=q.strip()[:200], channel=channel, unit=unit, status=status, kind=kind, source=source,
@@ -74,7 +74,7 @@ def messages_export(filters: MessageFilters = Depends(message_filters), user: Us
                     db: Session = Depends(get_db)):
     """The filtered messages as CSV (UTF-8 with BOM for Excel); cells never start a formula."""
     filters.page = 1
-    rows, _ = search_messages(db, filters, message_conditions(user), now_local().date(), EXPORT_LIMIT)
+    rows, _ = search_messages(db, filters, message_conditions(user), now_local().date(), EXPORT_LIMIT, full=True)
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
