@@ -84,3 +84,31 @@ def bulk_update(connection: Connection, table: Table, ids: Sequence[int], column
     connection.exec_driver_sql(f'UPDATE "{table.name}" SET {assignments} WHERE id = ?',
                                list(zip(*_converted(connection, table, columns), ids, strict=True)))
     return count
+
+
+def fill_scratch(connection: Connection, name: str, columns: Mapping[str, tuple[str, Sequence[Any]]]) -> int:
+    """A temporary table ``name`` (recreated, in the caller's transaction) holding ``columns``: column name →
+    (SQL type, values). Values go in as they are (plain ints and strings: no per-value conversion), so the
+    database can then copy wide fields itself with ``INSERT … SELECT`` from this narrow table."""
+    count = _length({c: values for c, (_, values) in columns.items()})
+    names = list(columns)
+    definition = ", ".join(f'"{c}" {sql_type}' for c, (sql_type, _) in columns.items())
+    connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+    connection.exec_driver_sql(f'CREATE TEMPORARY TABLE "{name}" ({definition})')
+    if not count:
+        return 0
+    rows = zip(*(values for _, values in columns.values()), strict=True)
+    column_list = ", ".join(f'"{c}"' for c in names)
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        with raw.cursor() as cursor, cursor.copy(f'COPY "{name}" ({column_list}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(row)
+        return count
+    placeholders = ", ".join("?" for _ in names)
+    connection.exec_driver_sql(f'INSERT INTO "{name}" ({column_list}) VALUES ({placeholders})', list(rows))
+    return count
+
+
+def drop_scratch(connection: Connection, name: str) -> None:
+    connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')

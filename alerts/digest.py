@@ -27,27 +27,39 @@ def _group(item: dict[str, Any]) -> str:
 
 
 def _line(item: dict[str, Any]) -> str:
-    parts = [f"[{item.get('external_id') or item['subject']}]", item.get("title") or "（无标题）"]
-    if item.get("event") == "resolved":
-        if item.get("replied_at"):
+    get = item.get
+    parts = [f"[{get('external_id') or item['subject']}]", get("title") or "（无标题）"]
+    if get("event") == "resolved":
+        if get("replied_at"):
             parts.append(f"回复于 {item['replied_at']}")
     elif item["level"] == "warning":
-        if item.get("detail"):
+        if get("detail"):
             parts.append(item["detail"])
     else:
-        if item.get("unit"):
+        if get("unit"):
             parts.append(f"责任单位 {item['unit']}")
-        if item.get("due_on"):
+        if get("due_on"):
             parts.append(f"办理期限 {item['due_on']}")
-        if item.get("late"):
+        if get("late"):
             parts.append(f"已超期 {item['late']} 个工作日")
-        elif item.get("left") is not None and item["level"] == "due_soon":
+        elif get("left") is not None and item["level"] == "due_soon":
             parts.append("今日到期" if item["left"] == 0 else f"剩余 {item['left']} 个工作日")
     return "，".join(parts)
 
 
 def _order(item: dict[str, Any]) -> tuple[str, str]:
     return str(item.get("due_on") or ""), str(item.get("external_id") or "")
+
+
+_SEPARATOR = "\x00"  # never produced by escape(); lets a whole digest's lines be escaped in one call
+
+
+def _escaped(texts: list[str]) -> list[str]:
+    """``escape`` of each text, done once over the joined texts (a digest can list thousands of lines)."""
+    joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR) != len(texts) - 1:  # no text, or a text holding the separator itself
+        return [escape(t) for t in texts]
+    return escape(joined).split(_SEPARATOR)
 
 
 def build_digest(recipient_name: str, items: list[dict[str, Any]], as_of: str) -> BuiltMessage:
@@ -62,14 +74,17 @@ def build_digest(recipient_name: str, items: list[dict[str, Any]], as_of: str) -
     for group, members in ordered:
         text_lines.append(f"**{LEVEL_LABELS[group]}（{len(members)} 件）**")
         html_parts.append(f"<h3>{escape(LEVEL_LABELS[group])}（{len(members)} 件）</h3><ul>")
-        for item in members:
-            line = _line(item)
-            if item.get("url"):
-                text_lines.append(f"- {line} {item['url']}")
-                html_parts.append(f'<li>{escape(line)} <a href="{escape(item["url"], quote=True)}">查看</a></li>')
+        lines = [_line(item) for item in members]
+        urls = [item.get("url") for item in members]
+        safe_lines = _escaped(lines)
+        safe_urls = iter(_escaped([u for u in urls if u]))
+        for line, safe_line, url in zip(lines, safe_lines, urls, strict=True):
+            if url:
+                text_lines.append(f"- {line} {url}")
+                html_parts.append(f'<li>{safe_line} <a href="{next(safe_urls)}">查看</a></li>')
             else:
                 text_lines.append(f"- {line}")
-                html_parts.append(f"<li>{escape(line)}</li>")
+                html_parts.append(f"<li>{safe_line}</li>")
         text_lines.append("")
         html_parts.append("</ul>")
     text_lines.append("本提醒由 hotline-monitor 自动发送；如已办理，请在系统中签收或回复。")

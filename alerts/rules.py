@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
-from alerts.bulk import bulk_insert, bulk_update
+from alerts.bulk import bulk_update, drop_scratch, fill_scratch
 from alerts.digest import build_digest
 from alerts.directory import UnitDirectory, UnitInfo
 from alerts.outbox import Digest, addresses_of, enqueue_many
@@ -195,7 +195,7 @@ def _recipient_for(level: str, unit: UnitInfo | None, directory: UnitDirectory, 
 
 
 _CANDIDATE_COLUMNS = ("id", "submitted_at", "replied_at", "reply_text", "status", "unit", "unit_id", "title",
-                      "external_id", "url", "channel", "first_seen_at", "source_name", "due_on", "paused",
+                      "external_id", "url", "source_name", "due_on", "paused",
                       "ledger_id", "ledger_highest", "ledger_first_alerted_at", "ledger_status", "ledger_due_on")
 
 
@@ -208,8 +208,8 @@ def _load_candidates(session: Session) -> tuple[int, dict[str, tuple[Any, ...]]]
     firing_ids = select(Alert.message_id).where(Alert.state.in_(("firing", "superseded")),
                                                  Alert.message_id.is_not(None))
     query = (select(Message.id, Message.submitted_at, Message.replied_at, Message.reply_text, Message.status,
-                    Message.unit, Message.unit_id, Message.title, Message.external_id, Message.url,
-                    Message.channel, Message.first_seen_at, Source.name, Deadline.due_on, Deadline.paused,
+                    Message.unit, Message.unit_id, Message.title, Message.external_id, Message.url, Source.name,
+                    Deadline.due_on, Deadline.paused,
                     LedgerEntry.id, LedgerEntry.highest_level, LedgerEntry.first_alerted_at, LedgerEntry.status,
                     LedgerEntry.due_on)
              .join(Deadline, Deadline.message_id == Message.id).join(Source, Source.id == Message.source_id)
@@ -243,7 +243,8 @@ def _load_existing(session: Session, message_ids: np.ndarray) -> dict[str, _Exis
     existing = {level: _Existing(np.full(n, -1, np.int64), np.zeros(n, bool), np.full(n, -1, np.int64),
                                  np.zeros(n, bool), np.full(n, -1, np.int64)) for level in LADDER}
     rows = session.connection().execute(
-        select(Alert.message_id, Alert.level, Alert.id, Alert.state, Alert.last_period, Alert.acknowledged_at,
+        select(Alert.message_id, Alert.level, Alert.id, Alert.state, Alert.last_period,
+               Alert.acknowledged_at.is_not(None),  # a flag: no timestamp parsed per alert
                Alert.recipient_unit_id).where(Alert.message_id.is_not(None), Alert.state != "resolved")).all()
     if not rows or not n:
         return existing
@@ -255,7 +256,7 @@ def _load_existing(session: Session, message_ids: np.ndarray) -> dict[str, _Exis
     ids_arr = np.asarray(ids, dtype=np.int64)
     firing_arr = np.asarray(state) == "firing"
     last_arr = np.asarray(last, dtype=np.int64)
-    acked_arr = np.fromiter((a is not None for a in acked), dtype=bool, count=len(rows))
+    acked_arr = np.asarray(acked, dtype=bool)
     recipient_arr = np.fromiter((-1 if u is None else u for u in recipient_unit), dtype=np.int64, count=len(rows))
     for name, target in existing.items():
         mask = known & (level_arr == name)
@@ -418,9 +419,11 @@ def _run_alerts(session: Session, *, now: dt.datetime | None, settings: Any, cal
     digests: dict[str, tuple[_Recipient, list[dict[str, Any]], list[str]]] = {}
 
     def add_item(recipient: _Recipient, item: dict[str, Any]) -> None:
-        digests.setdefault(recipient.key, (recipient, [], []))
-        digests[recipient.key][1].append(item)
-        digests[recipient.key][2].append(item["key"])
+        entry = digests.get(recipient.key)
+        if entry is None:
+            entry = digests[recipient.key] = (recipient, [], [])
+        entry[1].append(item)
+        entry[2].append(item["key"])
 
     late_list, left_list = evaluation.late.tolist(), evaluation.left.tolist()
     iso: dict[Any, str] = {}
@@ -484,7 +487,7 @@ def _run_alerts(session: Session, *, now: dt.datetime | None, settings: Any, cal
     for recipient, items, keys in digests.values():
         skip = silences.channels(recipient.unit_id, items[0]["level"])
         contacts = {k: v for k, v in recipient.contacts.items() if k not in skip}
-        urgent = any(item["level"] in ("supervision", "warning") and item.get("urgent") for item in items)
+        urgent = any(item.get("urgent") and item["level"] in ("supervision", "warning") for item in items)
         batch.append(Digest(recipient.key, recipient.name, contacts, build_digest(recipient.name, items, as_of_text),
                             keys, urgent))
     report.digests = len(batch)
@@ -532,54 +535,90 @@ def _write_alerts(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datet
     unit_ids = np.asarray([u.id if u else -1 for u in units], dtype=np.int64)[row_unit]
     recipient_keys = np.asarray([r.key for r in recipients] or [""], dtype=object)
     recipient_units = np.asarray([-1 if r.unit_id is None else r.unit_id for r in recipients] or [-1], dtype=np.int64)
-    details: dict[str, Any] = {}  # one shared empty object: converted once
-    new: dict[str, list[Any]] = defaultdict(list)
-    told_ids: list[int] = []
-    told: dict[str, list[Any]] = defaultdict(list)
-    revived_ids: list[int] = []
-    revived: dict[str, list[Any]] = defaultdict(list)
+    new_rows: list[np.ndarray] = []  # per level: the candidate rows that get a new alert
+    kept_rows: list[np.ndarray] = []  # per level: the rows whose existing alert fires on
+    kept_told: list[np.ndarray] = []  # … and is notified again (else it only comes back from superseded)
     superseded: list[int] = []
     resolved: list[int] = []
     for level in LADDER:
-        old, period, notified = existing[level], evaluation.periods[level], notify[level]
-        index = np.flatnonzero(firing[level] & ~old.present)
-        rows, k = index.tolist(), len(index)
-        who = row_recipient[level][index]
-        new["subject"] += [f"message:{m}" for m in message_ids[index].tolist()]
-        new["message_id"] += message_ids[index].tolist()
-        new["level"] += [level] * k
-        new["unit_id"] += _optional(unit_ids[index])
-        new["recipient_unit_id"] += _optional(recipient_units[who])
-        new["recipient"] += recipient_keys[who].tolist()
-        new["state"] += ["firing"] * k
-        new["title"] += [(t or "")[:200] for t in _pick(c["title"], rows)]
-        new["due_on"] += _pick(c["due_on"], rows)
-        new["overdue_workdays"] += late[index].tolist()
-        new["last_period"] += np.where(notified[index], period[index], -1).tolist()
-        new["first_fired_at"] += [now] * k
-        new["last_notified_at"] += [now if n else None for n in notified[index].tolist()]
-        new["details"] += [details] * k
-        index = np.flatnonzero(firing[level] & old.present & notified)
-        told_ids += old.id[index].tolist()
-        told["state"] += ["firing"] * len(index)
-        told["last_period"] += period[index].tolist()
-        told["last_notified_at"] += [now] * len(index)
-        told["overdue_workdays"] += late[index].tolist()
-        told["due_on"] += _pick(c["due_on"], index.tolist())
-        index = np.flatnonzero(firing[level] & old.present & ~notified & ~old.firing)  # superseded, firing again
-        revived_ids += old.id[index].tolist()
-        revived["state"] += ["firing"] * len(index)
-        revived["overdue_workdays"] += late[index].tolist()
-        revived["due_on"] += _pick(c["due_on"], index.tolist())
+        old, notified = existing[level], notify[level]
+        new_rows.append(np.flatnonzero(firing[level] & ~old.present))
+        index = np.flatnonzero(firing[level] & old.present & (notified | ~old.firing))
+        kept_rows.append(index)
+        kept_told.append(notified[index])
         if level == "due_soon":  # overdue now: the due-soon alert ends without a "resolved" notice
             superseded += old.id[any_level & ~firing[level] & old.present & old.firing].tolist()
         resolved += old.id[resolving[level]].tolist()
-    bulk_insert(connection, table, new)
-    bulk_update(connection, table, told_ids, told)
-    bulk_update(connection, table, revived_ids, revived)
+    _insert_new_alerts(connection, now, evaluation, notify, new_rows, message_ids, late, unit_ids, recipient_keys,
+                       recipient_units, row_recipient)
+    _update_kept_alerts(connection, now, evaluation, existing, kept_rows, kept_told, message_ids, late)
     bulk_update(connection, table, superseded, {"state": ["superseded"] * len(superseded)})
     bulk_update(connection, table, resolved, {"state": ["resolved"] * len(resolved),
                                               "resolved_at": [now] * len(resolved)})
+
+
+def _update_kept_alerts(connection: Any, now: dt.datetime, evaluation: Evaluation, existing: dict[str, _Existing],
+                        kept_rows: list[np.ndarray], kept_told: list[np.ndarray], message_ids: np.ndarray,
+                        late: np.ndarray) -> None:
+    """Existing alerts that fire on: notified again (new period) or back from superseded. A narrow temporary
+    table of the decisions; the due date is copied by the database from the deadline."""
+    if not sum(len(index) for index in kept_rows):
+        return
+    levels = list(zip(LADDER, kept_rows, strict=True))
+    rows = np.concatenate(kept_rows)
+    fill_scratch(connection, "alert_run_kept", {
+        "alert_id": ("BIGINT", np.concatenate([existing[level].id[index] for level, index in levels]).tolist()),
+        "message_id": ("BIGINT", message_ids[rows].tolist()),
+        "period": ("INTEGER", np.concatenate([evaluation.periods[level][index] for level, index in levels]).tolist()),
+        "overdue_workdays": ("INTEGER", late[rows].tolist()),
+        "notified": ("INTEGER", np.concatenate(kept_told).astype(np.int64).tolist())})
+    connection.execute(text("""
+        UPDATE alerts SET state = 'firing', overdue_workdays = n.overdue_workdays, due_on = d.due_on,
+               last_period = CASE WHEN n.notified = 1 THEN n.period ELSE alerts.last_period END,
+               last_notified_at = CASE WHEN n.notified = 1 THEN :now ELSE alerts.last_notified_at END
+        FROM alert_run_kept n JOIN deadlines d ON d.message_id = n.message_id
+        WHERE alerts.id = n.alert_id""").bindparams(
+        bindparam("now", now, type_=Alert.__table__.c.last_notified_at.type)))
+    drop_scratch(connection, "alert_run_kept")
+
+
+def _insert_new_alerts(connection: Any, now: dt.datetime, evaluation: Evaluation, notify: dict[str, np.ndarray],
+                       new_rows: list[np.ndarray], message_ids: np.ndarray, late: np.ndarray, unit_ids: np.ndarray,
+                       recipient_keys: np.ndarray, recipient_units: np.ndarray,
+                       row_recipient: dict[str, np.ndarray]) -> None:
+    """The new alerts: only what the run decided goes through Python (a narrow temporary table of ints and the
+    recipient key); subject, title and due date are copied by the database from the message and its deadline.
+    Rows go in message order (levels in ladder order within a message) so the indexes grow at their ends."""
+    rows = np.concatenate(new_rows)
+    if not len(rows):
+        return
+    rank = np.concatenate([np.full(len(index), r, np.int64) for r, index in enumerate(new_rows)])
+    period = np.concatenate([evaluation.periods[level][index] for level, index in zip(LADDER, new_rows, strict=True)])
+    notified = np.concatenate([notify[level][index] for level, index in zip(LADDER, new_rows, strict=True)])
+    who = np.concatenate([row_recipient[level][index] for level, index in zip(LADDER, new_rows, strict=True)])
+    order = np.lexsort((rank, rows))
+    rows, rank, period, notified, who = rows[order], rank[order], period[order], notified[order], who[order]
+    fill_scratch(connection, "alert_run_new", {
+        "message_id": ("BIGINT", message_ids[rows].tolist()), "level_rank": ("INTEGER", rank.tolist()),
+        "unit_id": ("BIGINT", unit_ids[rows].tolist()), "recipient_unit_id": ("BIGINT", recipient_units[who].tolist()),
+        "recipient": ("TEXT", recipient_keys[who].tolist()), "overdue_workdays": ("INTEGER", late[rows].tolist()),
+        "last_period": ("INTEGER", np.where(notified, period, -1).tolist()),
+        "notified": ("INTEGER", notified.astype(np.int64).tolist())})
+    table = Alert.__table__
+    level_name = "CASE n.level_rank " + " ".join(f"WHEN {r} THEN '{level}'" for r, level in enumerate(LADDER)) + " END"
+    # CROSS JOIN: SQLite scans the scratch table in order and looks messages up by key (PostgreSQL plans freely).
+    connection.execute(text(f"""
+        INSERT INTO alerts (subject, message_id, level, unit_id, recipient_unit_id, recipient, state, title, due_on,
+                            overdue_workdays, last_period, first_fired_at, last_notified_at, details)
+        SELECT 'message:' || CAST(n.message_id AS TEXT), n.message_id, {level_name}, NULLIF(n.unit_id, -1),
+               NULLIF(n.recipient_unit_id, -1), n.recipient, 'firing', substr(COALESCE(m.title, ''), 1, 200),
+               d.due_on, n.overdue_workdays, n.last_period, :now,
+               CASE WHEN n.notified = 1 THEN :now END, :details
+        FROM alert_run_new n CROSS JOIN messages m CROSS JOIN deadlines d
+        WHERE m.id = n.message_id AND d.message_id = n.message_id""").bindparams(
+        bindparam("now", now, type_=table.c.first_fired_at.type),
+        bindparam("details", {}, type_=table.c.details.type)))
+    drop_scratch(connection, "alert_run_new")
 
 
 def _write_ledger(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datetime, due: np.ndarray,
@@ -595,29 +634,35 @@ def _write_ledger(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datet
     highest = np.full(n, -1, np.int64)
     for rank, level in enumerate(LADDER):
         highest[firing[level]] = rank
-    level_names = np.asarray([*LADDER, None], dtype=object)  # index -1: none
     notified = np.logical_or.reduce([notify[level] for level in LADDER])
     alerted_before = np.logical_or.reduce([existing[level].present for level in LADDER])
     touched = any_level | (settled & alerted_before)
     has_entry = np.fromiter((e is not None for e in c["ledger_id"]), dtype=bool, count=n)
 
     index = np.flatnonzero(touched & ~has_entry)
-    rows, k = index.tolist(), len(index)
-    row_units = [units[u] for u in row_unit[index].tolist()]
-    replied = has_reply[index].tolist()
-    urls = _pick(c["url"], rows)
-    bulk_insert(connection, table, {
-        "subject": [f"message:{m}" for m in _pick(c["id"], rows)], "message_id": _pick(c["id"], rows),
-        "kind": ["message"] * k, "first_discovered_at": _pick(c["first_seen_at"], rows),
-        "source": _pick(c["source_name"], rows), "channel": _pick(c["channel"], rows),
-        "external_id": _pick(c["external_id"], rows), "title": _pick(c["title"], rows), "url": urls,
-        "unit_id": [u.id if u else None for u in row_units],
-        "unit_name": [u.name if u else name for u, name in zip(row_units, _pick(c["unit"], rows), strict=True)],
-        "due_on": _pick(c["due_on"], rows), "highest_level": level_names[highest[index]].tolist(),
-        "first_alerted_at": [now if x else None for x in notified[index].tolist()],
-        "replied_at": _pick(c["replied_at"], rows),
-        "reply_url": [url if r else None for url, r in zip(urls, replied, strict=True)],
-        "status": ["replied" if r else "open" for r in replied], "updated_at": [now] * k})
+    unit_ids = np.asarray([u.id if u else -1 for u in units], dtype=np.int64)
+    unit_names = np.asarray([u.name if u else None for u in units], dtype=object)
+    # A narrow table of what the run decided; the message's own fields are copied by the database.
+    fill_scratch(connection, "ledger_run_new", {
+        "message_id": ("BIGINT", np.asarray(c["id"], dtype=np.int64)[index].tolist()),
+        "unit_id": ("BIGINT", unit_ids[row_unit[index]].tolist()),
+        "unit_name": ("TEXT", unit_names[row_unit[index]].tolist()),
+        "level_rank": ("INTEGER", highest[index].tolist()),  # -1: none
+        "notified": ("INTEGER", notified[index].astype(np.int64).tolist()),
+        "replied": ("INTEGER", has_reply[index].astype(np.int64).tolist())})
+    level_name = "CASE n.level_rank " + " ".join(f"WHEN {r} THEN '{level}'" for r, level in enumerate(LADDER)) + " END"
+    connection.execute(text(f"""
+        INSERT INTO response_ledger (subject, message_id, kind, first_discovered_at, source, channel, external_id,
+                                     title, url, unit_id, unit_name, due_on, highest_level, first_alerted_at,
+                                     replied_at, reply_url, status, updated_at)
+        SELECT 'message:' || CAST(n.message_id AS TEXT), n.message_id, 'message', m.first_seen_at, s.name,
+               m.channel, m.external_id, m.title, m.url, NULLIF(n.unit_id, -1), COALESCE(n.unit_name, m.unit),
+               d.due_on, {level_name}, CASE WHEN n.notified = 1 THEN :now END, m.replied_at,
+               CASE WHEN n.replied = 1 THEN m.url END, CASE WHEN n.replied = 1 THEN 'replied' ELSE 'open' END, :now
+        FROM ledger_run_new n CROSS JOIN messages m CROSS JOIN sources s CROSS JOIN deadlines d
+        WHERE m.id = n.message_id AND s.id = m.source_id AND d.message_id = n.message_id""").bindparams(
+        bindparam("now", now, type_=table.c.updated_at.type)))
+    drop_scratch(connection, "ledger_run_new")
     if not has_entry.any():
         return
     order = {level: rank for rank, level in enumerate(LADDER)}

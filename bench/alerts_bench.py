@@ -9,7 +9,10 @@ spread over U units, each unit with an e-mail contact, deadlines spread around t
 3. a second run the next working day (repeats only);
 4. queueing 10,000 digest deliveries (``enqueue`` of 10,000 built digests in one transaction).
 
-    python bench/alerts_bench.py [--messages 1000000] [--units 10000] [--db PATH]
+    python bench/alerts_bench.py [--messages 1000000] [--units 10000] [--db PATH] [--pg [SERVER_URL]]
+
+``--pg`` runs the same on PostgreSQL instead: a scratch database created on the server (default
+``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``) and dropped afterwards.
 """
 from __future__ import annotations
 
@@ -19,6 +22,9 @@ import os
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -73,17 +79,58 @@ def build(engine, messages: int, units: int, as_of: dt.date) -> None:
                 "computed_at": [computed] * k})
 
 
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+@contextmanager
+def scratch_pg_database(server_url: str) -> Iterator[str | None]:
+    """A new empty database on the server (its URL), dropped on the way out; None when the server is absent."""
+    from sqlalchemy import create_engine, text
+
+    name = f"alerts_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # server absent or refusing
+        print(f"PostgreSQL not reachable at {server_url}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
+        admin.dispose()
+        yield None
+        return
+    url = server_url.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        from store.db import get_engine
+
+        get_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--units", type=int, default=10_000)
-    parser.add_argument("--db", default="")
+    parser.add_argument("--db", default="", help="SQLite file (default: a new temporary one)")
+    parser.add_argument("--pg", nargs="?", const=PG_SERVER, default="",
+                        help=f"run on a scratch PostgreSQL database on this server (default {PG_SERVER})")
     args = parser.parse_args()
+    # The temporary directory holds the (multi-GB) synthetic database unless --db names one: removed after.
+    with tempfile.TemporaryDirectory(prefix="alerts-bench-") as workdir:
+        if not args.pg:
+            db = Path(args.db) if args.db else Path(workdir) / "bench.db"
+            return run(args, f"sqlite:///{db}", Path(workdir))
+        with scratch_pg_database(args.pg) as url:
+            if url is None:
+                return 0
+            return run(args, url, Path(workdir))
 
-    workdir = Path(tempfile.mkdtemp(prefix="alerts-bench-"))
-    db = Path(args.db) if args.db else workdir / "bench.db"
+
+def run(args: argparse.Namespace, database_url: str, workdir: Path) -> int:
     os.environ["HOTLINE_GENERAL_VAR_DIR"] = str(workdir)
-    os.environ["HOTLINE_DATABASE_URL"] = f"sqlite:///{db}"
+    os.environ["HOTLINE_DATABASE_URL"] = database_url
     os.environ["HOTLINE_GENERAL_MODE"] = "production"
     import numpy as np
     from sqlalchemy import func, select
@@ -99,6 +146,7 @@ def main() -> int:
     engine = get_engine()
     started = time.perf_counter()
     build(engine, args.messages, args.units, as_of)
+    print(f"database: {engine.dialect.name}")
     print(f"built {args.messages:,} open messages over {args.units:,} units in {time.perf_counter() - started:.1f} s")
 
     calendar = get_calendar()

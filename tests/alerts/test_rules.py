@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from alerts.rules import AlertError, acknowledge, add_silence, run_alerts
 from store.db import session_scope
+from store.models import Unit
 from store.models.alerts import Alert, LedgerEntry, OutboxEntry
 from tests.alerts.world import add_messages, load_units, reply
 
@@ -140,3 +141,33 @@ def test_outside_production_everything_goes_to_the_test_recipient(world, monkeyp
     assert all(e.address == {"to": ["tester@test.example"]} for e in entries)
     assert {e.intended_address["recipient"] for e in entries} == {UNIT, SUPERVISOR}
     assert all(e.subject.startswith("[测试 → ") for e in entries)
+
+
+def test_rows_written_in_bulk_carry_the_message_fields(world):
+    """Alert and ledger rows are filled by the database from the message and its deadline (INSERT … SELECT and
+    UPDATE … FROM a temporary table of the decisions): the copied fields must be the message's own."""
+    engine, message_id = world
+    run(engine, "2024-03-29")  # due soon
+    run(engine, "2024-04-02")  # overdue, period 0; due_soon superseded
+    with session_scope(engine) as session:
+        alerts = {a.level: a for a in session.scalars(select(Alert).where(Alert.message_id == message_id))}
+        ledger = session.scalar(select(LedgerEntry).where(LedgerEntry.message_id == message_id))
+        unit_id = session.scalar(select(Unit.id).where(Unit.name == UNIT))
+    overdue = alerts["overdue"]
+    assert (overdue.subject, overdue.title, overdue.due_on) == (f"message:{message_id}", "关于A1的诉求", dt.date(2024, 4, 1))
+    assert (overdue.unit_id, overdue.recipient_unit_id, overdue.recipient) == (unit_id, unit_id, f"unit:{unit_id}")
+    assert (overdue.state, overdue.last_period, overdue.overdue_workdays) == ("firing", 0, 1)
+    assert overdue.first_fired_at == overdue.last_notified_at == dt.datetime(2024, 4, 2, 9)
+    assert overdue.details == {} and alerts["due_soon"].state == "superseded"
+    assert (ledger.subject, ledger.kind, ledger.source, ledger.channel, ledger.external_id, ledger.title) == (
+        f"message:{message_id}", "message", "江川12345", "hotline", "A1", "关于A1的诉求")
+    assert (ledger.url, ledger.unit_id, ledger.unit_name) == ("http://portal.example/detail/A1", unit_id, UNIT)
+    assert (ledger.first_discovered_at, ledger.due_on) == (dt.datetime(2024, 3, 25, 10), dt.date(2024, 4, 1))
+    assert (ledger.highest_level, ledger.first_alerted_at, ledger.status, ledger.reply_url) == (
+        "overdue", dt.datetime(2024, 3, 29, 9), "open", None)
+    run(engine, "2024-04-07")  # make-up Sunday: late 3, the overdue level repeats (period 1)
+    with session_scope(engine) as session:
+        overdue = session.get(Alert, overdue.id)
+        assert (overdue.state, overdue.last_period, overdue.overdue_workdays) == ("firing", 1, 3)
+        assert overdue.last_notified_at == dt.datetime(2024, 4, 7, 9) and overdue.due_on == dt.date(2024, 4, 1)
+        assert overdue.first_fired_at == dt.datetime(2024, 4, 2, 9)
