@@ -47,7 +47,12 @@ def make_engine(url: str | None = None) -> Engine:
         engine = create_engine(url, echo=settings.get("database.echo"))
         _configure_sqlite(engine, settings.get("database.sqlite_busy_timeout_ms"))
     else:
-        engine = create_engine(url, echo=settings.get("database.echo"), pool_pre_ping=True)
+        # No server-side prepared statements: psycopg prepares a query after 5 runs, and PostgreSQL may then
+        # keep a generic plan made while a table was still empty (a sequential scan for every key lookup of an
+        # import that grows the table from nothing).
+        connect_args = {"prepare_threshold": None} if "+psycopg" in url else {}
+        engine = create_engine(url, echo=settings.get("database.echo"), pool_pre_ping=True,
+                               connect_args=connect_args)
     return engine
 
 
