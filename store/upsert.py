@@ -6,6 +6,7 @@ A field missing from the incoming record (None) never erases a stored value: exp
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,6 +93,18 @@ def upsert_messages(
 _SELECT_COLUMNS = [Message.id, Message.natural_key, Message.extra, *(getattr(Message, f) for f in TRACKED_FIELDS)]
 
 
+def _fetch_known(session: Session, source: Source, keys: set[str]) -> dict[str, dict[str, Any]]:
+    """Stored messages of ``source`` under ``keys``, by natural key."""
+    known: dict[str, dict[str, Any]] = {}
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):
+        rows = session.execute(select(*_SELECT_COLUMNS).where(
+            Message.source_id == source.id, Message.natural_key.in_(ordered[start:start + 500]))).mappings()
+        for row in rows:
+            known[row["natural_key"]] = dict(row)
+    return known
+
+
 def _reused_key(record: MessageRecord) -> str:
     """Key for a second, different message published under an id the site already used."""
     return f"{record.external_id}#{record.content_hash()[:10]}"
@@ -119,27 +132,21 @@ def _upsert_batch(session: Session, source: Source, batch: list[MessageRecord], 
     if not valid:
         return result
 
-    lookup_keys: set[str] = set()
-    for record in valid:
-        lookup_keys.add(record.natural_key(source.name))
-        if record.external_id:
-            lookup_keys.add(_reused_key(record))
-    known: dict[str, dict[str, Any]] = {}
-    keys = sorted(lookup_keys)
-    for chunk_start in range(0, len(keys), 500):
-        chunk = keys[chunk_start:chunk_start + 500]
-        rows = session.execute(
-            select(*_SELECT_COLUMNS).where(Message.source_id == source.id, Message.natural_key.in_(chunk))
-        ).mappings()
-        for row in rows:
-            known[row["natural_key"]] = dict(row)
+    plain_keys = [record.natural_key(source.name) for record in valid]
+    known = _fetch_known(session, source, set(plain_keys))
+    # A reused site id is rare: look up the alternative keys only for records that may need one.
+    repeated = {key for key, count in Counter(plain_keys).items() if count > 1}
+    alternative_keys = {
+        _reused_key(record) for record, key in zip(valid, plain_keys, strict=True)
+        if record.external_id and (key in repeated or (key in known and not _same_message(known[key], record)))
+    }
+    known.update(_fetch_known(session, source, alternative_keys))
 
     new_rows: dict[str, dict[str, Any]] = {}
     updates: dict[int, dict[str, Any]] = {}
     revisions: list[dict[str, Any]] = []
     unchanged_ids: set[int] = set()
-    for record in valid:
-        key = record.natural_key(source.name)
+    for record, key in zip(valid, plain_keys, strict=True):
         if record.external_id and key in known and not _same_message(known[key], record):
             key = _reused_key(record)
         if key in seen:  # first copy wins, so a re-import of the same file changes nothing
