@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import typer
+
+from store.cli_args import parse_day
 
 
 def _parse_moment(value: str | None, option: str) -> datetime | None:
@@ -17,13 +19,6 @@ def _parse_moment(value: str | None, option: str) -> datetime | None:
     return moment
 
 
-def _parse_day(value: str | None, option: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{option}: expected a date like 2024-03-15, got {value!r}") from None
 
 
 def register(app: typer.Typer) -> None:
@@ -173,8 +168,8 @@ def register(app: typer.Typer) -> None:
         from store.db import session_scope
 
         with session_scope() as session:
-            count = export_ledger(session, out, date_from=_parse_day(date_from, "--from"),
-                                  date_to=_parse_day(date_to, "--to"), unit=unit)
+            count = export_ledger(session, out, date_from=parse_day(date_from, "--from"),
+                                  date_to=parse_day(date_to, "--to"), unit=unit)
         typer.echo(f"wrote {count} cases to {out}")
 
     @units_app.command("load")

@@ -2,18 +2,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 import typer
 
-
-def _parse_day(value: str | None, option: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{option}: expected a date like 2024-03-15, got {value!r}") from None
+from store.cli_args import parse_day
 
 
 def register(app: typer.Typer) -> None:
@@ -54,7 +47,7 @@ def register(app: typer.Typer) -> None:
         from store.db import session_scope
         from store.models import Message, Source
 
-        start, end = _parse_day(date_from, "--from"), _parse_day(date_to, "--to")
+        start, end = parse_day(date_from, "--from"), parse_day(date_to, "--to")
         query = select(Message, Source.name).join(Source).order_by(Message.submitted_at.desc(), Message.id.desc())
         if channel:
             query = query.where(Message.channel == channel)
