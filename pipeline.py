@@ -17,6 +17,8 @@ from pathlib import Path
 import typer
 from sqlalchemy.orm import Session
 
+from store.cli_args import parse_moment
+
 log = logging.getLogger(__name__)
 
 
@@ -98,16 +100,6 @@ def analyze(session: Session, as_of: dt.datetime | None = None, only: set[str] |
     return report
 
 
-def _parse_moment(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"expected a date or time like 2025-03-01 or 2025-03-01T09:00, got {value!r}") from None
-
-
 def register(app: typer.Typer) -> None:
     @app.command("analyze")
     def analyze_command(
@@ -119,13 +111,18 @@ def register(app: typer.Typer) -> None:
         from store.db import get_engine, session_factory
         from store.migrate import ensure_current
 
-        engine = get_engine()
-        ensure_current(engine)
+        moment = parse_moment(as_of, "--as-of")
         unknown = set(step or []) - {n for n, _ in ANALYZE_STEPS}
         if unknown:
             raise typer.BadParameter(f"unknown step(s): {', '.join(sorted(unknown))}")
+        engine = get_engine()
+        try:
+            ensure_current(engine)
+        except RuntimeError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
         with session_factory(engine)() as session:
-            report = analyze(session, _parse_moment(as_of), set(step) if step else None)
+            report = analyze(session, moment, set(step) if step else None)
         for line in report.lines():
             typer.echo(line)
         if not report.ok:

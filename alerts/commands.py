@@ -2,23 +2,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import typer
 
-from store.cli_args import parse_day
-
-
-def _parse_moment(value: str | None, option: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{option}: expected a date or date-time like 2024-03-15T09:00, got {value!r}") from None
-    return moment
-
-
+from store.cli_args import parse_day, parse_moment
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +30,7 @@ def register(app: typer.Typer) -> None:
         from alerts.service import run_and_deliver
 
         try:
-            report, delivery = run_and_deliver(now=_parse_moment(at, "--at"), send=not no_send)
+            report, delivery = run_and_deliver(now=parse_moment(at, "--at"), send=not no_send)
         except LockHeld as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(1) from None
@@ -136,8 +124,8 @@ def register(app: typer.Typer) -> None:
         from store.db import session_scope
         from store.models.base import now_local
 
-        starts = _parse_moment(start, "--from") or now_local()
-        ends = _parse_moment(end, "--until") or (starts + timedelta(hours=hours) if hours else None)
+        starts = parse_moment(start, "--from") or now_local()
+        ends = parse_moment(end, "--until") or (starts + timedelta(hours=hours) if hours else None)
         if ends is None:
             raise typer.BadParameter("give --hours or --until")
         with session_scope() as session:
