@@ -12,9 +12,18 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, bindparam, update
+from sqlalchemy import JSON, Connection, Select, Table, bindparam, update
 
 Columns = Mapping[str, Sequence[Any]]  # column name → its value in every row (all of the same length)
+
+
+class JSONText(str):
+    """A JSON column's value serialised already (e.g. by a worker thread): written as it is."""
+
+
+def json_text(value: Any) -> JSONText:
+    """``value`` serialised as the engine's JSON columns store it (``store.db``: Chinese text unescaped)."""
+    return JSONText(json.dumps(value, ensure_ascii=False))
 
 
 def _length(columns: Columns) -> int:
@@ -32,6 +41,9 @@ def _converted(connection: Connection, table: Table, columns: Columns) -> list[S
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is None:
             out.append(values)
+            continue
+        if isinstance(table.c[name].type, JSON) and all(v is None or isinstance(v, JSONText) for v in values):
+            out.append(values)  # serialised by the caller
             continue
         try:
             mapping = {value: None if value is None else process(value) for value in set(values)}
@@ -54,7 +66,8 @@ def bulk_insert(connection: Connection, table: Table, columns: Columns) -> int:
         values = [list(columns[c]) if isinstance(table.c[c].type, JSON) else columns[c] for c in names]
         for position, name in enumerate(names):
             if isinstance(table.c[name].type, JSON):
-                values[position] = [None if v is None else json.dumps(v, ensure_ascii=False) for v in values[position]]
+                values[position] = [v if v is None or isinstance(v, JSONText) else json.dumps(v, ensure_ascii=False)
+                                    for v in values[position]]
         raw = connection.connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({column_list}) FROM STDIN') as copy:
             for row in zip(*values, strict=True):
@@ -112,3 +125,21 @@ def fill_scratch(connection: Connection, name: str, columns: Mapping[str, tuple[
 
 def drop_scratch(connection: Connection, name: str) -> None:
     connection.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+
+
+def fetch_columns(connection: Connection, query: Select) -> list[Sequence[Any]]:
+    """The rows of ``query`` as one sequence per selected column, each value converted as a Core result would
+    convert it, but without a row object per row (most of the time of a million-row read otherwise)."""
+    dialect = connection.dialect
+    processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                  for column in query.selected_columns]
+    result = connection.execute(query)
+    try:
+        rows = result.cursor.fetchall()
+    finally:
+        result.close()
+    if not rows:
+        return [() for _ in processors]
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    return [values if process is None else list(map(process, values))
+            for values, process in zip(columns, processors, strict=True)]

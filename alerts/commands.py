@@ -78,6 +78,8 @@ def register(app: typer.Typer) -> None:
     def alerts_list(
         state: str = typer.Option("firing", help="firing | resolved | superseded | all"),
         level: str = typer.Option(None, help="due_soon | overdue | seriously_overdue | supervision | warning"),
+        recipient: str = typer.Option(None, help="who hears them: unit:<id>, analysts or operators (the key a "
+                                                 "digest names when it lists only its first items)"),
         limit: int = typer.Option(100, help="rows to show"),
         as_json: bool = typer.Option(False, "--json", help="JSON lines"),
     ) -> None:
@@ -92,6 +94,8 @@ def register(app: typer.Typer) -> None:
             query = query.where(Alert.state == state)
         if level:
             query = query.where(Alert.level == level)
+        if recipient:
+            query = query.where(Alert.recipient == recipient)
         with session_scope() as session:
             for alert in session.scalars(query):
                 row = {"id": alert.id, "subject": alert.subject, "level": alert.level, "state": alert.state,

@@ -116,29 +116,51 @@ def enqueue_many(session: Session, digests: Iterable[Digest], *, production: boo
 
     Same keys, same rows as ``enqueue``; returns the number of entries added.
     """
-    from sqlalchemy import insert
+    return insert_outbox_rows(session, outbox_rows(digests, production=production, test_recipient=test_recipient,
+                                                   now=now or now_local()))
 
-    now = now or now_local()
+
+def outbox_rows(digests: Iterable[Digest], *, production: bool, test_recipient: dict[str, Any],
+                now: datetime) -> dict[str, dict[str, Any]]:
+    """The outbox rows of ``digests`` by idempotency key, JSON fields serialised: no database work, so a run
+    can prepare them in a worker thread while it writes its decisions."""
+    from alerts.bulk import json_text
+
     rows: dict[str, dict[str, Any]] = {}
     for digest in digests:
         subject = digest.message.subject if production else f"[测试 → {digest.recipient_name}] {digest.message.subject}"
+        items = None
         for channel, address, intended in _targets(digest.recipient_name, digest.contacts, production, test_recipient):
             key = idempotency_key(digest.recipient, channel, digest.item_keys)
-            rows.setdefault(key, {
+            if key in rows:
+                continue
+            items = items or json_text(digest.message.items)
+            rows[key] = {
                 "idempotency_key": key, "recipient": digest.recipient, "recipient_name": digest.recipient_name,
-                "channel": channel, "address": address, "intended_address": intended, "subject": subject,
-                "body_text": digest.message.text, "body_html": digest.message.html, "items": digest.message.items,
+                "channel": channel, "address": json_text(address),
+                "intended_address": None if intended is None else json_text(intended), "subject": subject,
+                "body_text": digest.message.text, "body_html": digest.message.html, "items": items,
                 "urgent": digest.urgent, "status": "pending", "attempts": 0, "next_attempt_at": now,
-                "created_at": now})
+                "created_at": now}
+    return rows
+
+
+def insert_outbox_rows(session: Session, rows: dict[str, dict[str, Any]]) -> int:
+    """Insert the rows (from ``outbox_rows``) whose key is not in the outbox yet; returns how many."""
+    from alerts.bulk import bulk_insert
+
+    rows = dict(rows)
     keys = list(rows)
     with session.no_autoflush:
         for start in range(0, len(keys), 500):
             for key in session.scalars(select(OutboxEntry.idempotency_key).where(
                     OutboxEntry.idempotency_key.in_(keys[start:start + 500]))):
                 rows.pop(key, None)
-    if rows:
-        session.connection().execute(insert(OutboxEntry.__table__), list(rows.values()))
-    return len(rows)
+    if not rows:
+        return 0
+    columns = list(next(iter(rows.values())))
+    return bulk_insert(session.connection(), OutboxEntry.__table__,
+                       {name: [row[name] for row in rows.values()] for name in columns})
 
 
 @dataclass

@@ -26,19 +26,22 @@ import gc
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
-from sqlalchemy import bindparam, or_, select, text
+from sqlalchemy import bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from alerts.bulk import bulk_update, drop_scratch, fill_scratch
+from alerts.bulk import bulk_update, drop_scratch, fetch_columns, fill_scratch
 from alerts.digest import build_digest
+from alerts.digest_plan import DigestPlan, FiringItems
 from alerts.directory import UnitDirectory, UnitInfo
-from alerts.outbox import Digest, addresses_of, enqueue_many
+from alerts.outbox import Digest, addresses_of, insert_outbox_rows, outbox_rows
 from store.models.alerts import Acknowledgement, Alert, LedgerEntry, Silence
 from store.models.base import now_local
 
@@ -189,12 +192,12 @@ def _recipient_for(level: str, unit: UnitInfo | None, directory: UnitDirectory, 
         target = directory.supervisor_of(unit)
     else:
         target = directory.supervision_office or directory.supervisor_of(unit)
-    if target is None:
+    if target is None:  # the keys are also spelled in SQL by _insert_new_alerts
         return _Recipient("operators", "运维人员", dict(settings.get("alerts.operators")), None)
     return _Recipient(f"unit:{target.id}", target.name, target.contacts, target.id)
 
 
-_CANDIDATE_COLUMNS = ("id", "submitted_at", "replied_at", "reply_text", "status", "unit", "unit_id", "title",
+_CANDIDATE_COLUMNS = ("id", "submitted_at", "replied_at", "has_reply_text", "status", "unit", "unit_id", "title",
                       "external_id", "url", "source_name", "due_on", "paused",
                       "ledger_id", "ledger_highest", "ledger_first_alerted_at", "ledger_status", "ledger_due_on")
 
@@ -207,7 +210,9 @@ def _load_candidates(session: Session) -> tuple[int, dict[str, tuple[Any, ...]]]
 
     firing_ids = select(Alert.message_id).where(Alert.state.in_(("firing", "superseded")),
                                                  Alert.message_id.is_not(None))
-    query = (select(Message.id, Message.submitted_at, Message.replied_at, Message.reply_text, Message.status,
+    # Whether a reply text exists, not the text (replies run to kilobytes).
+    has_reply_text = func.length(func.trim(func.coalesce(Message.reply_text, ""))) > 0
+    query = (select(Message.id, Message.submitted_at, Message.replied_at, has_reply_text, Message.status,
                     Message.unit, Message.unit_id, Message.title, Message.external_id, Message.url, Source.name,
                     Deadline.due_on, Deadline.paused,
                     LedgerEntry.id, LedgerEntry.highest_level, LedgerEntry.first_alerted_at, LedgerEntry.status,
@@ -216,10 +221,8 @@ def _load_candidates(session: Session) -> tuple[int, dict[str, tuple[Any, ...]]]
              .outerjoin(LedgerEntry, LedgerEntry.message_id == Message.id)
              .where(or_(Message.replied_at.is_(None), Message.id.in_(firing_ids)))
              .order_by(Message.id))
-    rows = session.connection().execute(query).all()
-    if not rows:
-        return 0, {name: () for name in _CANDIDATE_COLUMNS}
-    return len(rows), dict(zip(_CANDIDATE_COLUMNS, zip(*rows, strict=True), strict=True))
+    columns = fetch_columns(session.connection(), query)
+    return len(columns[0]), dict(zip(_CANDIDATE_COLUMNS, columns, strict=True))
 
 
 @dataclass
@@ -242,13 +245,12 @@ def _load_existing(session: Session, message_ids: np.ndarray) -> dict[str, _Exis
     n = len(message_ids)
     existing = {level: _Existing(np.full(n, -1, np.int64), np.zeros(n, bool), np.full(n, -1, np.int64),
                                  np.zeros(n, bool), np.full(n, -1, np.int64)) for level in LADDER}
-    rows = session.connection().execute(
-        select(Alert.message_id, Alert.level, Alert.id, Alert.state, Alert.last_period,
-               Alert.acknowledged_at.is_not(None),  # a flag: no timestamp parsed per alert
-               Alert.recipient_unit_id).where(Alert.message_id.is_not(None), Alert.state != "resolved")).all()
-    if not rows or not n:
+    message, level, ids, state, last, acked, recipient_unit = fetch_columns(session.connection(), select(
+        Alert.message_id, Alert.level, Alert.id, Alert.state, Alert.last_period,
+        Alert.acknowledged_at.is_not(None),  # a flag: no timestamp parsed per alert
+        Alert.recipient_unit_id).where(Alert.message_id.is_not(None), Alert.state != "resolved"))
+    if not message or not n:
         return existing
-    message, level, ids, state, last, acked, recipient_unit = zip(*rows, strict=True)
     message_arr = np.asarray(message, dtype=np.int64)
     position = np.minimum(np.searchsorted(message_ids, message_arr), n - 1)
     known = message_ids[position] == message_arr  # an alert of a message no longer a candidate stays as it is
@@ -257,7 +259,7 @@ def _load_existing(session: Session, message_ids: np.ndarray) -> dict[str, _Exis
     firing_arr = np.asarray(state) == "firing"
     last_arr = np.asarray(last, dtype=np.int64)
     acked_arr = np.asarray(acked, dtype=bool)
-    recipient_arr = np.fromiter((-1 if u is None else u for u in recipient_unit), dtype=np.int64, count=len(rows))
+    recipient_arr = np.fromiter((-1 if u is None else u for u in recipient_unit), dtype=np.int64, count=len(message))
     for name, target in existing.items():
         mask = known & (level_arr == name)
         at = position[mask]
@@ -342,8 +344,8 @@ def _run_alerts(session: Session, *, now: dt.datetime | None, settings: Any, cal
     def ordinals(values):
         return np.fromiter((NO_DATE if v is None else v.toordinal() for v in values), dtype=np.int64, count=n)
 
-    has_reply = np.fromiter((r is not None or bool((t or "").strip())
-                             for r, t in zip(c["replied_at"], c["reply_text"], strict=True)), dtype=bool, count=n)
+    has_reply = np.fromiter((r is not None or bool(t) for r, t in zip(c["replied_at"], c["has_reply_text"], strict=True)),
+                            dtype=bool, count=n)
     replied_at = c["replied_at"]
     due = ordinals(c["due_on"])
     evaluation = evaluate(
@@ -415,50 +417,46 @@ def _run_alerts(session: Session, *, now: dt.datetime | None, settings: Any, cal
     resolving = {level: settled & existing[level].present for level in LADDER}
 
     clock.lap("decide")
-    # Digest items: the fields a message shows are formatted once per message, then shared by its levels.
-    digests: dict[str, tuple[_Recipient, list[dict[str, Any]], list[str]]] = {}
-
-    def add_item(recipient: _Recipient, item: dict[str, Any]) -> None:
-        entry = digests.get(recipient.key)
-        if entry is None:
-            entry = digests[recipient.key] = (recipient, [], [])
-        entry[1].append(item)
-        entry[2].append(item["key"])
-
-    late_list, left_list = evaluation.late.tolist(), evaluation.left.tolist()
-    iso: dict[Any, str] = {}
-
-    def iso_day(day: dt.date) -> str:
-        if day not in iso:
-            iso[day] = day.isoformat()
-        return iso[day]
+    # Digest items: every notification is counted and keyed; only the listed ones are formatted (``describe``,
+    # called while the digests are drafted).
+    plan = DigestPlan(LADDER, int(settings.get("alerts.digest_max_items")))
+    notified_index = {level: np.flatnonzero(notify[level]) for level in LADDER}
+    plan.firing = FiringItems(
+        recipient=np.concatenate([row_recipient[level][notified_index[level]] for level in LADDER]),
+        level=np.concatenate([np.full(len(notified_index[level]), rank, np.int64)
+                              for rank, level in enumerate(LADDER)]),
+        row=np.concatenate([notified_index[level] for level in LADDER]),
+        period=np.concatenate([evaluation.periods[level][notified_index[level]] for level in LADDER]),
+        due=np.concatenate([due[notified_index[level]] for level in LADDER]),
+        message_id=np.concatenate([message_ids[notified_index[level]] for level in LADDER]))
+    late, left, unit_of_row = evaluation.late.tolist(), evaluation.left.tolist(), row_unit.tolist()
+    unit_names = [u.name if u else None for u in units]
+    ids, external_ids, titles, unit_texts, sources, due_days, urls = (
+        c["id"], c["external_id"], c["title"], c["unit"], c["source_name"], c["due_on"], c["url"])
 
     def link(i: int) -> str | None:
-        return f"{base_url}/messages/{c['id'][i]}" if base_url else c["url"][i]
+        return f"{base_url}/messages/{ids[i]}" if base_url else urls[i]
 
-    shown: dict[int, dict[str, Any]] = {}
-    for i in np.flatnonzero(np.logical_or.reduce([notify[level] for level in LADDER]) if n else []).tolist():
-        unit = units[row_unit[i]]
-        fields = {"subject": f"message:{c['id'][i]}", "event": "firing", "external_id": c["external_id"][i],
-                  "title": (c["title"][i] or "")[:80], "unit": unit.name if unit else (c["unit"][i] or "（未匹配）"),
-                  "source": c["source_name"][i]}
-        if c["due_on"][i] is not None:
-            fields["due_on"] = iso_day(c["due_on"][i])
-        if late_list[i] > 0:
-            fields["late"] = late_list[i]
-        if left_list[i] >= 0:
-            fields["left"] = left_list[i]
+    def describe(i: int, level: str, period: int) -> dict[str, Any]:
+        """One listed item (run in the drafting thread: reads the loaded columns only)."""
+        subject = f"message:{ids[i]}"
+        item = {"key": f"{subject}|{level}|{period}", "subject": subject, "level": level, "period": period,
+                "event": "firing", "external_id": external_ids[i], "title": (titles[i] or "")[:80],
+                "unit": unit_names[unit_of_row[i]] or unit_texts[i] or "（未匹配）", "source": sources[i]}
+        if due_days[i] is not None:
+            item["due_on"] = due_days[i].isoformat()
+        if late[i] > 0:
+            item["late"] = late[i]
+        if left[i] >= 0:
+            item["left"] = left[i]
         url = link(i)
         if url is not None:
-            fields["url"] = url
-        shown[i] = fields
-    for level in LADDER:
-        periods = evaluation.periods[level].tolist()
-        level_recipients = row_recipient[level].tolist()
-        for i in np.flatnonzero(notify[level]).tolist():
-            subject = shown[i]["subject"]
-            add_item(recipients[level_recipients[i]], {**shown[i], "key": f"{subject}|{level}|{periods[i]}",
-                                                        "level": level, "period": periods[i]})
+            item["url"] = url
+        return item
+
+    def add_item(recipient: _Recipient, item: dict[str, Any]) -> None:
+        plan.add(recipient_of(recipient), item)
+
     # Resolution notices: to each recipient that heard a firing level of a message now answered.
     for level in LADDER:
         old = existing[level]
@@ -474,29 +472,47 @@ def _run_alerts(session: Session, *, now: dt.datetime | None, settings: Any, cal
             add_item(recipient, {k: v for k, v in item.items() if v is not None})
         report.resolved += int(resolving[level].sum())
 
-    clock.lap("items")
-    _write_alerts(session, c, now, evaluation, existing, firing, notify, any_level, resolving, units, row_unit,
-                  recipients, row_recipient)
-    clock.lap("write alerts")
-    _write_ledger(session, c, now, due, firing, notify, any_level, settled, existing, has_reply, units, row_unit)
-    clock.lap("write ledger")
     _warning_alerts(session, now, settings, report, urgent_only=False, add_item=add_item)
+    clock.lap("items")
 
-    as_of_text = today.isoformat()
-    batch: list[Digest] = []
-    for recipient, items, keys in digests.values():
-        skip = silences.channels(recipient.unit_id, items[0]["level"])
-        contacts = {k: v for k, v in recipient.contacts.items() if k not in skip}
-        urgent = any(item.get("urgent") and item["level"] in ("supervision", "warning") for item in items)
-        batch.append(Digest(recipient.key, recipient.name, contacts, build_digest(recipient.name, items, as_of_text),
-                            keys, urgent))
-    report.digests = len(batch)
+    def draft_digests() -> tuple[int, dict[str, dict[str, Any]]]:
+        as_of_text = today.isoformat()
+        drafted: list[Digest] = []
+        for planned in plan.plan(describe):
+            recipient, items = recipients[planned.recipient], planned.items
+            skip = silences.channels(recipient.unit_id, items[0]["level"])
+            contacts = {k: v for k, v in recipient.contacts.items() if k not in skip}
+            message = build_digest(recipient.name, items, as_of_text, planned.totals,
+                                   _full_list(base_url, recipient.key))
+            drafted.append(Digest(recipient.key, recipient.name, contacts, message, planned.item_keys))
+        return len(drafted), outbox_rows(drafted, production=production, test_recipient=test_recipient, now=now)
+
+    steps = _write_alerts(session, c, now, evaluation, existing, firing, notify, any_level, resolving, units,
+                          row_unit, recipients, row_recipient)
+    steps += _write_ledger(session, c, now, due, firing, notify, any_level, settled, existing, has_reply, units,
+                           row_unit)
+    clock.lap("prepare writes")
+    # The digests and their outbox rows are pure Python over the loaded columns; the remaining writes are single
+    # SQL statements, during which sqlite3 and psycopg release the GIL: drafting in a thread meanwhile uses the
+    # second core. (Started only now: a thread holding the GIL would slow the per-row Python work above.)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-digests") as pool:
+        drafting = pool.submit(draft_digests)
+        for step in steps:
+            step()
+        clock.lap("write")
+        report.digests, rows = drafting.result()
     clock.lap("digests")
-    report.outbox_entries = enqueue_many(session, batch, production=production, test_recipient=test_recipient,
-                                         now=now)
+    report.outbox_entries = insert_outbox_rows(session, rows)
     session.flush()
     clock.lap("outbox")
     return report
+
+
+def _full_list(base_url: str, recipient_key: str) -> str:
+    """Where a digest's reader finds every item when the digest lists only the first ones."""
+    if base_url:
+        return f"{base_url}/alerts?{urlencode({'recipient': recipient_key})}"
+    return f"hotline-monitor alerts list --recipient {recipient_key}"
 
 
 class _PhaseClock:
@@ -511,6 +527,16 @@ class _PhaseClock:
         self.started = now
 
 
+Step = Callable[[], None]  # a write whose inputs are ready (a scratch table): SQL only, no Python per row
+
+
+def _statement_step(connection: Any, scratch: str, statement: Any) -> Step:
+    def run() -> None:
+        connection.execute(statement)
+        drop_scratch(connection, scratch)
+    return run
+
+
 def _optional(values: np.ndarray) -> list[int | None]:
     """An id column with -1 for "none" as the list the database gets."""
     return [None if v < 0 else v for v in values.tolist()]
@@ -523,17 +549,18 @@ def _pick(values: tuple[Any, ...], index: list[int]) -> list[Any]:
 def _write_alerts(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datetime, evaluation: Evaluation,
                   existing: dict[str, _Existing], firing: dict[str, np.ndarray], notify: dict[str, np.ndarray],
                   any_level: np.ndarray, resolving: dict[str, np.ndarray], units: list[UnitInfo | None],
-                  row_unit: np.ndarray, recipients: list[_Recipient], row_recipient: dict[str, np.ndarray]) -> None:
+                  row_unit: np.ndarray, recipients: list[_Recipient], row_recipient: dict[str, np.ndarray]
+                  ) -> list[Step]:
     """New alerts inserted; existing ones updated only when their period, state or resolution changes.
 
-    Built column by column from the decision arrays: no per-alert Python object is made.
+    Built column by column from the decision arrays: no per-alert Python object is made. The decisions are in
+    scratch tables when this returns; the returned steps copy them into the alerts table.
     """
     table = Alert.__table__
     connection = session.connection()
     message_ids = np.asarray(c["id"], dtype=np.int64)
     late = np.maximum(evaluation.late, 0)
     unit_ids = np.asarray([u.id if u else -1 for u in units], dtype=np.int64)[row_unit]
-    recipient_keys = np.asarray([r.key for r in recipients] or [""], dtype=object)
     recipient_units = np.asarray([-1 if r.unit_id is None else r.unit_id for r in recipients] or [-1], dtype=np.int64)
     new_rows: list[np.ndarray] = []  # per level: the candidate rows that get a new alert
     kept_rows: list[np.ndarray] = []  # per level: the rows whose existing alert fires on
@@ -549,21 +576,21 @@ def _write_alerts(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datet
         if level == "due_soon":  # overdue now: the due-soon alert ends without a "resolved" notice
             superseded += old.id[any_level & ~firing[level] & old.present & old.firing].tolist()
         resolved += old.id[resolving[level]].tolist()
-    _insert_new_alerts(connection, now, evaluation, notify, new_rows, message_ids, late, unit_ids, recipient_keys,
-                       recipient_units, row_recipient)
-    _update_kept_alerts(connection, now, evaluation, existing, kept_rows, kept_told, message_ids, late)
     bulk_update(connection, table, superseded, {"state": ["superseded"] * len(superseded)})
     bulk_update(connection, table, resolved, {"state": ["resolved"] * len(resolved),
                                               "resolved_at": [now] * len(resolved)})
+    return (_insert_new_alerts(connection, now, evaluation, notify, new_rows, message_ids, late, unit_ids,
+                               recipient_units, row_recipient)
+            + _update_kept_alerts(connection, now, evaluation, existing, kept_rows, kept_told, message_ids, late))
 
 
 def _update_kept_alerts(connection: Any, now: dt.datetime, evaluation: Evaluation, existing: dict[str, _Existing],
                         kept_rows: list[np.ndarray], kept_told: list[np.ndarray], message_ids: np.ndarray,
-                        late: np.ndarray) -> None:
+                        late: np.ndarray) -> list[Step]:
     """Existing alerts that fire on: notified again (new period) or back from superseded. A narrow temporary
     table of the decisions; the due date is copied by the database from the deadline."""
     if not sum(len(index) for index in kept_rows):
-        return
+        return []
     levels = list(zip(LADDER, kept_rows, strict=True))
     rows = np.concatenate(kept_rows)
     fill_scratch(connection, "alert_run_kept", {
@@ -572,63 +599,65 @@ def _update_kept_alerts(connection: Any, now: dt.datetime, evaluation: Evaluatio
         "period": ("INTEGER", np.concatenate([evaluation.periods[level][index] for level, index in levels]).tolist()),
         "overdue_workdays": ("INTEGER", late[rows].tolist()),
         "notified": ("INTEGER", np.concatenate(kept_told).astype(np.int64).tolist())})
-    connection.execute(text("""
+    return [_statement_step(connection, "alert_run_kept", text("""
         UPDATE alerts SET state = 'firing', overdue_workdays = n.overdue_workdays, due_on = d.due_on,
                last_period = CASE WHEN n.notified = 1 THEN n.period ELSE alerts.last_period END,
                last_notified_at = CASE WHEN n.notified = 1 THEN :now ELSE alerts.last_notified_at END
         FROM alert_run_kept n JOIN deadlines d ON d.message_id = n.message_id
         WHERE alerts.id = n.alert_id""").bindparams(
-        bindparam("now", now, type_=Alert.__table__.c.last_notified_at.type)))
-    drop_scratch(connection, "alert_run_kept")
+        bindparam("now", now, type_=Alert.__table__.c.last_notified_at.type)))]
 
 
 def _insert_new_alerts(connection: Any, now: dt.datetime, evaluation: Evaluation, notify: dict[str, np.ndarray],
                        new_rows: list[np.ndarray], message_ids: np.ndarray, late: np.ndarray, unit_ids: np.ndarray,
-                       recipient_keys: np.ndarray, recipient_units: np.ndarray,
-                       row_recipient: dict[str, np.ndarray]) -> None:
+                       recipient_units: np.ndarray,
+                       row_recipient: dict[str, np.ndarray]) -> list[Step]:
     """The new alerts: only what the run decided goes through Python (a narrow temporary table of ints and the
     recipient key); subject, title and due date are copied by the database from the message and its deadline.
     Rows go in message order (levels in ladder order within a message) so the indexes grow at their ends."""
     rows = np.concatenate(new_rows)
     if not len(rows):
-        return
+        return []
     rank = np.concatenate([np.full(len(index), r, np.int64) for r, index in enumerate(new_rows)])
     period = np.concatenate([evaluation.periods[level][index] for level, index in zip(LADDER, new_rows, strict=True)])
     notified = np.concatenate([notify[level][index] for level, index in zip(LADDER, new_rows, strict=True)])
     who = np.concatenate([row_recipient[level][index] for level, index in zip(LADDER, new_rows, strict=True)])
     order = np.lexsort((rank, rows))
     rows, rank, period, notified, who = rows[order], rank[order], period[order], notified[order], who[order]
+    # Only ints: the recipient key is "unit:<id>", else "operators" (``_recipient_for``), and a level is
+    # notified exactly when its last period is set.
     fill_scratch(connection, "alert_run_new", {
         "message_id": ("BIGINT", message_ids[rows].tolist()), "level_rank": ("INTEGER", rank.tolist()),
         "unit_id": ("BIGINT", unit_ids[rows].tolist()), "recipient_unit_id": ("BIGINT", recipient_units[who].tolist()),
-        "recipient": ("TEXT", recipient_keys[who].tolist()), "overdue_workdays": ("INTEGER", late[rows].tolist()),
-        "last_period": ("INTEGER", np.where(notified, period, -1).tolist()),
-        "notified": ("INTEGER", notified.astype(np.int64).tolist())})
+        "overdue_workdays": ("INTEGER", late[rows].tolist()),
+        "last_period": ("INTEGER", np.where(notified, period, -1).tolist())})
     table = Alert.__table__
     level_name = "CASE n.level_rank " + " ".join(f"WHEN {r} THEN '{level}'" for r, level in enumerate(LADDER)) + " END"
     # CROSS JOIN: SQLite scans the scratch table in order and looks messages up by key (PostgreSQL plans freely).
-    connection.execute(text(f"""
+    return [_statement_step(connection, "alert_run_new", text(f"""
         INSERT INTO alerts (subject, message_id, level, unit_id, recipient_unit_id, recipient, state, title, due_on,
                             overdue_workdays, last_period, first_fired_at, last_notified_at, details)
         SELECT 'message:' || CAST(n.message_id AS TEXT), n.message_id, {level_name}, NULLIF(n.unit_id, -1),
-               NULLIF(n.recipient_unit_id, -1), n.recipient, 'firing', substr(COALESCE(m.title, ''), 1, 200),
-               d.due_on, n.overdue_workdays, n.last_period, :now,
-               CASE WHEN n.notified = 1 THEN :now END, :details
+               NULLIF(n.recipient_unit_id, -1),
+               CASE WHEN n.recipient_unit_id >= 0 THEN 'unit:' || CAST(n.recipient_unit_id AS TEXT)
+                    ELSE 'operators' END,
+               'firing', substr(COALESCE(m.title, ''), 1, 200), d.due_on, n.overdue_workdays, n.last_period, :now,
+               CASE WHEN n.last_period >= 0 THEN :now END, :details
         FROM alert_run_new n CROSS JOIN messages m CROSS JOIN deadlines d
         WHERE m.id = n.message_id AND d.message_id = n.message_id""").bindparams(
         bindparam("now", now, type_=table.c.first_fired_at.type),
-        bindparam("details", {}, type_=table.c.details.type)))
-    drop_scratch(connection, "alert_run_new")
+        bindparam("details", {}, type_=table.c.details.type)))]
 
 
 def _write_ledger(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datetime, due: np.ndarray,
                   firing: dict[str, np.ndarray], notify: dict[str, np.ndarray], any_level: np.ndarray,
                   settled: np.ndarray, existing: dict[str, _Existing], has_reply: np.ndarray,
-                  units: list[UnitInfo | None], row_unit: np.ndarray) -> None:
-    """A ledger entry for every alerted message; an existing entry is written only when a field moves."""
+                  units: list[UnitInfo | None], row_unit: np.ndarray) -> list[Step]:
+    """A ledger entry for every alerted message; an existing entry is written only when a field moves. Returns
+    the step that inserts the new entries (their decisions wait in a scratch table)."""
     n = len(due)
     if not n:
-        return
+        return []
     table = LedgerEntry.__table__
     connection = session.connection()
     highest = np.full(n, -1, np.int64)
@@ -641,30 +670,28 @@ def _write_ledger(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datet
 
     index = np.flatnonzero(touched & ~has_entry)
     unit_ids = np.asarray([u.id if u else -1 for u in units], dtype=np.int64)
-    unit_names = np.asarray([u.name if u else None for u in units], dtype=object)
-    # A narrow table of what the run decided; the message's own fields are copied by the database.
+    # A narrow table of what the run decided; the message's and the unit's fields are copied by the database.
     fill_scratch(connection, "ledger_run_new", {
         "message_id": ("BIGINT", np.asarray(c["id"], dtype=np.int64)[index].tolist()),
         "unit_id": ("BIGINT", unit_ids[row_unit[index]].tolist()),
-        "unit_name": ("TEXT", unit_names[row_unit[index]].tolist()),
         "level_rank": ("INTEGER", highest[index].tolist()),  # -1: none
         "notified": ("INTEGER", notified[index].astype(np.int64).tolist()),
         "replied": ("INTEGER", has_reply[index].astype(np.int64).tolist())})
     level_name = "CASE n.level_rank " + " ".join(f"WHEN {r} THEN '{level}'" for r, level in enumerate(LADDER)) + " END"
-    connection.execute(text(f"""
+    insert_new = _statement_step(connection, "ledger_run_new", text(f"""
         INSERT INTO response_ledger (subject, message_id, kind, first_discovered_at, source, channel, external_id,
                                      title, url, unit_id, unit_name, due_on, highest_level, first_alerted_at,
                                      replied_at, reply_url, status, updated_at)
         SELECT 'message:' || CAST(n.message_id AS TEXT), n.message_id, 'message', m.first_seen_at, s.name,
-               m.channel, m.external_id, m.title, m.url, NULLIF(n.unit_id, -1), COALESCE(n.unit_name, m.unit),
+               m.channel, m.external_id, m.title, m.url, NULLIF(n.unit_id, -1), COALESCE(u.name, m.unit),
                d.due_on, {level_name}, CASE WHEN n.notified = 1 THEN :now END, m.replied_at,
                CASE WHEN n.replied = 1 THEN m.url END, CASE WHEN n.replied = 1 THEN 'replied' ELSE 'open' END, :now
         FROM ledger_run_new n CROSS JOIN messages m CROSS JOIN sources s CROSS JOIN deadlines d
+             LEFT JOIN units u ON u.id = n.unit_id
         WHERE m.id = n.message_id AND s.id = m.source_id AND d.message_id = n.message_id""").bindparams(
         bindparam("now", now, type_=table.c.updated_at.type)))
-    drop_scratch(connection, "ledger_run_new")
     if not has_entry.any():
-        return
+        return [insert_new]
     order = {level: rank for rank, level in enumerate(LADDER)}
     stored_rank = np.fromiter((order.get(h, -1) for h in c["ledger_highest"]), dtype=np.int64, count=n)
     first_alerted = np.fromiter((f is not None for f in c["ledger_first_alerted_at"]), dtype=bool, count=n)
@@ -686,6 +713,7 @@ def _write_ledger(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datet
     bulk_update(connection, table, _pick(c["ledger_id"], rows), {
         "status": ["replied"] * len(rows), "replied_at": _pick(c["replied_at"], rows),
         "reply_url": _pick(c["url"], rows)})
+    return [insert_new]
 
 
 WARNING_KINDS = {"spike": "诉求量激增", "new_surge": "新话题快速聚集"}

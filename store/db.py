@@ -5,6 +5,7 @@ connection; PostgreSQL is used when ``database.url`` (``HOTLINE_DATABASE_URL``) 
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +24,11 @@ def database_url() -> str:
     if url:
         return url
     return f"sqlite:///{settings.var_dir / 'hotline.db'}"
+
+
+def _json_text(value: object) -> str:
+    """JSON columns keep Chinese text as it is: half the size of ``\\uXXXX`` escapes, and faster to write."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -44,7 +50,7 @@ def make_engine(url: str | None = None) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=settings.get("database.echo"))
+        engine = create_engine(url, echo=settings.get("database.echo"), json_serializer=_json_text)
         _configure_sqlite(engine, settings.get("database.sqlite_busy_timeout_ms"))
     else:
         # No server-side prepared statements: psycopg prepares a query after 5 runs, and PostgreSQL may then
@@ -52,7 +58,7 @@ def make_engine(url: str | None = None) -> Engine:
         # import that grows the table from nothing).
         connect_args = {"prepare_threshold": None} if "+psycopg" in url else {}
         engine = create_engine(url, echo=settings.get("database.echo"), pool_pre_ping=True,
-                               connect_args=connect_args)
+                               connect_args=connect_args, json_serializer=_json_text)
     return engine
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from alerts.rules import AlertError, acknowledge, add_silence, run_alerts
 from store.db import session_scope
@@ -171,3 +171,50 @@ def test_rows_written_in_bulk_carry_the_message_fields(world):
         assert (overdue.state, overdue.last_period, overdue.overdue_workdays) == ("firing", 1, 3)
         assert overdue.last_notified_at == dt.datetime(2024, 4, 7, 9) and overdue.due_on == dt.date(2024, 4, 1)
         assert overdue.first_fired_at == dt.datetime(2024, 4, 2, 9)
+
+
+def test_a_long_digest_lists_the_most_urgent_and_counts_every_item(world, monkeypatch):
+    from store.settings import get_settings
+
+    engine, _ = world
+    monkeypatch.setenv("HOTLINE_ALERTS_DIGEST_MAX_ITEMS", "2")
+    monkeypatch.setenv("HOTLINE_ALERTS_BASE_URL", "http://hotline.intranet")
+    get_settings.cache_clear()
+    # Four more for the same unit, due later than A1 (2024-04-01): A1 is the most overdue.
+    add_messages(engine, [(f"B{i}", dt.datetime(2024, 3, 26 + i, 10), "市住建局") for i in range(4)])
+    before = last_id(engine)
+    run(engine, "2024-04-09")
+    with session_scope(engine) as session:
+        unit_digest = session.scalars(select(OutboxEntry).where(OutboxEntry.id > before,
+                                                                OutboxEntry.recipient_name == UNIT)).one()
+        unit_id = session.scalar(select(Unit.id).where(Unit.name == UNIT))
+        alerted = session.scalar(select(func.count(Alert.id)).where(Alert.recipient == f"unit:{unit_id}",
+                                                                     Alert.last_notified_at.is_not(None)))
+    assert alerted == 5  # every message was decided and recorded as notified
+    assert [item["external_id"] for item in unit_digest.items] == ["A1", "B0"]  # the two most overdue
+    assert "已超期 5 件" in unit_digest.subject
+    assert "已超期（5 件，列出 2 件）" in unit_digest.body_text
+    assert f"另有 3 件未逐条列出，完整清单见：http://hotline.intranet/alerts?recipient=unit%3A{unit_id}" \
+        in unit_digest.body_text
+    assert f'<a href="http://hotline.intranet/alerts?recipient=unit%3A{unit_id}">' in unit_digest.body_html
+    # Same items the same day: the key covers the unlisted ones too, so nothing is queued again.
+    before = last_id(engine)
+    run(engine, "2024-04-09", hour=15)
+    assert new_entries(engine, before) == []
+
+
+def test_alerts_list_by_recipient(world):
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    engine, _ = world
+    run(engine, "2024-04-11")  # late 7: the unit, its supervisor and the 督办 office each hear one level
+    with session_scope(engine) as session:
+        supervisor = session.scalar(select(Unit.id).where(Unit.name == SUPERVISOR))
+    result = CliRunner().invoke(app, ["alerts", "list", "--recipient", f"unit:{supervisor}", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["level"], r["recipient"]) for r in rows] == [("seriously_overdue", f"unit:{supervisor}")]

@@ -92,3 +92,18 @@ def test_notes_by_subject_on_both_databases(engine):
         assert [n.text for n in notes_by_subject(session, [alert.subject])[alert.subject]] == ["first", "second"]
         assert [n.text for n in notes_by_alert(session, [second.id])[second.id]] == ["second"]
         assert session.get(Alert, alert.id).acknowledged_at is None
+
+
+def test_alerts_page_lists_one_recipients_alerts(client, seeded, sqlite_engine):
+    """The full list a capped digest links to: /alerts?recipient=<key>."""
+    login(client, "test-analyst")
+    with session_scope(sqlite_engine) as session:
+        alerts = session.scalars(select(Alert).where(Alert.state == "firing")).all()
+        recipients = {a.recipient for a in alerts}
+        chosen = sorted(recipients)[0]
+        wanted = {a.id for a in alerts if a.recipient == chosen}
+    assert len(recipients) > 1 and wanted  # the seed notifies more than one recipient
+    page = client.get("/alerts", params={"recipient": chosen}).text
+    shown = {int(part.split('"', 1)[0]) for part in page.split('id="alert-')[1:]}
+    assert shown == wanted
+    assert f"Alerts addressed to {chosen}" in page

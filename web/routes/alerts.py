@@ -19,6 +19,7 @@ from web.scope import is_unit_official
 from web.templating import render
 
 router = APIRouter()
+ALERTS_PAGE_LIMIT = 500
 
 
 def _alert_scope(user: User) -> list:
@@ -59,19 +60,23 @@ def _row(request: Request, db: Session, alert: Alert):
 
 
 @router.get("/alerts")
-def alerts_page(request: Request, state: str = Query("firing"), user: User = Depends(current_user),
-                db: Session = Depends(get_db)):
+def alerts_page(request: Request, state: str = Query("firing"), recipient: str = Query("", max_length=200),
+                user: User = Depends(current_user), db: Session = Depends(get_db)):
     from alerts.notes import notes_by_subject
 
     query = select(Alert).where(*_alert_scope(user))
     if state in ("firing", "resolved", "superseded"):
         query = query.where(Alert.state == state)
-    alerts = list(db.scalars(query.order_by(Alert.acknowledged_at.is_not(None), Alert.due_on, Alert.id).limit(500)))
+    if recipient:  # the full list a digest links to when it lists only its first items
+        query = query.where(Alert.recipient == recipient)
+    alerts = list(db.scalars(query.order_by(Alert.acknowledged_at.is_not(None), Alert.due_on, Alert.id)
+                             .limit(ALERTS_PAGE_LIMIT)))
     ledger_query = select(LedgerEntry).order_by(LedgerEntry.first_discovered_at.desc()).limit(200)
     if is_unit_official(user):
         ledger_query = ledger_query.where(LedgerEntry.unit_name == user.unit)
     ledger = list(db.scalars(ledger_query))
-    return render(request, "alerts.html", {"alerts": alerts, "state": state, "ledger": ledger,
+    return render(request, "alerts.html", {"alerts": alerts, "state": state, "recipient": recipient,
+                                           "limit": ALERTS_PAGE_LIMIT, "ledger": ledger,
                                            "ledger_notes": notes_by_subject(db, [e.subject for e in ledger]),
                                            **_row_context(db, alerts)})
 
