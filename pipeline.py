@@ -1,7 +1,7 @@
 """The chain of jobs that turns stored messages into analysis, and the offline demo of the whole chain.
 
-`hotline-monitor analyze` runs the analysis steps in order (deadlines, routing, topics, reply quality, early
-warning); a failing step is reported and the others still run. `hotline-monitor demo` runs everything on the
+`hotline-monitor analyze` runs the analysis steps in order (units, deadlines, routing, topics, reply quality,
+early warning); a failing step is reported and the others still run. `hotline-monitor demo` runs everything on the
 bundled demo portal. The scheduler calls the same functions.
 """
 from __future__ import annotations
@@ -42,6 +42,12 @@ class AnalyzeReport:
         return [f"{'ok  ' if s.ok else 'FAIL'} {s.name:<14} {s.seconds:6.1f} s  {s.summary}" for s in self.steps]
 
 
+def _step_units(session: Session, as_of: dt.datetime | None) -> str:
+    from analysis.message_units import resolve_message_units
+
+    return str(resolve_message_units(session))
+
+
 def _step_deadlines(session: Session, as_of: dt.datetime | None) -> str:
     from analysis.deadlines import compute_deadlines
 
@@ -74,6 +80,7 @@ def _step_warnings(session: Session, as_of: dt.datetime | None) -> str:
 
 
 ANALYZE_STEPS: list[tuple[str, Callable[[Session, dt.datetime | None], str]]] = [
+    ("units", _step_units),  # first: alerts and the web UI count messages per Message.unit_id
     ("deadlines", _step_deadlines),
     ("routing", _step_routing),
     ("topics", _step_topics),
@@ -107,7 +114,7 @@ def register(app: typer.Typer) -> None:
         step: list[str] = typer.Option(None, "--step", help="run only these steps: " +
                                        ", ".join(n for n, _ in ANALYZE_STEPS)),
     ) -> None:
-        """Normalise, route, cluster, compute deadlines, assess replies and raise early warnings."""
+        """Resolve units, compute deadlines, route, cluster, assess replies and raise early warnings."""
         from store.db import get_engine, session_factory
         from store.migrate import ensure_current
 
@@ -222,7 +229,12 @@ def run_demo(skip_crawl: bool = False) -> None:
         session.commit()
     host, port = settings.get("web.host"), settings.get("web.port")
     echo("")
-    echo(f"Web UI: run `.venv/bin/hotline-monitor serve`, then open http://{host}:{port}/")
+    # The demo data ends in December 2025: the UI evaluates its deadlines at the moment the analysis and the
+    # alerts above used (setting web.as_of), so its overdue figures agree with them.
+    echo(f"Web UI: run `.venv/bin/hotline-monitor serve --as-of {DEMO_AS_OF:%Y-%m-%dT%H:%M}`, then open "
+         f"http://{host}:{port}/")
+    echo(f"  (--as-of, or HOTLINE_WEB_AS_OF={DEMO_AS_OF:%Y-%m-%dT%H:%M}: the demo data ends in December 2025; "
+         "without it the UI evaluates deadlines as of today)")
     for login, password, role in users:
         echo(f"  demo login ({role}): {login} / {password}")
     echo(f"Outputs: {out.resolve()}  (database: {database_url()})")

@@ -208,6 +208,11 @@ SETTINGS: list[Setting] = [
     Setting("alerts.max_attempts", 8, "Delivery attempts before an outbox entry is given up (`dead`)."),
     Setting("alerts.retry_base_seconds", 30.0,
             "Backoff before the first retry; doubled at each attempt (capped at one hour)."),
+    Setting("alerts.digest_max_items", 200,
+            "Most items one digest lists, most urgent first (a 督办 office can have thousands due at once; robots "
+            "cap a message at 4–20 KB). The subject and the group headings still count every item, and the digest "
+            "says where the whole list is: the web UI's alerts page (`alerts.base_url`) or "
+            "`hotline-monitor alerts list --recipient KEY`."),
     Setting("alerts.base_url", "",
             "Public address of the web UI, used for links in alerts (e.g. `http://hotline.intranet`). Empty: "
             "links go to the message's own page."),
@@ -270,6 +275,13 @@ SETTINGS: list[Setting] = [
     Setting("web.dashboard_cache_seconds", 30,
             "The dashboard's figures are recomputed at most this often (per unit scope); 0 disables caching."),
     Setting("web.page_size", 50, "Rows per page in message and alert lists."),
+    Setting("web.as_of", "",
+            "The day (`2025-12-16`: its end) or local date-time (`2025-12-16T09:00`) the web UI evaluates "
+            "deadlines at: the dashboard's on-time rate and overdue figures, the messages list's overdue filter, a "
+            "message's deadline state, source freshness, topic trends and the hot list. Empty: now. For a copy of "
+            "the data that ends on an earlier day (the demo, an archive, a training database), which then reads as "
+            "it did that day; every page says so. Logins, acknowledgements and notes keep the real time. "
+            "`serve --as-of` sets it for one run."),
 ]
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,6 +15,7 @@ from sqlalchemy import Engine
 from store.db import get_engine, session_factory
 from store.settings import Settings, get_settings
 from web.auth import Forbidden, LoginRequired, SessionMiddleware, UserCache, cookie_secure, secret_key
+from web.clock import parse_as_of
 from web.csrf import verify_csrf
 from web.security import SecurityHeadersMiddleware
 from web.templating import render
@@ -25,15 +27,19 @@ def _is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def create_app(engine: Engine | None = None, settings: Settings | None = None) -> FastAPI:
-    """The UI over ``engine`` (default: the configured database)."""
+def create_app(engine: Engine | None = None, settings: Settings | None = None,
+               as_of: datetime | None = None) -> FastAPI:
+    """The UI over ``engine`` (default: the configured database), evaluating deadlines as of ``as_of`` (default:
+    the setting web.as_of, checked here so a bad value stops the start; empty: the clock)."""
     settings = settings or get_settings()
+    pinned = as_of if as_of is not None else parse_as_of(settings.get("web.as_of"))
     engine = engine or get_engine()
     app = FastAPI(title="hotline-monitor", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(verify_csrf)])
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.settings = settings
+    app.state.as_of = pinned  # web.clock.as_of: None follows the clock
     app.state.dashboard_cache = {}
     app.state.user_cache = UserCache()  # session -> user row, re-read every web.auth.USER_RECHECK_SECONDS
     app.state.choices_cache = {}

@@ -12,6 +12,8 @@ def register(app: typer.Typer) -> None:
     def serve(
         host: str = typer.Option(None, help="address to listen on (default: web.host)"),
         port: int = typer.Option(None, help="port (default: web.port)"),
+        as_of: str = typer.Option(None, "--as-of", help="evaluate deadlines as of this day or local date-time, "
+                                  "for data that ends earlier (default: web.as_of; empty: now)"),
     ) -> None:
         """Run the web UI."""
         import uvicorn
@@ -20,14 +22,21 @@ def register(app: typer.Typer) -> None:
         from store.migrate import ensure_current
         from store.settings import get_settings
         from web.app import create_app
+        from web.clock import as_of_label, parse_as_of
 
+        try:
+            moment = parse_as_of(as_of, "--as-of")
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc)) from None
         settings = get_settings()
         engine = get_engine()
         ensure_current(engine)
-        application = create_app(engine, settings)
+        application = create_app(engine, settings, as_of=moment)
         host = host or settings.get("web.host")
         port = port or settings.get("web.port")
-        typer.echo(f"hotline-monitor UI on http://{host}:{port}/")
+        pinned = application.state.as_of
+        typer.echo(f"hotline-monitor UI on http://{host}:{port}/"
+                   + (f" (deadlines evaluated as of {as_of_label(pinned)})" if pinned else ""))
         uvicorn.run(application, host=host, port=port, log_level="warning", proxy_headers=False)
 
     @users_app.command("add")

@@ -6,6 +6,7 @@ small adapter here says so in its docstring.
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,8 +20,9 @@ log = logging.getLogger(__name__)
 
 # --- deadlines ---------------------------------------------------------------------------------------------
 
-def deadline_status(message: Message, deadline: Deadline | None):
-    """analysis.deadlines.deadline_state for one message as of today, or None without a stored deadline."""
+def deadline_status(message: Message, deadline: Deadline | None, as_of: datetime):
+    """analysis.deadlines.deadline_state for one message at ``as_of`` (web.clock.as_of), or None without a
+    stored deadline."""
     if deadline is None:
         return None
     from analysis.deadlines import DeadlinePolicy, deadline_state
@@ -28,7 +30,7 @@ def deadline_status(message: Message, deadline: Deadline | None):
 
     policy = DeadlinePolicy.from_settings()
     closed_statuses = set(get_settings().get("deadlines.closed_statuses"))
-    return deadline_state(deadline.due_on, as_of=now_local(), replied_at=message.replied_at,
+    return deadline_state(deadline.due_on, as_of=as_of, replied_at=message.replied_at,
                           received_at=message.submitted_at, has_reply_text=bool(message.reply_text),
                           closed=(message.status or "") in closed_statuses, paused=deadline.paused, policy=policy)
 
@@ -60,6 +62,7 @@ def reroute_message(session: Session, message: Message, unit: str, author: str, 
     as a MessageRevision (field ``unit``), which keeps the rule that nothing is overwritten silently; a stored
     unit prediction gets ``routed_by`` (its documented "who confirmed or corrected it").
     """
+    from analysis.message_units import directory_unit_id
     from store.models.routing import RoutingPrediction
 
     if unit == message.unit:
@@ -67,7 +70,7 @@ def reroute_message(session: Session, message: Message, unit: str, author: str, 
     session.add(MessageRevision(message_id=message.id, field="unit", old_value=message.unit,
                                 new_value=f"{unit}", changed_at=now_local()))
     message.unit = unit
-    message.unit_id = session.scalar(select(Unit.id).where(Unit.name == unit))
+    message.unit_id = directory_unit_id(session, unit)  # as the analysis step `units` resolves it
     extra = dict(message.extra or {})
     extra["manual_routing"] = {"unit": unit, "by": author, "reason": reason, "at": now_local().isoformat()}
     message.extra = extra
@@ -89,16 +92,14 @@ def topic_of_message(session: Session, message_id: int):
 HOT_LIST_DAYS = 14
 
 
-def hot_list(session: Session, top: int = 10) -> tuple[list[dict[str, Any]], str | None]:
-    """analysis.hotlist.hotlist over the last 14 days of data, and a note when it is empty."""
-    from datetime import timedelta
-
+def hot_list(session: Session, as_of: date, top: int = 10) -> tuple[list[dict[str, Any]], str | None]:
+    """analysis.hotlist.hotlist over the 14 days of data up to ``as_of``, and a note when it is empty."""
     from analysis.hotlist import hotlist
 
     newest = session.scalar(select(func.max(Message.submitted_at)))
     if newest is None:
         return [], "No messages yet."
-    end = min(now_local().date(), newest.date())
+    end = min(as_of, newest.date())
     start = end - timedelta(days=HOT_LIST_DAYS - 1)
     items = hotlist(session, start, end, top=top)
     note = None if items else f"No topic has messages between {start} and {end} (run hotline-monitor analyze)."

@@ -10,6 +10,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from web.clock import as_of_label, pinned_as_of
+
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
 # (path, label, roles allowed; None = every logged-in user)
@@ -91,7 +93,9 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, s
     session = request.scope.get("hm_session") or {}
     nav = [(path, label) for path, label, roles in NAVIGATION
            if user is not None and (roles is None or user.role in roles or user.role == "admin")]
+    pinned = pinned_as_of(request)
     base = {"user": user, "csrf_token": session.get("csrf", ""), "nav": nav, "path": request.url.path,
-            "flash": FLASH_MESSAGES.get(request.query_params.get("done", ""))}
+            "flash": FLASH_MESSAGES.get(request.query_params.get("done", "")),
+            "pinned_as_of": as_of_label(pinned) if pinned is not None and user is not None else None}
     base.update(context or {})
     return templates.TemplateResponse(request, name, base, status_code=status_code)

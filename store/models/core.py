@@ -76,6 +76,9 @@ class Message(Base):
         # The dashboard's on-time rate joins a window of deadlines to messages for replied_at only: an
         # index-only scan of this narrow index instead of reading whole rows (migration 0010_perf_indexes).
         Index("ix_messages_id_replied", "id", "replied_at"),
+        # The messages of one directory unit whatever their spelling (migration 0011_messages_unit_id): the
+        # message list's unit filter and the dashboard's links per unit.
+        Index("ix_messages_unit_id", "unit_id"),
         # Substring search (ILIKE '%…%') over title and content: one pg_trgm GIN index on PostgreSQL only.
         # The expression is written as PostgreSQL prints it back, so migrations and models compare equal;
         # web.queries.messages builds the same expression for the planner to match.

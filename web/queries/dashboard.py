@@ -2,7 +2,10 @@
 
 All aggregated in SQL (the dashboard must stay fast with hundreds of thousands of messages); the on-time rate
 follows the definitions of analysis.deadlines (on time = replied on or before the due date; a case counts once
-its due date has passed or it was replied).
+its due date has passed or it was replied). Every figure is as of one day (``web.as_of``, else today); when the
+newest message is older than a figure's window, that window ends at the newest message's day instead of
+showing nothing, and the page says so. Overdue messages are counted per directory unit (``Message.unit_id``,
+filled by the analysis step ``units``), so the alias spellings of one unit add up.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from store.models import CHANNELS, CrawlRun, Message, Source, now_local
+from store.models import CHANNELS, CrawlRun, Message, Source, Unit, now_local
 from store.models.deadlines import Deadline
 
 VOLUME_DAYS = 30
@@ -27,8 +30,11 @@ class Dashboard:
     volume_days: list[date]
     volume: dict[str, list[int]]  # channel -> count per day of volume_days
     total_in_window: int
+    on_time_start: date | None = None  # the due dates counted: on_time_start <= due < on_time_end
+    on_time_end: date | None = None
     on_time: int = 0
     decided: int = 0
+    newest_day: date | None = None  # of the newest message in scope
     overdue_by_unit: list[tuple[str, int]] = field(default_factory=list)
     overdue_total: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -36,6 +42,16 @@ class Dashboard:
     @property
     def on_time_rate(self) -> float | None:
         return self.on_time / self.decided if self.decided else None
+
+    @property
+    def on_time_last_due(self) -> date | None:
+        """The last due date counted (the window ends before ``on_time_end``)."""
+        return self.on_time_end - timedelta(days=1) if self.on_time_end else None
+
+    @property
+    def on_time_shifted(self) -> bool:
+        """The on-time window ends at the newest message's day, not at ``as_of`` (the data is older)."""
+        return self.on_time_end is not None and self.on_time_end != self.as_of
 
 
 def _day(column):
@@ -77,16 +93,31 @@ def on_time_counts(session: Session, conditions: list, as_of: date, window_days:
     return int(row[0] or 0), int(row[1] or 0)
 
 
+NO_UNIT = "(no unit)"
+
+
 def overdue_by_unit(session: Session, conditions: list, as_of: date, limit: int = 15):
     """Open messages (no reply) past their due date, counted per responsible unit: (the ``limit`` largest units,
-    total). One grouped query over the unanswered messages (partial index ix_messages_unanswered)."""
-    unit = func.coalesce(Message.unit, "(no unit)")
+    total). A unit of the directory (``Message.unit_id``) is one row under its canonical name whatever the
+    spellings of its messages; a name the directory does not know is a row of its own. One grouped query over
+    the unanswered messages (partial index ix_messages_unanswered), then one look-up of the units' names."""
     rows = session.execute(
-        select(unit, func.count(Message.id)).select_from(Message).join(Deadline, Deadline.message_id == Message.id)
+        select(Message.unit_id, Message.unit, func.count(Message.id)).select_from(Message)
+        .join(Deadline, Deadline.message_id == Message.id)
         .where(Message.replied_at.is_(None), Message.reply_text.is_(None), Deadline.due_on < as_of, *conditions)
-        .group_by(unit)).all()
-    ranked = sorted(((name, int(n)) for name, n in rows), key=lambda row: (-row[1], row[0]))
-    return ranked[:limit], sum(n for _, n in ranked)
+        .group_by(Message.unit_id, Message.unit)).all()
+    unit_ids = {unit_id for unit_id, _, _ in rows if unit_id is not None}
+    names: dict[int, str] = {}
+    if unit_ids:
+        names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all())
+    counts: dict[str, int] = {}
+    for unit_id, text, n in rows:
+        # Not yet resolved (analysis not run since) but spelled as a directory name: the same row as that unit.
+        name = names.get(unit_id) if unit_id is not None else None
+        name = name or (text if text is not None else NO_UNIT)
+        counts[name] = counts.get(name, 0) + int(n)
+    ranked = sorted(counts.items(), key=lambda row: (-row[1], row[0]))
+    return ranked[:limit], sum(counts.values())
 
 
 def source_warnings(session: Session, as_of: date) -> list[str]:
@@ -103,7 +134,7 @@ def source_warnings(session: Session, as_of: date) -> list[str]:
         if idle > source.freshness_objective_days * 7 / 5:  # objective in working days; ~7/5 calendar days each
             warnings.append(f"Source {source.name}: newest message is {idle} days old "
                             f"(objective {source.freshness_objective_days} working days).")
-    since = now_local() - timedelta(days=7)
+    since = now_local() - timedelta(days=7)  # crawl runs are events of the real clock, whatever web.as_of says
     failing = session.execute(
         select(Source.name, func.count(CrawlRun.id)).join(Source, Source.id == CrawlRun.source_id, isouter=True)
         .where(CrawlRun.started_at >= since, or_(CrawlRun.rejected > 0, CrawlRun.finish_reason.not_in(["finished"])))
@@ -114,16 +145,28 @@ def source_warnings(session: Session, as_of: date) -> list[str]:
     return warnings
 
 
+def on_time_window_end(as_of: date, newest_day: date | None, window_days: int = ON_TIME_WINDOW_DAYS) -> date:
+    """``as_of``, or the newest message's day when that is older than the window (the data stopped earlier:
+    the rate over its last months says more than an empty window)."""
+    if newest_day is not None and newest_day < as_of - timedelta(days=window_days):
+        return newest_day
+    return as_of
+
+
 def build_dashboard(session: Session, conditions: list, as_of: date | None = None,
                     include_source_warnings: bool = True) -> Dashboard:
     today = as_of or now_local().date()
     newest = session.scalar(select(func.max(Message.submitted_at)).where(*conditions))
-    volume_end = min(today, _as_date(newest)) if newest is not None else today
+    newest_day = _as_date(newest) if newest is not None else None
+    volume_end = min(today, newest_day) if newest_day is not None else today
     start, days, volume = volume_by_channel_and_day(session, conditions, volume_end)
-    on_time, decided = on_time_counts(session, conditions, today)
+    on_time_end = on_time_window_end(today, newest_day)
+    on_time, decided = on_time_counts(session, conditions, on_time_end)
     by_unit, overdue_total = overdue_by_unit(session, conditions, today)
     board = Dashboard(as_of=today, volume_start=start, volume_days=days, volume=volume,
-                      total_in_window=sum(sum(v) for v in volume.values()), on_time=on_time, decided=decided,
+                      total_in_window=sum(sum(v) for v in volume.values()),
+                      on_time_start=on_time_end - timedelta(days=ON_TIME_WINDOW_DAYS), on_time_end=on_time_end,
+                      on_time=on_time, decided=decided, newest_day=newest_day,
                       overdue_by_unit=by_unit, overdue_total=overdue_total)
     if include_source_warnings:
         board.warnings.extend(source_warnings(session, today))

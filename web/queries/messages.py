@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from store.models import Message, Source
+from store.models import Message, Source, Unit
 from store.models.deadlines import Deadline
 
 
@@ -49,7 +49,9 @@ def search_text():
     return func.coalesce(Message.title, literal_column("''")).concat(literal_column("' '")).concat(Message.content)
 
 
-def search_conditions(filters: MessageFilters, as_of: date) -> list:
+def search_conditions(filters: MessageFilters, as_of: date, directory_unit: int | None = None) -> list:
+    """WHERE conditions of ``filters``; ``directory_unit`` is the id of the directory unit ``filters.unit``
+    names (see ``directory_unit_of``), whose messages match whatever their spelling."""
     conditions = []
     for term in filters.q.split()[:5]:  # every word must occur (in the title or the content)
         pattern = _like_pattern(term)
@@ -59,7 +61,11 @@ def search_conditions(filters: MessageFilters, as_of: date) -> list:
                           else search_text().like(pattern, escape="\\"))
     if filters.channel:
         conditions.append(Message.channel == filters.channel)
-    if filters.unit:
+    if filters.unit and directory_unit is not None:
+        # A directory unit: its alias spellings too (Message.unit_id, filled by the analysis step `units`), as
+        # the dashboard's overdue by unit counts them; the name itself for messages not analysed yet.
+        conditions.append(or_(Message.unit_id == directory_unit, Message.unit == filters.unit))
+    elif filters.unit:
         conditions.append(Message.unit == filters.unit)
     if filters.status:
         conditions.append(Message.status == filters.status)
@@ -102,6 +108,11 @@ def list_columns():
             Message.submitted_at, Message.replied_at)
 
 
+def directory_unit_of(session: Session, name: str) -> int | None:
+    """The id of the unit the directory calls exactly ``name`` (its canonical name), else None."""
+    return session.scalar(select(Unit.id).where(Unit.name == name)) if name else None
+
+
 def search_messages(session: Session, filters: MessageFilters, scope: list, as_of: date, page_size: int = 50,
                     full: bool = False):
     """(rows, has_more): one page of (message, source name, due date), newest first. The message is the row of
@@ -112,7 +123,7 @@ def search_messages(session: Session, filters: MessageFilters, scope: list, as_o
     query = (select(*entity, Source.name, Deadline.due_on)
              .join(Source, Source.id == Message.source_id)
              .join(Deadline, Deadline.message_id == Message.id, isouter=True)
-             .where(*scope, *search_conditions(filters, as_of))
+             .where(*scope, *search_conditions(filters, as_of, directory_unit_of(session, filters.unit)))
              .order_by(Message.submitted_at.desc(), Message.id.desc())
              .offset(offset).limit(page_size + 1))
     rows = session.execute(query).all()

@@ -112,10 +112,12 @@ def _badge(topic, trend: list[int], warned: set[int], end: date) -> str | None:
 
 
 def list_topics(session: Session, status: str = "active", q: str = "", page: int = 1, page_size: int = 50,
-                trends: TopicTrends | None = None):
+                trends: TopicTrends | None = None, as_of: date | None = None):
     """(rows, has_more, trend end day): topics by size, largest first. With ``trends`` the sparklines come from
     its kept counts, otherwise from a query for this page's topics. One query brings the page, whether each topic
-    has an open warning, and the newest message time of all topics (the trend end day)."""
+    has an open warning, and the newest message time of all topics (the trend end day: that time's day, at most
+    ``as_of``, default today)."""
+    today = as_of or now_local().date()
     query = select(Topic.id, Topic.label, Topic.label_locked, Topic.size, Topic.keywords, Topic.places,
                    Topic.first_message_at, Topic.last_message_at).where(Topic.status == status)
     if q:
@@ -133,7 +135,7 @@ def list_topics(session: Session, status: str = "active", q: str = "", page: int
     newest = found[0].newest if found else session.scalar(select(func.max(Topic.last_message_at)))
     if newest is not None and not isinstance(newest, datetime):  # SQLite returns the subquery's text
         newest = datetime.fromisoformat(str(newest))
-    end = min(now_local().date(), newest.date()) if newest else now_local().date()
+    end = min(today, newest.date()) if newest else today
     topics = [TopicListItem(r.id, r.label, bool(r.label_locked), r.size, r.keywords, r.places, r.first_message_at,
                             r.last_message_at) for r in found]
     warned_ids = {r.id for r in found if r.warned}

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from store.models.accounts import User
 from web import integrations
 from web.auth import current_user, get_db, require_roles
-from web.queries.dashboard import build_dashboard
+from web.clock import as_of_day
+from web.queries.dashboard import NO_UNIT, build_dashboard
 from web.scope import is_unit_official, message_conditions, unit_of
 from web.templating import render
 
@@ -69,9 +70,10 @@ def _key_lock(flight: tuple[int, str]) -> threading.Lock:
 def cached_dashboard(request: Request, db: Session, user: User):
     """The figures for the user's scope."""
     official = is_unit_official(user)
+    day = as_of_day(request)
 
     def compute():
-        board = build_dashboard(db, message_conditions(user), include_source_warnings=not official)
+        board = build_dashboard(db, message_conditions(user), as_of=day, include_source_warnings=not official)
         if not official:
             board.warnings.extend(integrations.topic_warnings(db))
         return board
@@ -82,12 +84,13 @@ def cached_dashboard(request: Request, db: Session, user: User):
 @router.get("/")
 def dashboard(request: Request, user: User = Depends(current_user), db: Session = Depends(get_db)):
     board = cached_dashboard(request, db, user)
-    return render(request, "dashboard.html", {"board": board, "unit": unit_of(user)})
+    return render(request, "dashboard.html", {"board": board, "unit": unit_of(user), "no_unit": NO_UNIT})
 
 
 @router.get("/dashboard/hot-list")
 def dashboard_hot_list(request: Request, user: User = Depends(require_roles("analyst", "editor")),
                        db: Session = Depends(get_db)):
     """The hot list panel (not for unit officials: it spans every unit)."""
-    items, note = _cached(request, "hot-list", lambda: integrations.hot_list(db))
+    day = as_of_day(request)
+    items, note = _cached(request, "hot-list", lambda: integrations.hot_list(db, day))
     return render(request, "_hot_list.html", {"hot_list": items, "hot_list_note": note})

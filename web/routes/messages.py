@@ -10,11 +10,12 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import Message, now_local
+from store.models import Message
 from store.models.accounts import User
 from store.models.deadlines import Deadline
 from web import integrations
 from web.auth import current_user, get_db
+from web.clock import as_of, as_of_day
 from web.queries.messages import MessageFilters, filter_choices, search_messages
 from web.queries.version import data_version
 from web.scope import check_message_visible, is_unit_official, message_conditions
@@ -61,7 +62,7 @@ def messages_page(request: Request, filters: MessageFilters = Depends(message_fi
                   user: User = Depends(current_user), db: Session = Depends(get_db)):
     scope = message_conditions(user)
     page_size = int(request.app.state.settings.get("web.page_size"))
-    rows, has_more = search_messages(db, filters, scope, now_local().date(), page_size)
+    rows, has_more = search_messages(db, filters, scope, as_of_day(request), page_size)
     context = {"rows": rows, "has_more": has_more, "filters": filters, "query": filters.as_query()}
     if request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "results":
         return render(request, "messages/_results.html", context)
@@ -70,11 +71,11 @@ def messages_page(request: Request, filters: MessageFilters = Depends(message_fi
 
 
 @router.get("/messages/export.csv")
-def messages_export(filters: MessageFilters = Depends(message_filters), user: User = Depends(current_user),
-                    db: Session = Depends(get_db)):
+def messages_export(request: Request, filters: MessageFilters = Depends(message_filters),
+                    user: User = Depends(current_user), db: Session = Depends(get_db)):
     """The filtered messages as CSV (UTF-8 with BOM for Excel); cells never start a formula."""
     filters.page = 1
-    rows, _ = search_messages(db, filters, message_conditions(user), now_local().date(), EXPORT_LIMIT, full=True)
+    rows, _ = search_messages(db, filters, message_conditions(user), as_of_day(request), EXPORT_LIMIT, full=True)
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
@@ -101,7 +102,7 @@ def message_detail(request: Request, message_id: int, user: User = Depends(curre
         "source": message.source,
         "revisions": message.revisions,
         "deadline": deadline,
-        "deadline_status": integrations.deadline_status(message, deadline),
+        "deadline_status": integrations.deadline_status(message, deadline, as_of(request)),
         "routing": integrations.routing_for_message(db, message),
         "topic": None if is_unit_official(user) else integrations.topic_of_message(db, message.id),
         "can_reroute": user.role in ("analyst", "editor", "admin"),

@@ -10,6 +10,7 @@ from store.models.accounts import User
 from store.models.topics import Topic, TopicCuration, TopicLineage
 from web import curation
 from web.auth import get_db, require_roles
+from web.clock import as_of_day
 from web.queries.topics import daily_counts, list_topics, topic_messages
 from web.templating import render
 
@@ -22,7 +23,8 @@ def topics_page(request: Request, status: str = Query("active"), q: str = "", pa
                 user: User = Depends(STAFF), db: Session = Depends(get_db)):
     if status not in ("active", "hidden", "merged", "retired"):
         raise HTTPException(400, f"status: {status!r} is not one of active, hidden, merged, retired")
-    rows, has_more, end = list_topics(db, status, q.strip()[:100], page, trends=request.app.state.topic_trends)
+    rows, has_more, end = list_topics(db, status, q.strip()[:100], page, trends=request.app.state.topic_trends,
+                                      as_of=as_of_day(request))
     return render(request, "topics/list.html", {"rows": rows, "has_more": has_more, "status": status, "q": q,
                                                 "page": page, "end": end, "error": request.query_params.get("error")})
 
@@ -41,9 +43,7 @@ def topic_detail(request: Request, topic_id: int, user: User = Depends(STAFF), d
 
 def _render_topic(request: Request, db: Session, topic_id: int, error: str | None = None, status_code: int = 200):
     topic = _topic(db, topic_id)
-    from store.models import now_local
-
-    end = topic.last_message_at.date() if topic.last_message_at else now_local().date()
+    end = topic.last_message_at.date() if topic.last_message_at else as_of_day(request)
     return render(request, "topics/detail.html", {
         "topic": topic,
         "messages": topic_messages(db, topic.id),
