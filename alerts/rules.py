@@ -41,7 +41,7 @@ from alerts.bulk import bulk_update, drop_scratch, fetch_columns, fill_scratch
 from alerts.digest import build_digest
 from alerts.digest_plan import DigestPlan, FiringItems
 from alerts.directory import UnitDirectory, UnitInfo
-from alerts.outbox import Digest, addresses_of, insert_outbox_rows, outbox_rows
+from alerts.outbox import Digest, addresses_of, enqueue, insert_outbox_rows, outbox_rows
 from store.models.alerts import Acknowledgement, Alert, LedgerEntry, Silence
 from store.models.base import now_local
 
@@ -151,7 +151,8 @@ class RunReport:
 
     def __str__(self) -> str:
         if not self.decided:
-            return f"{self.as_of}: not a working day: nothing decided (alerts.send_on_non_working_days is off)"
+            return (f"{self.as_of}: not a working day: no reply alert decided (alerts.send_on_non_working_days is off)"
+                    + (f"; {self.warnings} early warnings queued as urgent" if self.warnings else ""))
         notified = ", ".join(f"{k} {v}" for k, v in sorted(self.notified.items())) or "none"
         return (f"{self.as_of}: {self.evaluated} messages evaluated; notified: {notified}; resolved {self.resolved}; "
                 f"held by acknowledgement {self.held_by_ack}, by silences {self.held_by_silence}; "
@@ -326,7 +327,8 @@ def _run_alerts(session: Session, *, now: dt.datetime | None, settings: Any, cal
     report = RunReport(as_of=today, working_day=working_day)
     if not working_day and not policy.send_on_non_working_days:
         report.decided = False
-        _warning_alerts(session, now, settings, report, urgent_only=True)
+        if settings.get("alerts.urgent_warnings"):
+            _queue_urgent_warnings(session, now, settings, report)
         return report
 
     directory = UnitDirectory.load(session)
@@ -472,7 +474,7 @@ def _run_alerts(session: Session, *, now: dt.datetime | None, settings: Any, cal
             add_item(recipient, {k: v for k, v in item.items() if v is not None})
         report.resolved += int(resolving[level].sum())
 
-    _warning_alerts(session, now, settings, report, urgent_only=False, add_item=add_item)
+    _warning_alerts(session, now, settings, report, add_item=add_item)
     clock.lap("items")
 
     def draft_digests() -> tuple[int, dict[str, dict[str, Any]]]:
@@ -730,8 +732,22 @@ def _warning_detail(event: Any) -> str:
     return f"{kind}：{day or ''} {shown}".rstrip()
 
 
-def _warning_alerts(session: Session, now: dt.datetime, settings: Any, report: RunReport, *, urgent_only: bool,
-                    add_item=None) -> None:
+def _queue_urgent_warnings(session: Session, now: dt.datetime, settings: Any, report: RunReport) -> None:
+    """A non-working day: the new early warnings alone, in one urgent digest to the analysts."""
+    queued: list[tuple[_Recipient, dict[str, Any]]] = []
+    _warning_alerts(session, now, settings, report, add_item=lambda recipient, item: queued.append((recipient, item)))
+    if not queued:
+        return
+    recipient, items = queued[0][0], [item for _, item in queued]
+    report.digests = 1
+    report.outbox_entries = len(enqueue(
+        session, recipient=recipient.key, recipient_name=recipient.name, contacts=recipient.contacts,
+        message=build_digest(recipient.name, items, now.date().isoformat()), item_keys=[i["key"] for i in items],
+        production=bool(settings.production), test_recipient=dict(settings.get("alerts.test_recipient")),
+        urgent=True, now=now))
+
+
+def _warning_alerts(session: Session, now: dt.datetime, settings: Any, report: RunReport, *, add_item) -> None:
     """Topic early-warning events (status ``new``) → the analysts, once each.
 
     Once queued, the event is ``delivered`` (the outbox sends it, retrying) and its key
@@ -741,8 +757,6 @@ def _warning_alerts(session: Session, now: dt.datetime, settings: Any, report: R
     try:
         from store.models.topics import Topic, WarningEvent
     except ImportError:  # the topics work is not there
-        return
-    if urgent_only:  # no notion of an urgent warning yet: they wait for the working day like the rest
         return
     events = session.execute(select(WarningEvent, Topic.label).join(Topic, Topic.id == WarningEvent.topic_id)
                              .where(WarningEvent.status == "new").order_by(WarningEvent.id)).all()

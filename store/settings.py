@@ -201,8 +201,11 @@ SETTINGS: list[Setting] = [
             "The supervisor hears at `deadlines.seriously_overdue_days`; the unit at `deadlines.due_soon_days` "
             "before the due date and when overdue."),
     Setting("alerts.send_on_non_working_days", False,
-            "Send digests on weekends and holidays too. When false, only urgent digests (early warnings marked "
-            "urgent, supervision-office items) go out on non-working days."),
+            "Decide and send the reply alerts on weekends and holidays too. When false they wait for the next "
+            "working day's run (early warnings follow `alerts.urgent_warnings`)."),
+    Setting("alerts.urgent_warnings", True,
+            "Early warnings (surging topics) go to the analysts on non-working days too, as urgent digests sent "
+            "before the others: public opinion does not wait for Monday. When false they wait like reply alerts."),
     Setting("alerts.rate_limits", {"dingtalk": 20, "wecom": 20, "feishu": 100, "email": 60, "webhook": 60},
             "Deliveries per minute per channel (a DingTalk robot accepts 20 messages a minute)."),
     Setting("alerts.max_attempts", 8, "Delivery attempts before an outbox entry is given up (`dead`)."),

@@ -63,6 +63,7 @@ def subjects(sink: SmtpSink) -> list[str]:
 
 
 def test_each_warning_reaches_the_analysts_once(sqlite_engine, smtp, monkeypatch):
+    monkeypatch.setenv("HOTLINE_ALERTS_URGENT_WARNINGS", "false")
     configure(monkeypatch, smtp.port, f'{{"email": ["{ANALYST}"]}}')
     event_ids = raise_warnings(sqlite_engine, dt.date(2024, 4, 8))
     assert event_ids, "detect_warnings raised nothing: the fixture no longer describes a surge"
@@ -84,6 +85,22 @@ def test_each_warning_reaches_the_analysts_once(sqlite_engine, smtp, monkeypatch
     assert len(ledger) == len(event_ids) and all(LABEL in entry.title for entry in ledger)
     # Later runs (and a rerun of the same day) send nothing again.
     for moment in (dt.datetime(2024, 4, 15, 15), dt.datetime(2024, 4, 16, 9)):
+        report, delivery = run_and_deliver(sqlite_engine, now=moment)
+        assert report.warnings == 0 and delivery.delivered == 0
+    assert len(smtp.messages) == 1
+
+
+def test_urgent_warnings_go_out_on_a_saturday_once(sqlite_engine, smtp, monkeypatch):
+    configure(monkeypatch, smtp.port, f'{{"email": ["{ANALYST}"]}}')  # alerts.urgent_warnings: on by default
+    event_ids = raise_warnings(sqlite_engine, dt.date(2024, 4, 12))
+    report, delivery = run_and_deliver(sqlite_engine, now=dt.datetime(2024, 4, 13, 9))  # Saturday
+    assert not report.decided and report.warnings == len(event_ids) and delivery.delivered == 1
+    assert "early warnings queued as urgent" in str(report)
+    assert subjects(smtp) == [f"【回复提醒】舆情分析人员：舆情预警 {len(event_ids)} 件"]
+    with session_scope(sqlite_engine) as session:
+        assert [e.urgent for e in session.scalars(select(OutboxEntry))] == [True]
+    # Sunday and Monday: nothing again.
+    for moment in (dt.datetime(2024, 4, 14, 9), dt.datetime(2024, 4, 15, 9)):
         report, delivery = run_and_deliver(sqlite_engine, now=moment)
         assert report.warnings == 0 and delivery.delivered == 0
     assert len(smtp.messages) == 1
