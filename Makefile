@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/hotline-monitor demo
 
-# pytest exits 5 when it collects no test: that fails here like any other failure.
+# Lint first (a second); pytest exits 5 when it collects no test: that fails here like any other failure.
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 bench: install

@@ -2,13 +2,13 @@
 
 Jobs:
 
-| job               | when                                   | does                                                      |
-|-------------------|----------------------------------------|-----------------------------------------------------------|
-| ``crawl:<name>``  | every source interval                  | ``hotline-monitor crawl NAME`` (subprocess), then analyze |
-| ``alerts``        | daily at ``scheduler.alerts_time``       | decide + deliver alerts (nothing is decided on non-working days) |
-| ``publication``   | 1st and 16th at ``scheduler.publication_time`` | the draft of the half month just ended + editors told |
-| ``source-health`` | daily                                  | sources without fresh items or whose last crawl failed      |
-| ``ops-digest``    | daily                                  | what went wrong (failed jobs, undeliverable alerts, sources) → operators |
+- ``crawl:<name>``: every source interval; ``hotline-monitor crawl NAME`` (subprocess), then analyze.
+- ``alerts``: daily at ``scheduler.alerts_time``; decide + deliver alerts (reply alerts on working days only,
+  early warnings every day when ``alerts.urgent_warnings``).
+- ``publication``: the 1st and the 16th at ``scheduler.publication_time``; the draft of the half month just
+  ended, and the editors told.
+- ``source-health``: daily; sources without fresh items or whose last crawl failed.
+- ``ops-digest``: daily; what went wrong (failed jobs, undeliverable alerts, sources) → the operators.
 
 Guarantees: jobs are kept in a persistent SQLAlchemy job store (table ``scheduler_jobs`` of the configured
 database), with ``coalesce`` and ``misfire_grace_time`` so a job missed while the scheduler was down runs once
@@ -310,7 +310,7 @@ def job_specs() -> list[JobSpec]:
                              crawl_action(source), f"crawl {source} every {minutes} min, then analyze"))
     hour, minute = _hour_minute("scheduler.alerts_time")
     specs.append(JobSpec("alerts", CronTrigger(hour=hour, minute=minute, timezone=tz), day_period, alerts_action,
-                         f"alerts at {hour:02d}:{minute:02d} (working days; decided only on working days)"))
+                         f"alerts at {hour:02d}:{minute:02d} (reply alerts decided on working days only)"))
     hour, minute = _hour_minute("scheduler.publication_time")
     specs.append(JobSpec("publication", CronTrigger(day="1,16", hour=hour, minute=minute, timezone=tz),
                          half_month_just_ended, publication_action,

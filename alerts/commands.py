@@ -103,7 +103,8 @@ def register(app: typer.Typer) -> None:
                        "due_on": alert.due_on.isoformat() if alert.due_on else None,
                        "overdue_workdays": alert.overdue_workdays,
                        "acknowledged": alert.acknowledged_at is not None,
-                       "last_notified_at": alert.last_notified_at.isoformat(sep=" ") if alert.last_notified_at else None}
+                       "last_notified_at": (alert.last_notified_at.isoformat(sep=" ")
+                                            if alert.last_notified_at else None)}
                 if as_json:
                     typer.echo(json.dumps(row, ensure_ascii=False))
                 else:

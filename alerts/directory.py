@@ -57,18 +57,21 @@ def normalise_contacts(raw: Any, where: str) -> dict[str, Any]:
     contacts: dict[str, Any] = {}
     for channel, value in raw.items():
         if channel not in CHANNELS:
-            raise DirectoryError(f"{where}: contacts.{channel}: unknown channel (expected one of {', '.join(CHANNELS)})")
+            raise DirectoryError(f"{where}: contacts.{channel}: unknown channel "
+                                 f"(expected one of {', '.join(CHANNELS)})")
         if channel == "email":
             addresses = [value] if isinstance(value, str) else value
             if not isinstance(addresses, list) or not all(isinstance(a, str) and "@" in a for a in addresses):
-                raise DirectoryError(f"{where}: contacts.email: expected an address or a list of addresses, got {value!r}")
+                raise DirectoryError(f"{where}: contacts.email: expected an address or a list of addresses, "
+                                     f"got {value!r}")
             if addresses:
                 contacts["email"] = addresses
             continue
         robot = {"url": value} if isinstance(value, str) else value
-        if not isinstance(robot, dict) or not isinstance(robot.get("url"), str) or not robot["url"].startswith(("http://", "https://")):
-            raise DirectoryError(f"{where}: contacts.{channel}: expected a URL or {{ url = \"http…\", secret = \"…\" }}, "
-                                 f"got {value!r}")
+        url = robot.get("url") if isinstance(robot, dict) else None
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise DirectoryError(f"{where}: contacts.{channel}: expected a URL or "
+                                 f"{{ url = \"http…\", secret = \"…\" }}, got {value!r}")
         unknown = set(robot) - {"url", "secret"}
         if unknown:
             raise DirectoryError(f"{where}: contacts.{channel}: unknown keys {sorted(unknown)} (url, secret)")

@@ -2,12 +2,12 @@
 
 Ladder, for an open message (deadline states from ``analysis.deadlines``), ``late`` = working days past due:
 
-| level               | when                                            | who hears           | repeats                 |
-|---------------------|-------------------------------------------------|---------------------|-------------------------|
-| ``due_soon``        | at most ``deadlines.due_soon_days`` left          | the responsible unit | once                    |
-| ``overdue``         | late >= 1                                       | the responsible unit | every N working days    |
-| ``seriously_overdue`` | late >= ``deadlines.seriously_overdue_days``    | its supervisor      | every N working days    |
-| ``supervision``     | late >= ``alerts.supervision_after_days``         | the 督办 office      | every N working days    |
+| level                 | when                                         | who hears            | repeats        |
+|-----------------------|----------------------------------------------|----------------------|----------------|
+| ``due_soon``          | at most ``deadlines.due_soon_days`` left     | the responsible unit | once           |
+| ``overdue``           | late >= 1                                    | the responsible unit | every N w.days |
+| ``seriously_overdue`` | late >= ``deadlines.seriously_overdue_days`` | its supervisor       | every N w.days |
+| ``supervision``       | late >= ``alerts.supervision_after_days``    | the 督办 office      | every N w.days |
 
 N is ``alerts.repeat_every_workdays``; a level's period is ``(late - threshold) // N``, so a run notifies a
 level when its period is new. An acknowledgement stops that level's repeats, not the next level. A topic
@@ -346,8 +346,8 @@ def _run_alerts(session: Session, *, now: dt.datetime | None, settings: Any, cal
     def ordinals(values):
         return np.fromiter((NO_DATE if v is None else v.toordinal() for v in values), dtype=np.int64, count=n)
 
-    has_reply = np.fromiter((r is not None or bool(t) for r, t in zip(c["replied_at"], c["has_reply_text"], strict=True)),
-                            dtype=bool, count=n)
+    has_reply = np.fromiter((r is not None or bool(t)
+                             for r, t in zip(c["replied_at"], c["has_reply_text"], strict=True)), dtype=bool, count=n)
     replied_at = c["replied_at"]
     due = ordinals(c["due_on"])
     evaluation = evaluate(

@@ -274,7 +274,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps([s.to_json(keys) for s in stats], ensure_ascii=False, indent=1))
             return
         for s in stats:
-            rate = f"{s.on_time_rate:6.1%} [{s.ci_low:.1%}, {s.ci_high:.1%}]" if s.on_time_rate is not None else "     -"
+            rate = (f"{s.on_time_rate:6.1%} [{s.ci_low:.1%}, {s.ci_high:.1%}]" if s.on_time_rate is not None
+                    else "     -")
             median = f"{s.median_working_days_to_reply:g}" if s.median_working_days_to_reply is not None else "-"
             rank = f"#{s.rank}" if s.rank else "--"
             typer.echo(f"{rank:>4}  {' / '.join(s.group)}  n={s.cases}  on time {rate}  median {median} wd"

@@ -50,7 +50,7 @@ import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,17 +79,17 @@ class DeadlineError(ValueError):
     """A deadline problem with a clear reason (bad rule file, bad extension, unknown message)."""
 
 
-class Convention(str, Enum):
+class Convention(StrEnum):
     NEXT_WORKING_DAY = "next_working_day"      # receipt day not counted; non-working receipt -> next working day
     RECEIPT_DAY_COUNTS = "receipt_day_counts"  # the (deemed) day of receipt is day 1
 
 
-class DayUnit(str, Enum):
+class DayUnit(StrEnum):
     WORKING = "working"
     CALENDAR = "calendar"
 
 
-class DeadlineState(str, Enum):
+class DeadlineState(StrEnum):
     ON_TIME = "on_time"
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
@@ -583,7 +583,8 @@ def compute_deadline(
             left = calendar.workdays_between(event.started_on, due, warn=False)
             out.add(f"paused since {format_day(event.started_on)}{reason_en} with {_working_days(left)} left: "
                     "the due date is set when the clock restarts",
-                    f"自{format_day(event.started_on, 'zh')}起暂停计时{reason_zh}，尚余{left}个工作日，恢复计时后确定期限")
+                    f"自{format_day(event.started_on, 'zh')}起暂停计时{reason_zh}，"
+                    f"尚余{left}个工作日，恢复计时后确定期限")
             paused_since, due = event.started_on, None
             applied.append(event)
             break
@@ -769,7 +770,7 @@ def bulk_due_dates(
     rules_used: list[DeadlineRule] = []
     combo_index: dict[tuple, int] = {}
     rule_index = np.empty(n, dtype=np.int32)
-    for i, combo in enumerate(zip(*columns)):
+    for i, combo in enumerate(zip(*columns, strict=True)):
         position = combo_index.get(combo)
         if position is None:
             rule = rules.match(*combo)
@@ -957,7 +958,7 @@ class GroupStats:
     note: str = ""
 
     def to_json(self, keys: Sequence[str]) -> dict[str, Any]:
-        data: dict[str, Any] = dict(zip(keys, self.group))
+        data: dict[str, Any] = dict(zip(keys, self.group, strict=True))
         data.update({k: getattr(self, k) for k in (
             "cases", "on_time", "on_time_rate", "ci_low", "ci_high", "replied", "replied_late", "late_reply_share",
             "open_overdue", "median_working_days_to_reply", "ranked", "rank", "note")})
@@ -995,7 +996,7 @@ def responsiveness_stats(
         else:
             raise DeadlineError(f"cannot group by {key!r}: not a frame column {sorted(frame.groups)} or a period")
     members: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i, key in enumerate(zip(*key_columns)):
+    for i, key in enumerate(zip(*key_columns, strict=True)):
         members[key].append(i)
     decided_codes = np.array([_CODE[s] for s in DECIDED_STATES])
     results: list[GroupStats] = []
@@ -1261,7 +1262,7 @@ def compute_deadlines(
     states, _left, _late = states_as_of(calendar, as_of_day, received=columns["submitted"], due=columns["due"],
                                         replied=columns["replied"], reply_undated=columns["undated"],
                                         closed=columns["closed"], paused=columns["paused"], policy=policy)
-    for code, number in zip(*np.unique(states, return_counts=True)):
+    for code, number in zip(*np.unique(states, return_counts=True), strict=True):
         counts.states[STATE_CODES[int(code)].value] = int(number)
     return counts
 

@@ -36,7 +36,7 @@ import tomllib
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,7 +79,7 @@ class DayKind(IntEnum):
     MAKEUP_WORKDAY = 3   # 调休上班: a Saturday or Sunday worked to make up for a holiday
 
 
-class YearSource(str, Enum):
+class YearSource(StrEnum):
     OVERRIDE = "override"
     OFFICIAL = "chinesecalendar"
     PROVISIONAL = "provisional"

@@ -37,9 +37,11 @@ def write_rows(path: Path, rows: int, seed: int = 7) -> None:
             submitted = start + timedelta(minutes=rng.randrange(0, 525_600))
             replied = submitted + timedelta(days=rng.randrange(1, 12)) if rng.random() < 0.8 else None
             writer.writerow([
-                f"JC{i:08d}", f"{place}{problem}", f"市民反映{place}{problem}，已持续{rng.randrange(2, 30)}天，请尽快处理。",
+                f"JC{i:08d}", f"{place}{problem}",
+                f"市民反映{place}{problem}，已持续{rng.randrange(2, 30)}天，请尽快处理。",
                 f"{submitted:%Y/%m/%d %H:%M:%S}", rng.choice(UNITS), "已办结" if replied else "办理中",
-                f"经核查，{place}{problem}问题已处理。" if replied else "", f"{replied:%Y-%m-%d %H:%M:%S}" if replied else "",
+                f"经核查，{place}{problem}问题已处理。" if replied else "",
+                f"{replied:%Y-%m-%d %H:%M:%S}" if replied else "",
             ])
 
 

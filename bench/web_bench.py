@@ -60,8 +60,9 @@ def fill(url: str, n_messages: int, seed: int = 7) -> None:
     engine = create_engine(url)
     upgrade(engine, "0007_accounts")
     now = datetime.now().replace(microsecond=0)
-    units = [f"市{name}局" for name in ["住建", "交通", "教育", "卫健", "人社", "城管", "生态环境", "公安", "水务", "民政",
-                                       "市场监管", "自然资源", "农业农村", "文旅", "商务"]] + [f"第{i}街道办事处" for i in range(45)]
+    bureaus = ["住建", "交通", "教育", "卫健", "人社", "城管", "生态环境", "公安", "水务", "民政", "市场监管",
+               "自然资源", "农业农村", "文旅", "商务"]
+    units = [f"市{name}局" for name in bureaus] + [f"第{i}街道办事处" for i in range(45)]
     n_topics = 2000
     raw = engine.raw_connection()
     try:
@@ -90,7 +91,8 @@ def fill(url: str, n_messages: int, seed: int = 7) -> None:
                 copy.write_row((
                     i, source + 1, ["hotline", "mailbox", "feedback"][source], f"B{i:07d}", f"B{i:07d}",
                     f"关于{place}{problem}的反映", f"我是{place}的居民，{problem}问题已经持续{rng.randint(2, 30)}天，"
-                    f"多次反映没有解决，希望有关部门尽快处理。编号{i}。", submitted, rng.choice(["投诉", "咨询", "求助", "建议"]),
+                    f"多次反映没有解决，希望有关部门尽快处理。编号{i}。", submitted,
+                    rng.choice(["投诉", "咨询", "求助", "建议"]),
                     units[unit_index], unit_index + 1, "已办结" if replied else "办理中",
                     "经核实，已安排处理。" if replied else None, replied, "{}", f"{i:040d}", submitted, submitted))
         with cur.copy("COPY deadlines (message_id, rule_id, rule_source, days, day_unit, convention, received_at, "
@@ -104,7 +106,8 @@ def fill(url: str, n_messages: int, seed: int = 7) -> None:
         for t in topic_of:
             sizes[t] = sizes.get(t, 0) + 1
         with cur.copy("COPY topics (id, label, label_locked, keywords, places, units, categories, status, size, "
-                      "distinct_submitters, first_message_at, last_message_at, created_at, updated_at) FROM STDIN") as copy:
+                      "distinct_submitters, first_message_at, last_message_at, created_at, updated_at) "
+                      "FROM STDIN") as copy:
             for t in range(1, n_topics + 1):
                 problem = PROBLEMS[(t - 1) // len(PLACES) % len(PROBLEMS)]
                 place = PLACES[(t - 1) % len(PLACES)]

@@ -38,7 +38,8 @@ def parse_timestamp(value: object) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(_shanghai()).replace(tzinfo=None)
+        return (value.replace(tzinfo=None) if value.tzinfo is None
+                else value.astimezone(_shanghai()).replace(tzinfo=None))
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day)
     if isinstance(value, (int, float)) and not isinstance(value, bool):

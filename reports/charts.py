@@ -90,7 +90,7 @@ def channel_chart(overview: dict) -> Chart:
     ax.set_ylim(0, max(counts + [1]) * 1.2)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("各渠道受理量", color=INK)
-    alt = "各渠道受理量：" + "，".join(f"{lab}{c}件" for lab, c in zip(labels, counts))
+    alt = "各渠道受理量：" + "，".join(f"{lab}{c}件" for lab, c in zip(labels, counts, strict=True))
     return Chart("channels", "各渠道受理量", alt, _svg(plt, fig))
 
 

@@ -53,8 +53,9 @@ def render_xlsx(document: dict, messages: dict[int, Message], path: Path) -> Pat
         ["答复无日期", t["undated"], pt["undated"]],
         ["按时答复率", t["rate"], pt["rate"]],
     ]
-    sheet = _sheet(workbook, "概况", ["项目", f"本期 {document['period']['start']}~{document['period']['end']}",
-                                    f"上期 {document['previous_period']['start']}~{document['previous_period']['end']}"],
+    period, previous_period = document["period"], document["previous_period"]
+    sheet = _sheet(workbook, "概况", ["项目", f"本期 {period['start']}~{period['end']}",
+                                    f"上期 {previous_period['start']}~{previous_period['end']}"],
                    figures, [18, 24, 24])
     for row in sheet.iter_rows(min_row=2):
         if row[0].value in ("答复率", "按时答复率"):

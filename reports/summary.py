@@ -79,7 +79,7 @@ def deadline_states(session: Session, message_ids: list[int], as_of: dt.date) ->
         session.flush()
     frame = load_frame(session, message_ids=message_ids)
     codes, _left, _late = frame.states(as_of)
-    return {int(mid): STATE_CODES[int(code)].value for mid, code in zip(frame.message_ids, codes)}
+    return {int(mid): STATE_CODES[int(code)].value for mid, code in zip(frame.message_ids, codes, strict=True)}
 
 
 def _has_reply(m: MessageView, as_of: dt.date) -> bool:

@@ -891,11 +891,12 @@ class ExportSpec:
     headers: tuple[str, ...]
 
 
-HOTLINE_HEADERS = ("受理编号", "标题", "诉求内容", "受理时间", "办理单位", "办理状态", "办理结果", "办结时间", "诉求类型",
-                   "问题分类")
-MAILBOX_HEADERS = ("信件编号", "信件标题", "来信人", "来信时间", "信件内容", "信件类型", "答复单位", "答复时间", "答复内容")
-FEEDBACK_HEADERS = ("留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "点赞数", "反对数", "回复内容", "回复时间",
-                    "回复单位", "一级分类")
+HOTLINE_HEADERS = ("受理编号", "标题", "诉求内容", "受理时间", "办理单位", "办理状态", "办理结果", "办结时间",
+                   "诉求类型", "问题分类")
+MAILBOX_HEADERS = ("信件编号", "信件标题", "来信人", "来信时间", "信件内容", "信件类型", "答复单位", "答复时间",
+                   "答复内容")
+FEEDBACK_HEADERS = ("留言编号", "留言用户", "留言主题", "留言时间", "留言详情", "点赞数", "反对数", "回复内容",
+                    "回复时间", "回复单位", "一级分类")
 EXPORTS = (
     ExportSpec(SOURCE_HOTLINE, "hotline", f"{SOURCE_HOTLINE}.csv", "utf-8-sig", HOTLINE_HEADERS),
     ExportSpec(SOURCE_MAYOR, "mailbox", f"{SOURCE_MAYOR}.csv", "gbk", MAILBOX_HEADERS),

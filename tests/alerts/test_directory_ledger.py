@@ -75,7 +75,7 @@ def test_ledger_export_lists_each_case_with_its_handling(sqlite_engine, monkeypa
     sheet = load_workbook(out).active
     assert sheet["A1"].value == "舆情回应处置台账"
     header = [c.value for c in sheet[3]]
-    rows = {r[4]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=4, values_only=True)}
+    rows = {r[4]: dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=4, values_only=True)}
     assert rows["L1"]["状态"] == "已回复" and rows["L1"]["回复时间"] == "2024-04-09 16:30"
     assert rows["L1"]["预警等级"] == "严重超期" and rows["L1"]["办理期限"] == "2024-04-01"
     assert rows["L2"]["状态"] == "已签收" and rows["L2"]["签收人"] == "李四"

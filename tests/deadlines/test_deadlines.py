@@ -349,12 +349,13 @@ def test_vectorised_states_agree_with_deadline_state(calendar):
         received=np.array([r[0].toordinal() for r in rows]), due=np.array([r[1].toordinal() for r in rows]),
         replied=np.array([r[2].toordinal() if r[2] else NO_DATE for r in rows]),
         reply_undated=np.array([r[3] for r in rows]), closed=np.array([r[4] for r in rows]))
-    for (received, due_day, replied, undated, closed), code, l, t in zip(rows, codes, left, late):
+    for (received, due_day, replied, undated, closed), code, days_left, days_late in zip(
+            rows, codes, left, late, strict=True):
         status = deadline_state(due_day, as_of=as_of, replied_at=replied, received_at=received,
                                 has_reply_text=undated, closed=closed, calendar=calendar)
         assert STATE_CODES[int(code)] == status.state
-        assert (None if l < 0 else int(l)) == status.working_days_left
-        assert (None if t < 0 else int(t)) == status.working_days_late
+        assert (None if days_left < 0 else int(days_left)) == status.working_days_left
+        assert (None if days_late < 0 else int(days_late)) == status.working_days_late
 
 
 # ---- bulk ---------------------------------------------------------------------------------------
@@ -367,7 +368,7 @@ def test_bulk_due_dates_agree_with_compute_deadline(calendar):
     rules = load_rules()
     policy = DeadlinePolicy(receipt_cutoff=time(17, 30))
     bulk = bulk_due_dates(submitted, kinds=kinds, rules=rules, calendar=calendar, policy=policy)
-    for i, (moment, kind) in enumerate(zip(submitted, kinds)):
+    for i, (moment, kind) in enumerate(zip(submitted, kinds, strict=True)):
         expected = compute_deadline(moment, rule=rules.match(kind=kind), calendar=calendar, policy=policy)
         assert D.fromordinal(int(bulk.due[i])) == expected.due
         assert D.fromordinal(int(bulk.deemed[i])) == expected.deemed_received_on

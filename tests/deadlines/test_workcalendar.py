@@ -146,7 +146,7 @@ def test_vectorised_operations_agree_with_the_scalar_ones(calendar):
     days = rng.integers(D(2004, 1, 1).toordinal(), D(2030, 1, 1).toordinal(), 2000)
     n = rng.integers(1, 30, 2000)
     dues = calendar.add_workdays_ordinals(days, n)
-    for day, k, due in zip(days[:300], n[:300], dues[:300]):
+    for day, k, due in zip(days[:300], n[:300], dues[:300], strict=True):
         assert calendar.add_workdays(D.fromordinal(int(day)), int(k), warn=False) == D.fromordinal(int(due))
     nxt = calendar.next_workday_ordinals(days[:300])
     assert [D.fromordinal(int(x)) for x in nxt] == [calendar.next_workday(D.fromordinal(int(x))) for x in days[:300]]

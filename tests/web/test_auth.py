@@ -103,7 +103,7 @@ def test_demo_users_can_log_in(client, sqlite_engine, seeded):
     login_name, password, _ = demo[0]
     assert login(client, login_name, password).status_code == 303
     with session_scope(sqlite_engine) as session:  # a second call gives new passwords that work
-        again = dict((l, p) for l, p, _ in ensure_demo_users(session))
+        again = {name: secret for name, secret, _ in ensure_demo_users(session)}
     assert again[login_name] != password
 
 
