@@ -8,22 +8,14 @@ PostgreSQL ``COPY`` for inserts.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Select, Table, bindparam, update
 
+from store.db import json_text
+
 Columns = Mapping[str, Sequence[Any]]  # column name → its value in every row (all of the same length)
-
-
-class JSONText(str):
-    """A JSON column's value serialised already (e.g. by a worker thread): written as it is."""
-
-
-def json_text(value: Any) -> JSONText:
-    """``value`` serialised as the engine's JSON columns store it (``store.db``: Chinese text unescaped)."""
-    return JSONText(json.dumps(value, ensure_ascii=False))
 
 
 def _length(columns: Columns) -> int:
@@ -41,9 +33,6 @@ def _converted(connection: Connection, table: Table, columns: Columns) -> list[S
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is None:
             out.append(values)
-            continue
-        if isinstance(table.c[name].type, JSON) and all(v is None or isinstance(v, JSONText) for v in values):
-            out.append(values)  # serialised by the caller
             continue
         try:
             mapping = {value: None if value is None else process(value) for value in set(values)}
@@ -66,8 +55,7 @@ def bulk_insert(connection: Connection, table: Table, columns: Columns) -> int:
         values = [list(columns[c]) if isinstance(table.c[c].type, JSON) else columns[c] for c in names]
         for position, name in enumerate(names):
             if isinstance(table.c[name].type, JSON):
-                values[position] = [v if v is None or isinstance(v, JSONText) else json.dumps(v, ensure_ascii=False)
-                                    for v in values[position]]
+                values[position] = [None if v is None else json_text(v) for v in values[position]]
         raw = connection.connection.driver_connection
         with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({column_list}) FROM STDIN') as copy:
             for row in zip(*values, strict=True):

@@ -116,40 +116,20 @@ def enqueue_many(session: Session, digests: Iterable[Digest], *, production: boo
 
     Same keys, same rows as ``enqueue``; returns the number of entries added.
     """
-    return insert_outbox_rows(session, outbox_rows(digests, production=production, test_recipient=test_recipient,
-                                                   now=now or now_local()))
+    from alerts.bulk import bulk_insert
 
-
-def outbox_rows(digests: Iterable[Digest], *, production: bool, test_recipient: dict[str, Any],
-                now: datetime) -> dict[str, dict[str, Any]]:
-    """The outbox rows of ``digests`` by idempotency key, JSON fields serialised: no database work, so a run
-    can prepare them in a worker thread while it writes its decisions."""
-    from alerts.bulk import json_text
-
+    now = now or now_local()
     rows: dict[str, dict[str, Any]] = {}
     for digest in digests:
         subject = digest.message.subject if production else f"[测试 → {digest.recipient_name}] {digest.message.subject}"
-        items = None
         for channel, address, intended in _targets(digest.recipient_name, digest.contacts, production, test_recipient):
             key = idempotency_key(digest.recipient, channel, digest.item_keys)
-            if key in rows:
-                continue
-            items = items or json_text(digest.message.items)
-            rows[key] = {
+            rows.setdefault(key, {
                 "idempotency_key": key, "recipient": digest.recipient, "recipient_name": digest.recipient_name,
-                "channel": channel, "address": json_text(address),
-                "intended_address": None if intended is None else json_text(intended), "subject": subject,
-                "body_text": digest.message.text, "body_html": digest.message.html, "items": items,
+                "channel": channel, "address": address, "intended_address": intended, "subject": subject,
+                "body_text": digest.message.text, "body_html": digest.message.html, "items": digest.message.items,
                 "urgent": digest.urgent, "status": "pending", "attempts": 0, "next_attempt_at": now,
-                "created_at": now}
-    return rows
-
-
-def insert_outbox_rows(session: Session, rows: dict[str, dict[str, Any]]) -> int:
-    """Insert the rows (from ``outbox_rows``) whose key is not in the outbox yet; returns how many."""
-    from alerts.bulk import bulk_insert
-
-    rows = dict(rows)
+                "created_at": now})
     keys = list(rows)
     with session.no_autoflush:
         for start in range(0, len(keys), 500):

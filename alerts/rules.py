@@ -26,8 +26,7 @@ import gc
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +40,7 @@ from alerts.bulk import bulk_update, drop_scratch, fetch_columns, fill_scratch
 from alerts.digest import build_digest
 from alerts.digest_plan import DigestPlan, FiringItems
 from alerts.directory import UnitDirectory, UnitInfo
-from alerts.outbox import Digest, addresses_of, enqueue, insert_outbox_rows, outbox_rows
+from alerts.outbox import Digest, addresses_of, enqueue, enqueue_many
 from store.models.alerts import Acknowledgement, Alert, LedgerEntry, Silence
 from store.models.base import now_local
 
@@ -440,7 +439,7 @@ def _run_alerts(session: Session, *, now: dt.datetime | None, settings: Any, cal
         return f"{base_url}/messages/{ids[i]}" if base_url else urls[i]
 
     def describe(i: int, level: str, period: int) -> dict[str, Any]:
-        """One listed item (run in the drafting thread: reads the loaded columns only)."""
+        """One listed item."""
         subject = f"message:{ids[i]}"
         item = {"key": f"{subject}|{level}|{period}", "subject": subject, "level": level, "period": period,
                 "event": "firing", "external_id": external_ids[i], "title": (titles[i] or "")[:80],
@@ -477,34 +476,23 @@ def _run_alerts(session: Session, *, now: dt.datetime | None, settings: Any, cal
     _warning_alerts(session, now, settings, report, add_item=add_item)
     clock.lap("items")
 
-    def draft_digests() -> tuple[int, dict[str, dict[str, Any]]]:
-        as_of_text = today.isoformat()
-        drafted: list[Digest] = []
-        for planned in plan.plan(describe):
-            recipient, items = recipients[planned.recipient], planned.items
-            skip = silences.channels(recipient.unit_id, items[0]["level"])
-            contacts = {k: v for k, v in recipient.contacts.items() if k not in skip}
-            message = build_digest(recipient.name, items, as_of_text, planned.totals,
-                                   _full_list(base_url, recipient.key))
-            drafted.append(Digest(recipient.key, recipient.name, contacts, message, planned.item_keys))
-        return len(drafted), outbox_rows(drafted, production=production, test_recipient=test_recipient, now=now)
-
-    steps = _write_alerts(session, c, now, evaluation, existing, firing, notify, any_level, resolving, units,
-                          row_unit, recipients, row_recipient)
-    steps += _write_ledger(session, c, now, due, firing, notify, any_level, settled, existing, has_reply, units,
-                           row_unit)
-    clock.lap("prepare writes")
-    # The digests and their outbox rows are pure Python over the loaded columns; the remaining writes are single
-    # SQL statements, during which sqlite3 and psycopg release the GIL: drafting in a thread meanwhile uses the
-    # second core. (Started only now: a thread holding the GIL would slow the per-row Python work above.)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="alert-digests") as pool:
-        drafting = pool.submit(draft_digests)
-        for step in steps:
-            step()
-        clock.lap("write")
-        report.digests, rows = drafting.result()
+    _write_alerts(session, c, now, evaluation, existing, firing, notify, any_level, resolving, units, row_unit,
+                  recipients, row_recipient)
+    clock.lap("write alerts")
+    _write_ledger(session, c, now, due, firing, notify, any_level, settled, existing, has_reply, units, row_unit)
+    clock.lap("write ledger")
+    batch: list[Digest] = []
+    for planned in plan.plan(describe):
+        recipient, items = recipients[planned.recipient], planned.items
+        skip = silences.channels(recipient.unit_id, items[0]["level"])
+        contacts = {k: v for k, v in recipient.contacts.items() if k not in skip}
+        message = build_digest(recipient.name, items, today.isoformat(), planned.totals,
+                               _full_list(base_url, recipient.key))
+        batch.append(Digest(recipient.key, recipient.name, contacts, message, planned.item_keys))
+    report.digests = len(batch)
     clock.lap("digests")
-    report.outbox_entries = insert_outbox_rows(session, rows)
+    report.outbox_entries = enqueue_many(session, batch, production=production, test_recipient=test_recipient,
+                                         now=now)
     session.flush()
     clock.lap("outbox")
     return report
@@ -529,16 +517,6 @@ class _PhaseClock:
         self.started = now
 
 
-Step = Callable[[], None]  # a write whose inputs are ready (a scratch table): SQL only, no Python per row
-
-
-def _statement_step(connection: Any, scratch: str, statement: Any) -> Step:
-    def run() -> None:
-        connection.execute(statement)
-        drop_scratch(connection, scratch)
-    return run
-
-
 def _optional(values: np.ndarray) -> list[int | None]:
     """An id column with -1 for "none" as the list the database gets."""
     return [None if v < 0 else v for v in values.tolist()]
@@ -551,12 +529,10 @@ def _pick(values: tuple[Any, ...], index: list[int]) -> list[Any]:
 def _write_alerts(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datetime, evaluation: Evaluation,
                   existing: dict[str, _Existing], firing: dict[str, np.ndarray], notify: dict[str, np.ndarray],
                   any_level: np.ndarray, resolving: dict[str, np.ndarray], units: list[UnitInfo | None],
-                  row_unit: np.ndarray, recipients: list[_Recipient], row_recipient: dict[str, np.ndarray]
-                  ) -> list[Step]:
+                  row_unit: np.ndarray, recipients: list[_Recipient], row_recipient: dict[str, np.ndarray]) -> None:
     """New alerts inserted; existing ones updated only when their period, state or resolution changes.
 
-    Built column by column from the decision arrays: no per-alert Python object is made. The decisions are in
-    scratch tables when this returns; the returned steps copy them into the alerts table.
+    Built column by column from the decision arrays: no per-alert Python object is made.
     """
     table = Alert.__table__
     connection = session.connection()
@@ -581,18 +557,18 @@ def _write_alerts(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datet
     bulk_update(connection, table, superseded, {"state": ["superseded"] * len(superseded)})
     bulk_update(connection, table, resolved, {"state": ["resolved"] * len(resolved),
                                               "resolved_at": [now] * len(resolved)})
-    return (_insert_new_alerts(connection, now, evaluation, notify, new_rows, message_ids, late, unit_ids,
-                               recipient_units, row_recipient)
-            + _update_kept_alerts(connection, now, evaluation, existing, kept_rows, kept_told, message_ids, late))
+    _insert_new_alerts(connection, now, evaluation, notify, new_rows, message_ids, late, unit_ids, recipient_units,
+                       row_recipient)
+    _update_kept_alerts(connection, now, evaluation, existing, kept_rows, kept_told, message_ids, late)
 
 
 def _update_kept_alerts(connection: Any, now: dt.datetime, evaluation: Evaluation, existing: dict[str, _Existing],
                         kept_rows: list[np.ndarray], kept_told: list[np.ndarray], message_ids: np.ndarray,
-                        late: np.ndarray) -> list[Step]:
+                        late: np.ndarray) -> None:
     """Existing alerts that fire on: notified again (new period) or back from superseded. A narrow temporary
     table of the decisions; the due date is copied by the database from the deadline."""
     if not sum(len(index) for index in kept_rows):
-        return []
+        return
     levels = list(zip(LADDER, kept_rows, strict=True))
     rows = np.concatenate(kept_rows)
     fill_scratch(connection, "alert_run_kept", {
@@ -601,25 +577,26 @@ def _update_kept_alerts(connection: Any, now: dt.datetime, evaluation: Evaluatio
         "period": ("INTEGER", np.concatenate([evaluation.periods[level][index] for level, index in levels]).tolist()),
         "overdue_workdays": ("INTEGER", late[rows].tolist()),
         "notified": ("INTEGER", np.concatenate(kept_told).astype(np.int64).tolist())})
-    return [_statement_step(connection, "alert_run_kept", text("""
+    connection.execute(text("""
         UPDATE alerts SET state = 'firing', overdue_workdays = n.overdue_workdays, due_on = d.due_on,
                last_period = CASE WHEN n.notified = 1 THEN n.period ELSE alerts.last_period END,
                last_notified_at = CASE WHEN n.notified = 1 THEN :now ELSE alerts.last_notified_at END
         FROM alert_run_kept n JOIN deadlines d ON d.message_id = n.message_id
         WHERE alerts.id = n.alert_id""").bindparams(
-        bindparam("now", now, type_=Alert.__table__.c.last_notified_at.type)))]
+        bindparam("now", now, type_=Alert.__table__.c.last_notified_at.type)))
+    drop_scratch(connection, "alert_run_kept")
 
 
 def _insert_new_alerts(connection: Any, now: dt.datetime, evaluation: Evaluation, notify: dict[str, np.ndarray],
                        new_rows: list[np.ndarray], message_ids: np.ndarray, late: np.ndarray, unit_ids: np.ndarray,
                        recipient_units: np.ndarray,
-                       row_recipient: dict[str, np.ndarray]) -> list[Step]:
+                       row_recipient: dict[str, np.ndarray]) -> None:
     """The new alerts: only what the run decided goes through Python (a narrow temporary table of ints and the
     recipient key); subject, title and due date are copied by the database from the message and its deadline.
     Rows go in message order (levels in ladder order within a message) so the indexes grow at their ends."""
     rows = np.concatenate(new_rows)
     if not len(rows):
-        return []
+        return
     rank = np.concatenate([np.full(len(index), r, np.int64) for r, index in enumerate(new_rows)])
     period = np.concatenate([evaluation.periods[level][index] for level, index in zip(LADDER, new_rows, strict=True)])
     notified = np.concatenate([notify[level][index] for level, index in zip(LADDER, new_rows, strict=True)])
@@ -636,7 +613,7 @@ def _insert_new_alerts(connection: Any, now: dt.datetime, evaluation: Evaluation
     table = Alert.__table__
     level_name = "CASE n.level_rank " + " ".join(f"WHEN {r} THEN '{level}'" for r, level in enumerate(LADDER)) + " END"
     # CROSS JOIN: SQLite scans the scratch table in order and looks messages up by key (PostgreSQL plans freely).
-    return [_statement_step(connection, "alert_run_new", text(f"""
+    connection.execute(text(f"""
         INSERT INTO alerts (subject, message_id, level, unit_id, recipient_unit_id, recipient, state, title, due_on,
                             overdue_workdays, last_period, first_fired_at, last_notified_at, details)
         SELECT 'message:' || CAST(n.message_id AS TEXT), n.message_id, {level_name}, NULLIF(n.unit_id, -1),
@@ -648,18 +625,18 @@ def _insert_new_alerts(connection: Any, now: dt.datetime, evaluation: Evaluation
         FROM alert_run_new n CROSS JOIN messages m CROSS JOIN deadlines d
         WHERE m.id = n.message_id AND d.message_id = n.message_id""").bindparams(
         bindparam("now", now, type_=table.c.first_fired_at.type),
-        bindparam("details", {}, type_=table.c.details.type)))]
+        bindparam("details", {}, type_=table.c.details.type)))
+    drop_scratch(connection, "alert_run_new")
 
 
 def _write_ledger(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datetime, due: np.ndarray,
                   firing: dict[str, np.ndarray], notify: dict[str, np.ndarray], any_level: np.ndarray,
                   settled: np.ndarray, existing: dict[str, _Existing], has_reply: np.ndarray,
-                  units: list[UnitInfo | None], row_unit: np.ndarray) -> list[Step]:
-    """A ledger entry for every alerted message; an existing entry is written only when a field moves. Returns
-    the step that inserts the new entries (their decisions wait in a scratch table)."""
+                  units: list[UnitInfo | None], row_unit: np.ndarray) -> None:
+    """A ledger entry for every alerted message; an existing entry is written only when a field moves."""
     n = len(due)
     if not n:
-        return []
+        return
     table = LedgerEntry.__table__
     connection = session.connection()
     highest = np.full(n, -1, np.int64)
@@ -680,7 +657,7 @@ def _write_ledger(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datet
         "notified": ("INTEGER", notified[index].astype(np.int64).tolist()),
         "replied": ("INTEGER", has_reply[index].astype(np.int64).tolist())})
     level_name = "CASE n.level_rank " + " ".join(f"WHEN {r} THEN '{level}'" for r, level in enumerate(LADDER)) + " END"
-    insert_new = _statement_step(connection, "ledger_run_new", text(f"""
+    connection.execute(text(f"""
         INSERT INTO response_ledger (subject, message_id, kind, first_discovered_at, source, channel, external_id,
                                      title, url, unit_id, unit_name, due_on, highest_level, first_alerted_at,
                                      replied_at, reply_url, status, updated_at)
@@ -692,8 +669,9 @@ def _write_ledger(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datet
              LEFT JOIN units u ON u.id = n.unit_id
         WHERE m.id = n.message_id AND s.id = m.source_id AND d.message_id = n.message_id""").bindparams(
         bindparam("now", now, type_=table.c.updated_at.type)))
+    drop_scratch(connection, "ledger_run_new")
     if not has_entry.any():
-        return [insert_new]
+        return
     order = {level: rank for rank, level in enumerate(LADDER)}
     stored_rank = np.fromiter((order.get(h, -1) for h in c["ledger_highest"]), dtype=np.int64, count=n)
     first_alerted = np.fromiter((f is not None for f in c["ledger_first_alerted_at"]), dtype=bool, count=n)
@@ -715,7 +693,6 @@ def _write_ledger(session: Session, c: dict[str, tuple[Any, ...]], now: dt.datet
     bulk_update(connection, table, _pick(c["ledger_id"], rows), {
         "status": ["replied"] * len(rows), "replied_at": _pick(c["replied_at"], rows),
         "reply_url": _pick(c["url"], rows)})
-    return [insert_new]
 
 
 WARNING_KINDS = {"spike": "诉求量激增", "new_surge": "新话题快速聚集"}

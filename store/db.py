@@ -5,11 +5,11 @@ connection; PostgreSQL is used when ``database.url`` (``HOTLINE_DATABASE_URL``) 
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,9 +26,10 @@ def database_url() -> str:
     return f"sqlite:///{settings.var_dir / 'hotline.db'}"
 
 
-def _json_text(value: object) -> str:
-    """JSON columns keep Chinese text as it is: half the size of ``\\uXXXX`` escapes, and faster to write."""
-    return json.dumps(value, ensure_ascii=False)
+def json_text(value: object) -> str:
+    """How JSON columns are written: Chinese text as it is (half the size of ``\\uXXXX`` escapes), by orjson
+    (an alert run writes digests of hundreds of thousands of items: about 6 times faster than ``json``)."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -50,7 +51,7 @@ def make_engine(url: str | None = None) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=settings.get("database.echo"), json_serializer=_json_text)
+        engine = create_engine(url, echo=settings.get("database.echo"), json_serializer=json_text)
         _configure_sqlite(engine, settings.get("database.sqlite_busy_timeout_ms"))
     else:
         # No server-side prepared statements: psycopg prepares a query after 5 runs, and PostgreSQL may then
@@ -58,7 +59,7 @@ def make_engine(url: str | None = None) -> Engine:
         # import that grows the table from nothing).
         connect_args = {"prepare_threshold": None} if "+psycopg" in url else {}
         engine = create_engine(url, echo=settings.get("database.echo"), pool_pre_ping=True,
-                               connect_args=connect_args, json_serializer=_json_text)
+                               connect_args=connect_args, json_serializer=json_text)
     return engine
 
 
