@@ -105,6 +105,8 @@ def fill_scratch(connection: Connection, name: str, columns: Mapping[str, tuple[
         with raw.cursor() as cursor, cursor.copy(f'COPY "{name}" ({column_list}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row(row)
+        # Autovacuum never analyses temporary tables: without statistics the planner guesses their size.
+        connection.exec_driver_sql(f'ANALYZE "{name}"')
         return count
     placeholders = ", ".join("?" for _ in names)
     connection.exec_driver_sql(f'INSERT INTO "{name}" ({column_list}) VALUES ({placeholders})', list(rows))
