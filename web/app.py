@@ -45,8 +45,12 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     app.state.choices_cache = {}
     app.state.choices_lock = threading.Lock()
     from web.queries.topics import TopicTrends
+    from web.queries.version import DataVersionCheck
 
-    app.state.topic_trends = TopicTrends()
+    # The data version the kept filter choices and topic trends follow: read at most once a second.
+    app.state.data_version = DataVersionCheck()
+    app.state.data_version.watch(app.state.session_factory)
+    app.state.topic_trends = TopicTrends(app.state.data_version.current)
 
     from web.routes import alerts, dashboard, login, messages, sources, summaries, topics, users
 

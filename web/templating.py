@@ -40,6 +40,9 @@ def fmt_dt(value: Any, with_time: bool = True) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
+        if value.tzinfo is None and value.year >= 1000:
+            # The same text as strftime("%Y-%m-%d %H:%M") at a quarter of its cost (a list page shows 150).
+            return value.isoformat(" ", "minutes") if with_time else value.date().isoformat()
         return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
     if isinstance(value, date):
         return value.isoformat()
@@ -68,6 +71,45 @@ def _sparkline(values: tuple, width: int, height: int) -> Markup:
         f'aria-label="trend"><polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{coords}"/></svg>')
 
 
+def select_options(values: list, selected: Any) -> Markup:
+    """A drop-down's ``<option>``s (escaped), ``selected`` marked: kept per (values, selected), since the
+    messages filter form shows the same 70-odd options on every page."""
+    return _select_options(tuple(values), selected)
+
+
+@lru_cache(maxsize=512)
+def _select_options(values: tuple, selected: Any) -> Markup:
+    option = Markup('<option value="{0}"{1}>{0}</option>')
+    return Markup("").join(option.format(v, Markup(" selected") if v == selected else "") for v in values)
+
+
+def _html_text(value: Any) -> str:
+    """``value`` as HTML text: the escaping of markupsafe.escape (same entities), as a plain string."""
+    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
+            .replace('"', "&#34;"))
+
+
+def message_rows(rows: list) -> Markup:
+    """The messages list's table rows, one ``<tr>`` per (message list item, source name, due date).
+
+    Built here, not in Jinja: each escaped expression there makes a ``Markup`` string (about a microsecond), and
+    the 500-odd of 50 rows were a third of a search request's Python time. Every text from the data is escaped
+    with ``_html_text``; numbers and ``fmt_dt`` dates need none."""
+    truncate = templates.env.filters["truncate"]
+    out = []
+    for m, source_name, due_on in rows:
+        title = truncate(templates.env, m.title or m.content or "", 60, True, "…")
+        external = f" · {_html_text(m.external_id)}" if m.external_id else ""
+        out.append(
+            f'<tr>\n    <td class="nowrap">{fmt_dt(m.submitted_at)}</td>\n    <td>{_html_text(m.channel)}</td>\n'
+            f'    <td class="title"><a href="/messages/{int(m.id)}">{_html_text(title)}</a><br>'
+            f'<span class="muted">{_html_text(source_name)}{external}</span></td>\n'
+            f'    <td>{_html_text(m.unit or "—")}</td>\n    <td>{_html_text(m.status or "—")}</td>\n'
+            f'    <td class="nowrap">{fmt_dt(due_on)}</td>\n    <td class="nowrap">{fmt_dt(m.replied_at)}</td>\n'
+            f'  </tr>\n  ')
+    return Markup("".join(out))
+
+
 def bar_svg(values: list[float], width: int = 600, height: int = 80) -> Markup:
     """Vertical bars for a daily series (numbers only)."""
     points = [float(v) for v in values] or [0.0]
@@ -86,6 +128,8 @@ templates.env.filters["dt"] = fmt_dt
 templates.env.filters["safe_url"] = safe_url
 templates.env.globals["sparkline"] = sparkline
 templates.env.globals["bar_svg"] = bar_svg
+templates.env.globals["select_options"] = select_options
+templates.env.globals["message_rows"] = message_rows
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200):

@@ -93,15 +93,83 @@ def test_message_page_shows_stored_routing_and_manual_reroute_marks_it(client, s
 
 
 def test_filter_choices_follow_new_data(client, seeded, sqlite_engine):
+    """Data written by another process shows in the drop-downs once the kept data version is due for a recheck
+    (web.queries.version.DATA_RECHECK_SECONDS; the interval is set here instead of waited for)."""
     from store.models import Source
 
+    check = client.app.state.data_version
+    check.max_age = 3600
     login(client, "test-analyst")
-    assert "市新设局" not in client.get("/messages").text
+    assert '<option value="市新设局"' not in client.get("/messages").text
     with session_scope(sqlite_engine) as session:
         source = session.scalar(select(Source).limit(1))
         session.add(Message(source_id=source.id, channel="hotline", natural_key="NEW1", content="新诉求",
                             unit="市新设局", content_hash="0" * 40, submitted_at=now_local()))
-    assert '<option value="市新设局"' in client.get("/messages").text or "市新设局" in client.get("/messages").text
+    assert '<option value="市新设局"' not in client.get("/messages").text  # kept: no recheck due yet
+    check.max_age = 0
+    assert '<option value="市新设局"' in client.get("/messages").text
+
+
+def test_filter_choices_follow_this_apps_own_writes_at_once(client, seeded):
+    """A re-routing through the UI drops the kept data version when it commits: the next page of this process
+    offers the new unit without waiting for the recheck."""
+    client.app.state.data_version.max_age = 3600
+    login(client, "test-analyst")
+    assert '<option value="市新设局"' not in client.get("/messages").text
+    response = client.post(f"/messages/{seeded.message_ids['M003']}/route",
+                           data={"unit": "市新设局", "csrf_token": csrf_of(client)}, follow_redirects=False)
+    assert response.status_code == 303
+    assert '<option value="市新设局"' in client.get("/messages").text
+
+
+def test_data_version_check_reads_at_most_once_per_interval(engine):
+    """The kept version is served without a query until max_age has passed; a commit that wrote through a
+    watched session factory drops it at once, a read-only one does not."""
+    from sqlalchemy import event
+
+    from store.db import session_factory
+    from store.models import Source
+    from web.queries.version import DataVersionCheck
+
+    seed_database(engine)
+    now = [1000.0]
+    check = DataVersionCheck(max_age=1.0, clock=lambda: now[0])
+    watched = session_factory(engine)
+    check.watch(watched)
+    queries = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        queries.append(statement)
+
+    def add_message(session, key: str) -> None:
+        session.add(Message(source_id=session.scalar(select(Source.id).limit(1)), channel="hotline",
+                            natural_key=key, content="新诉求", content_hash="0" * 40, submitted_at=now_local()))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with watched() as session:
+            first = check.current(session)
+            assert len(queries) == 1
+            with session_scope(engine) as other:  # another process's write: not watched
+                add_message(other, "NEW1")
+            queries.clear()
+            now[0] += 0.9
+            assert check.current(session) == first and queries == []
+            now[0] += 0.2
+            second = check.current(session)
+            assert second != first and len(queries) == 1
+        with watched() as session:  # a read-only commit keeps the version
+            session.execute(select(Message.id).limit(1))
+            session.commit()
+            queries.clear()
+            assert check.current(session) == second and queries == []
+        with watched() as session:  # a write through the watched factory drops it
+            add_message(session, "NEW2")
+            session.commit()
+            queries.clear()
+            assert check.current(session) != second and len(queries) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_search_ignores_letter_case(engine):

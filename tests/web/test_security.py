@@ -36,6 +36,24 @@ def test_hostile_message_renders_escaped_on_every_page(client, seeded):
     assert "&lt;img src=x onerror=" in detail
 
 
+def test_list_rows_and_options_built_in_python_escape_every_text():
+    """The messages list's rows and the drop-downs' options are built outside Jinja's autoescaping
+    (web.templating.message_rows, select_options): every text from the data comes out escaped."""
+    from datetime import datetime
+
+    from web.queries.messages import MessageListItem
+    from web.templating import message_rows, select_options
+
+    hostile = "<script>x('1')</script>&\""
+    item = MessageListItem(7, hostile, hostile, hostile, hostile, hostile, hostile, datetime(2025, 1, 2, 3, 4), None)
+    html = str(message_rows([(item, hostile, None)]) + select_options([hostile, "市住建局"], hostile))
+    assert "<script" not in html and "'1'" not in html and '&\"' not in html
+    escaped = "&lt;script&gt;x(&#39;1&#39;)&lt;/script&gt;&amp;&#34;"
+    assert html.count(escaped) == 6 + 2  # channel, title, source, external id, unit, status; option value and text
+    assert '<option value="市住建局">' in html and f'<option value="{escaped}" selected>' in html
+    assert '<a href="/messages/7">' in html and "2025-01-02 03:04" in html
+
+
 def test_unit_official_sees_only_own_unit(client, seeded):
     login(client, "test-unit-b")
     own = seeded.message_ids["M001"]  # odd numbers belong to unit B

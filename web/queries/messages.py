@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import func, literal_column, or_, select
+from sqlalchemy import Date, DateTime, Integer, Select, String, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Message, Source, Unit
@@ -49,40 +50,78 @@ def search_text():
     return func.coalesce(Message.title, literal_column("''")).concat(literal_column("' '")).concat(Message.content)
 
 
-def search_conditions(filters: MessageFilters, as_of: date, directory_unit: int | None = None) -> list:
-    """WHERE conditions of ``filters``; ``directory_unit`` is the id of the directory unit ``filters.unit``
-    names (see ``directory_unit_of``), whose messages match whatever their spelling."""
-    conditions = []
-    for term in filters.q.split()[:5]:  # every word must occur (in the title or the content)
-        pattern = _like_pattern(term)
+def search_form(filters: MessageFilters, as_of: date, directory_unit: int | None = None) -> tuple[tuple, dict]:
+    """(form, values): which conditions ``filters`` sets (and LIKE or ILIKE per word), and their values under
+    the bind parameter names ``form_conditions`` gives them. Searches of one form share one statement."""
+    form: list[str] = []
+    values: dict = {}
+    for i, term in enumerate(filters.q.split()[:5]):  # every word must occur (in the title or the content)
         # Chinese has no letter case: plain LIKE then matches the same rows and skips ILIKE's case folding.
-        cased = term.lower() != term.upper()
-        conditions.append(search_text().ilike(pattern, escape="\\") if cased
-                          else search_text().like(pattern, escape="\\"))
-    if filters.channel:
-        conditions.append(Message.channel == filters.channel)
-    if filters.unit and directory_unit is not None:
-        # A directory unit: its alias spellings too (Message.unit_id, filled by the analysis step `units`), as
-        # the dashboard's overdue by unit counts them; the name itself for messages not analysed yet.
-        conditions.append(or_(Message.unit_id == directory_unit, Message.unit == filters.unit))
-    elif filters.unit:
-        conditions.append(Message.unit == filters.unit)
-    if filters.status:
-        conditions.append(Message.status == filters.status)
-    if filters.kind:
-        conditions.append(Message.kind == filters.kind)
-    if filters.source:
-        conditions.append(Message.source_id == select(Source.id).where(Source.name == filters.source).scalar_subquery())
+        form.append("ilike" if term.lower() != term.upper() else "like")
+        values[f"word_{i}"] = _like_pattern(term)
+    for name in ("channel", "status", "kind", "source"):
+        if getattr(filters, name):
+            form.append(name)
+            values[name] = getattr(filters, name)
+    if filters.unit:
+        form.append("unit" if directory_unit is None else "directory_unit")
+        values["unit"] = filters.unit
+        if directory_unit is not None:
+            values["directory_unit"] = directory_unit
     if filters.date_from:
-        conditions.append(Message.submitted_at >= datetime.combine(filters.date_from, datetime.min.time()))
+        form.append("from")
+        values["from"] = datetime.combine(filters.date_from, datetime.min.time())
     if filters.date_to:
-        conditions.append(Message.submitted_at < datetime.combine(filters.date_to + timedelta(days=1),
-                                                                  datetime.min.time()))
+        form.append("to")
+        values["to"] = datetime.combine(filters.date_to + timedelta(days=1), datetime.min.time())
     if filters.overdue:
-        conditions.append(Message.id.in_(select(Deadline.message_id).where(Deadline.due_on < as_of)))
-        conditions.append(Message.replied_at.is_(None))
-        conditions.append(Message.reply_text.is_(None))
+        form.append("overdue")
+        values["as_of"] = as_of
+    return tuple(form), values
+
+
+def form_conditions(form: tuple, values: dict | None = None) -> list:
+    """The WHERE conditions of a search ``form`` (see ``search_form``): bind parameters named as there, bound to
+    ``values`` when given, else required at execution."""
+
+    def bound(name: str, type_):
+        return bindparam(name, type_=type_) if values is None else bindparam(name, values[name], type_=type_)
+
+    conditions = []
+    words = 0
+    for part in form:
+        if part in ("like", "ilike"):
+            pattern = bound(f"word_{words}", String)
+            words += 1
+            conditions.append(search_text().ilike(pattern, escape="\\") if part == "ilike"
+                              else search_text().like(pattern, escape="\\"))
+        elif part in ("channel", "status", "kind"):
+            conditions.append(getattr(Message, part) == bound(part, String))
+        elif part == "source":
+            conditions.append(Message.source_id == select(Source.id).where(
+                Source.name == bound("source", String)).scalar_subquery())
+        elif part == "unit":
+            conditions.append(Message.unit == bound("unit", String))
+        elif part == "directory_unit":
+            # A directory unit: its alias spellings too (Message.unit_id, filled by the analysis step `units`), as
+            # the dashboard's overdue by unit counts them; the name itself for messages not analysed yet.
+            conditions.append(or_(Message.unit_id == bound("directory_unit", Integer),
+                                  Message.unit == bound("unit", String)))
+        elif part == "from":
+            conditions.append(Message.submitted_at >= bound("from", DateTime))
+        elif part == "to":
+            conditions.append(Message.submitted_at < bound("to", DateTime))
+        elif part == "overdue":
+            conditions.append(Message.id.in_(select(Deadline.message_id).where(Deadline.due_on < bound("as_of", Date))))
+            conditions.append(Message.replied_at.is_(None))
+            conditions.append(Message.reply_text.is_(None))
     return conditions
+
+
+def search_conditions(filters: MessageFilters, as_of: date, directory_unit: int | None = None) -> list:
+    """WHERE conditions of ``filters``, values bound; ``directory_unit`` is the id of the directory unit
+    ``filters.unit`` names (see ``directory_unit_of``), whose messages match whatever their spelling."""
+    return form_conditions(*search_form(filters, as_of, directory_unit))
 
 
 class MessageListItem(NamedTuple):
@@ -113,22 +152,36 @@ def directory_unit_of(session: Session, name: str) -> int | None:
     return session.scalar(select(Unit.id).where(Unit.name == name)) if name else None
 
 
+@lru_cache(maxsize=256)
+def _search_statement(form: tuple, full: bool) -> Select:
+    """The statement of every search of ``form``, values (words, filters, offset and limit) left as bind
+    parameters. Built once: building a select and its cache key cost more Python than running it. The source
+    name and the due date are correlated look-ups (one row each: a foreign key, a unique key), not joins: the
+    planner then orders one table instead of three, about a third less planning per search on PostgreSQL."""
+    entity = (Message,) if full else list_columns()
+    source_name = select(Source.name).where(Source.id == Message.source_id).scalar_subquery()
+    due_on = select(Deadline.due_on).where(Deadline.message_id == Message.id).scalar_subquery()
+    return (select(*entity, source_name, due_on)
+            .where(*form_conditions(form))
+            .order_by(Message.submitted_at.desc(), Message.id.desc())
+            .offset(bindparam("offset", type_=Integer)).limit(bindparam("limit", type_=Integer)))
+
+
 def search_messages(session: Session, filters: MessageFilters, scope: list, as_of: date, page_size: int = 50,
                     full: bool = False):
     """(rows, has_more): one page of (message, source name, due date), newest first. The message is the row of
     ``list_columns()`` (id, external_id, channel, title, content preview, unit, status, submitted_at,
     replied_at), or with ``full`` the ``Message`` itself (exports)."""
-    offset = (max(filters.page, 1) - 1) * page_size
-    entity = (Message,) if full else list_columns()
-    query = (select(*entity, Source.name, Deadline.due_on)
-             .join(Source, Source.id == Message.source_id)
-             .join(Deadline, Deadline.message_id == Message.id, isouter=True)
-             .where(*scope, *search_conditions(filters, as_of, directory_unit_of(session, filters.unit)))
-             .order_by(Message.submitted_at.desc(), Message.id.desc())
-             .offset(offset).limit(page_size + 1))
-    rows = session.execute(query).all()
-    if not full:
-        rows = [(MessageListItem(*row[:-2]), row[-2], row[-1]) for row in rows]
+    form, values = search_form(filters, as_of, directory_unit_of(session, filters.unit))
+    values["offset"] = (max(filters.page, 1) - 1) * page_size
+    values["limit"] = page_size + 1
+    query = _search_statement(form, full)
+    if scope:
+        query = query.where(*scope)
+    if full:
+        rows = session.execute(query, values).all()
+    else:  # plain rows: the Core connection skips the ORM's result handling
+        rows = [(MessageListItem(*row[:-2]), row[-2], row[-1]) for row in session.connection().execute(query, values)]
     return rows[:page_size], len(rows) > page_size
 
 

@@ -7,6 +7,7 @@ page of the list costs a few indexed look-ups instead of a join over each topic'
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -71,15 +72,17 @@ def all_daily_counts(session: Session, end: date, days: int = TREND_DAYS) -> dic
 
 
 class TopicTrends:
-    """``all_daily_counts`` per trend end day, recomputed only when ``data_version`` changes (one per app)."""
+    """``all_daily_counts`` per trend end day, recomputed only when the data version changes (one per app;
+    ``version`` reads it: ``data_version`` itself, or the app's ``DataVersionCheck.current``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, version: Callable[[Session], tuple] = data_version) -> None:
+        self._version = version
         self._lock = threading.Lock()
         self._key: tuple | None = None
         self._counts: dict[int, list[int]] = {}
 
     def counts(self, session: Session, topic_ids: list[int], end: date) -> dict[int, list[int]]:
-        key = (end, data_version(session))
+        key = (end, self._version(session))
         with self._lock:  # one request computes, concurrent ones wait for its result
             if key != self._key:
                 self._counts, self._key = all_daily_counts(session, end), key

@@ -17,7 +17,6 @@ from web import integrations
 from web.auth import current_user, get_db
 from web.clock import as_of, as_of_day
 from web.queries.messages import MessageFilters, filter_choices, search_messages
-from web.queries.version import data_version
 from web.scope import check_message_visible, is_unit_official, message_conditions
 from web.security import neutralise_row
 from web.templating import render
@@ -46,10 +45,11 @@ async def message_filters(q: str = "", channel: str = "", unit: str = "", status
 
 def cached_choices(request: Request, db: Session, user: User, scope: list) -> dict[str, list[str]]:
     """The filter drop-down values cost several DISTINCT scans and change only with the data: kept per scope
-    until web.queries.version.data_version changes (one request computes them, concurrent ones wait)."""
+    until the data version changes (web.queries.version.DataVersionCheck, read at most once a second; one
+    request computes them, concurrent ones wait)."""
     cache, lock = request.app.state.choices_cache, request.app.state.choices_lock
     key = user.unit if is_unit_official(user) else "*"
-    version = data_version(db)
+    version = request.app.state.data_version.current(db)
     with lock:
         hit = cache.get(key)
         if hit is None or hit[0] != version:
