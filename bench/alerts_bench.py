@@ -26,12 +26,11 @@ import os
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _pg import PG_SERVER, scratch_pg_database  # noqa: E402
 
 
 def build(engine, messages: int, units: int, as_of: dt.date) -> None:
@@ -83,36 +82,6 @@ def build(engine, messages: int, units: int, as_of: dt.date) -> None:
                 "computed_at": [computed] * k})
 
 
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
-
-@contextmanager
-def scratch_pg_database(server_url: str) -> Iterator[str | None]:
-    """A new empty database on the server (its URL), dropped on the way out; None when the server is absent."""
-    from sqlalchemy import create_engine, text
-
-    name = f"alerts_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # server absent or refusing
-        print(f"PostgreSQL not reachable at {server_url}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}")
-        admin.dispose()
-        yield None
-        return
-    url = server_url.rsplit("/", 1)[0] + "/" + name
-    try:
-        yield url
-    finally:
-        from store.db import get_engine
-
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
@@ -126,10 +95,15 @@ def main() -> int:
         if not args.pg:
             db = Path(args.db) if args.db else Path(workdir) / "bench.db"
             return run(args, f"sqlite:///{db}", Path(workdir))
-        with scratch_pg_database(args.pg) as url:
+        with scratch_pg_database("alerts_bench", args.pg) as url:
             if url is None:
                 return 0
-            return run(args, url, Path(workdir))
+            try:
+                return run(args, url, Path(workdir))
+            finally:
+                from store.db import get_engine
+
+                get_engine(url).dispose()
 
 
 def run(args: argparse.Namespace, database_url: str, workdir: Path) -> int:

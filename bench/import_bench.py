@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -81,22 +80,13 @@ def main() -> None:
         write_rows(path, args.rows)
         print(f"import bench: {args.rows:,} generated rows, GB18030 CSV ({path.stat().st_size / 2**20:.1f} MiB)")
         subprocess.run([sys.executable, __file__, "--child", f"sqlite:///{tmp}/bench.db", str(path)], check=True)
-        from sqlalchemy import create_engine, text
+        from _pg import scratch_pg_database
 
-        name = f"hm_bench_{uuid.uuid4().hex[:8]}"
-        try:
-            admin = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        except Exception as exc:  # noqa: BLE001
-            print(f"postgresql skipped: server not reachable ({exc.__class__.__name__})")
-            return
-        try:
-            url = PG_SERVER_URL.rsplit("/", 1)[0] + "/" + name
+        with scratch_pg_database("hm_bench", PG_SERVER_URL) as url:
+            if url is None:
+                print("postgresql skipped")
+                return
             subprocess.run([sys.executable, __file__, "--child", url, str(path)], check=True)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 if __name__ == "__main__":

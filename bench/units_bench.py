@@ -18,17 +18,16 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _pg import scratch_pg_database  # noqa: E402
 from sqlalchemy import bindparam, create_engine, insert, select, text, update  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-SERVER_URL = os.environ.get("HOTLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 AS_OF = date(2025, 12, 16)
 
 
@@ -149,25 +148,15 @@ def main() -> int:
         finally:
             engine.dispose()
     if not args.no_pg:
-        try:
-            admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as exc:  # noqa: BLE001
-            print(f"PostgreSQL not reachable at {SERVER_URL}: {exc.__class__.__name__}; skipped")
-            return 0
-        name = f"hm_unitsbench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        print("PostgreSQL")
-        engine = create_engine(SERVER_URL.rsplit("/", 1)[0] + "/" + name)
-        try:
-            run(engine, args.messages)
-        finally:
-            engine.dispose()
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+        with scratch_pg_database("hm_unitsbench") as url:
+            if url is None:
+                return 0
+            print("PostgreSQL")
+            engine = create_engine(url)
+            try:
+                run(engine, args.messages)
+            finally:
+                engine.dispose()
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -26,16 +26,14 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _pg import scratch_pg_database  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
-
-SERVER_URL = os.environ.get("HOTLINE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 PROBLEMS = ["停车难", "噪音扰民", "物业服务不到位", "道路破损", "供暖不热", "垃圾清运不及时", "违章搭建", "路灯不亮",
             "学校招生咨询", "医保报销", "公交线路调整", "油烟污染", "电梯故障", "积水内涝", "拖欠工资", "房屋漏水"]
@@ -217,17 +215,15 @@ def main() -> int:
                         help="web.dashboard_cache_seconds for the run (the default setting is 30; 0: every "
                              "request recomputes)")
     args = parser.parse_args()
-    try:
-        admin = create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
-        print(f"PostgreSQL not reachable at {SERVER_URL}: {exc.__class__.__name__}; skipping the web benchmark")
-        return 0
-    name = f"hm_webbench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    url = SERVER_URL.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    with scratch_pg_database("hm_webbench") as url:
+        if url is None:
+            print("skipping the web benchmark")
+            return 0
+        return measure(args, url)
+
+
+def measure(args: argparse.Namespace, url: str) -> int:
+    """Fill the database at ``url``, serve it and drive every page kind; 0 when every target is met."""
     servers: list[subprocess.Popen] = []
     try:
         t0 = time.perf_counter()
@@ -272,9 +268,6 @@ def main() -> int:
         for server in servers:
             server.terminate()
             server.wait(timeout=20)
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 if __name__ == "__main__":
