@@ -517,11 +517,6 @@ class _PhaseClock:
         self.started = now
 
 
-def _optional(values: np.ndarray) -> list[int | None]:
-    """An id column with -1 for "none" as the list the database gets."""
-    return [None if v < 0 else v for v in values.tolist()]
-
-
 def _pick(values: tuple[Any, ...], index: list[int]) -> list[Any]:
     return list(map(values.__getitem__, index))
 
