@@ -32,14 +32,15 @@ _ROLES = frozenset(P.ROLE_WORDS_BEFORE_NAME)
 _ROLE_LENGTHS = sorted({len(role) for role in _ROLES}, reverse=True)
 _COMPOUND = frozenset(P.COMPOUND_SURNAMES)
 # 二人, 众人, 他人: counts and pronouns before 人 make no role noun (夫妻二人辛辛苦苦…)
-_NOT_ROLE_BEFORE_REN = frozenset("一二三四五六七八九十两几多个众本他她我你们家别某每诸行路")
+_NOT_ROLE_BEFORE_REN = frozenset("一二三四五六七八九十两几多个众本他她我你们家别某每诸行路的")
 _TITLE = "|".join(sorted(P.TITLES, key=len, reverse=True))
 _TITLE_AT = re.compile(rf"(?:{_TITLE})")
 _AFTER = "|".join(sorted(P.PERSON_WORDS_AFTER_NAME, key=len, reverse=True))
 _AFTER_AT = re.compile(rf"(?:{_AFTER})")
 _DESCRIPTION_AT = re.compile(
     r"[，,]?\s?[（(]?(?:之|系)?(?:男|女)[，,、）)\s]|[（(](?:之|系|排行|老[大二三四五六])"
-    r"|[（(][\u4e00-\u9fff]{0,5}的(?:长子|次子|儿子|女儿|妻子|丈夫|父亲|母亲|哥哥|弟弟|姐姐|妹妹)")
+    r"|[（(][\u4e00-\u9fff]{0,5}的(?:长子|次子|儿子|女儿|妻子|丈夫|父亲|母亲|哥哥|弟弟|姐姐|妹妹)"
+    r"|[（(]\s*(?:1[3-9]|0\d)[\d*＊ -]{5}")  # 韩小锋（137****3437）: a phone number in brackets after it
 # 和家长, 由本地, 区全部: ambiguous surnames only count in a signature list (see _list_names)
 _LONG_FOLLOWERS = tuple(w for w in P.PERSON_WORDS_AFTER_NAME + P.NAME_FOLLOWERS if len(w) >= 2)
 _CANDIDATE_START = re.compile(
@@ -65,7 +66,15 @@ def common_words() -> frozenset[str]:
                                                       line[1:2] in surname_starts):
                 continue
             parts = line.split()
-            if len(parts) >= 2 and 2 <= len(parts[0]) <= 4 and int(parts[1]) >= P.COMMON_WORD_MIN_FREQ:
+            if len(parts) < 3 or not 2 <= len(parts[0]) <= 4 or int(parts[1]) < P.COMMON_WORD_MIN_FREQ:
+                continue
+            if parts[2] == "nr" and int(parts[1]) < P.NAME_IN_DICTIONARY_MAX_FREQ:
+                continue  # 刘翔, 王明: people jieba knows by name are still people
+            words.add(parts[0])
+        fh.seek(0)
+        for line in fh:  # place names however rare (庄河, 金州): a place is not a person
+            parts = line.split()
+            if len(parts) >= 3 and parts[2] == "ns" and 2 <= len(parts[0]) <= 3 and parts[0][0] in surname_starts:
                 words.add(parts[0])
     return frozenset(words | P.EXTRA_COMMON_WORDS)
 
@@ -75,7 +84,29 @@ def _role_before(text: str, at: int) -> bool:
     end = at - 1 if at and text[at - 1] in "：:" else at
     if end >= 2 and text[end - 1] == "人" and _HAN.match(text[end - 2]) and text[end - 2] not in _NOT_ROLE_BEFORE_REN:
         return True
-    return any(text[end - n:end] in _ROLES for n in _ROLE_LENGTHS if end >= n)
+    for n in _ROLE_LENGTHS:
+        start = end - n
+        # the role word must not end a longer word (行业主管部门 holds 业主, but 业主 is not its word)
+        if start >= 0 and text[start:end] in _ROLES and text[start - 1:start + 1] not in common_two_char_words():
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def common_two_char_words() -> frozenset[str]:
+    """Two-character words of jieba's dictionary frequent enough (>= ``P.FREQUENT_WORD_MIN_FREQ``) that a
+    name does not end inside one (张娟|毕业, 郭德|和与 is no word)."""
+    import os
+
+    import jieba
+
+    words = set()
+    with open(os.path.join(os.path.dirname(jieba.__file__), "dict.txt"), encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) >= 2 and len(parts[0]) == 2 and int(parts[1]) >= P.FREQUENT_WORD_MIN_FREQ:
+                words.add(parts[0])
+    return frozenset(words)
 
 
 def _surname_length(text: str, at: int) -> int:
@@ -101,6 +132,19 @@ def is_name_like(candidate: str, words: bool = True) -> bool:
     return not _TITLE_AT.match(candidate, surname)
 
 
+def _plausible_name(candidate: str) -> bool:
+    """The lower bar after a strong context (a role, kinship or description word): a surname and one or two
+    characters that are not punctuation or a particle, and not a common word (rural given names use
+    characters running text uses too: 赵占良, 吕联盟)."""
+    surname = _surname_length(candidate, 0)
+    given = candidate[surname:]
+    return bool(surname) and 1 <= len(given) <= 2 and all(_HAN.match(ch) for ch in given) and \
+        not any(ch in P.PARTICLES for ch in given) and given[0] != candidate[0] and \
+        given[-1] not in P.NOT_GIVEN_CHARS and \
+        candidate not in common_words() and not (len(given) == 2 and candidate[:surname + 1] in common_words()) \
+        and not _TITLE_AT.match(candidate, surname)
+
+
 def _at_boundary(text: str, at: int) -> bool:
     return at == 0 or text[at - 1] in _BOUNDARY_BEFORE
 
@@ -111,15 +155,22 @@ def _name_at(text: str, at: int) -> tuple[int, str] | None:
     surname = _surname_length(text, at)
     if not surname:
         return None
+    if _TITLE_AT.match(text, at + surname) or _TITLE_AT.match(text, at + surname + 1):
+        return at + surname, "title"  # 龚主任, 李书记: surname + title is an office, not a private person
+    strong = _role_before(text, at)
     for given in (2, 1):
         end = at + surname + given
         if end > len(text):
             continue
         candidate = text[at:end]
-        if not is_name_like(candidate):
+        if given == 2 and text[end - 1:end + 1] in common_two_char_words():
+            continue  # 张娟毕业: the last character starts a word
+        if not (_plausible_name(candidate) if strong else is_name_like(candidate)):
             continue
         if _TITLE_AT.match(text, end):
             return end, "title"
+        if text[end:end + 1] in P.PLACE_SUFFIXES:
+            continue  # 庄河市, 金州区: a place
         if given == 2 and text.startswith(_LONG_FOLLOWERS, end - 1):
             continue  # 蔡婷今年…, 王鹏父亲: the third character starts the next word
         return end, "ok"
@@ -130,6 +181,8 @@ def _contexts(text: str, at: int, end: int) -> str | None:
     """Why the candidate text[at:end] is a person's name, or None."""
     if _role_before(text, at):
         return "role"
+    if at and text[at - 1] in P.KINSHIP_CHARS and text[at] not in P.KINSHIP_CHARS and is_name_like(text[at:end]):
+        return "kinship"  # 我弟赵占良, 其二哥赵建良
     after = text[end:end + 6]
     if _DESCRIPTION_AT.match(after):
         return "description"
@@ -156,11 +209,8 @@ def _neighbour_is_name(text: str, at: int, end: int) -> bool:
 
 
 def _signature_like(token: str) -> bool:
-    """Inside a list of names the bar is lower: a surname, one or two characters, not a common word (rural
-    given names use characters running text uses too: 吕联盟, 赵立让)."""
-    surname = _surname_length(token, 0)
-    return bool(surname) and 1 <= len(token) - surname <= 2 and token not in common_words() and \
-        token[-1] not in "等们的和及" and not _TITLE_AT.match(token, surname)
+    """Inside a list of names the bar is lower (see ``_plausible_name``: 吕联盟, 赵立让)."""
+    return _plausible_name(token)
 
 
 def _list_names(text: str) -> list[tuple[int, int]]:
@@ -184,6 +234,8 @@ def find_names(text: str) -> list[tuple[int, int, str]]:
         position = m.start()
         if position < skip_to:
             continue
+        if position and text[position - 1:position + 1] in common_two_char_words():
+            continue  # 大连晟…, 父母官: the surname character ends a word that starts before it
         result = _name_at(text, position)
         if result is None:
             continue

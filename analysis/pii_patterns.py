@@ -141,6 +141,17 @@ ESTATE_ENDINGS = frozenset("区园苑城府庭湾居院寓厦舍楼村坊庄邸�
 SURNAME_FIRST_CHARS = SINGLE_SURNAMES | {s[0] for s in COMPOUND_SURNAMES}
 # A candidate equal to a jieba dictionary word at least this frequent is a word (文明, 高度), not a name.
 COMMON_WORD_MIN_FREQ = 10
+# ... unless jieba tags it as a person's name (nr) and it is rarer than this (刘翔, 王明 are people; 谢谢 and
+# 文明 are tagged nr too, but are far more frequent).
+NAME_IN_DICTIONARY_MAX_FREQ = 500
+# A two-character word at least this frequent is one a name does not end inside (张娟|毕业).
+FREQUENT_WORD_MIN_FREQ = 2000
+# A name-like word followed by one of these is a place (庄河市, 金州区, 白山路).
+PLACE_SUFFIXES = frozenset("省市县区镇乡村屯路街巷道州湾岛")
+# Characters that never end a name: particles, conjunctions, punctuation-like words (王辛等, 郭德和与…).
+PARTICLES = frozenset("的了着过们么呢吗吧啊呀等和与及或在是有被把将从向对给为于也都就还又再很最")
+# One-character kinship words a name may follow (我弟赵占良, 其二哥赵建良, 父母赵志成).
+KINSHIP_CHARS = frozenset("哥姐弟妹叔舅姑姨爷奶父母夫妻侄孙婿媳")
 # Words of letters and replies that jieba's dictionary lacks or lists as rarer than the threshold.
 EXTRA_COMMON_WORDS = frozenset({
     "王姓", "陈姓", "李姓", "张姓", "刘姓", "肖姓", "某姓", "于家", "高新", "常住", "安置", "安居", "金额", "金源",
@@ -148,7 +159,7 @@ EXTRA_COMMON_WORDS = frozenset({
     "程序", "程度", "任何", "任意", "余额", "余款", "和谐", "和解", "于此", "于是", "段时", "段路", "谢意", "万余",
     "万多", "高层", "高压", "高峰", "高于", "高温", "元月", "路段", "路口", "路面", "江边", "林地", "林业", "石头",
     "房产", "房屋", "白天", "白纸", "黄沙", "黄土", "米宽", "宁可", "章程", "包括", "包庇", "包村", "包片",
-    "商户", "商铺", "商业", "商品", "商家", "孔洞", "管理", "管道", "管辖", "邻居", "华府", "华庭",
+    "商户", "商铺", "商业", "商品", "商家", "孔洞", "管理", "管道", "管辖", "邻居", "华府", "华庭", "盖章", "签章",
 })
 # Characters that ordinary running text is made of and given names almost never use: a candidate whose given
 # name holds one is not a name (王家村, 张贴, 高于, 李某的, 刘湾派出所).
@@ -159,7 +170,7 @@ NOT_GIVEN_CHARS = frozenset(
     "诉反映投举求帮助解决协调沟通联系请谢感费用钱款块角亿年月日时分秒号期次件条项名户口室楼层栋单元门路街巷"
     "区县市省镇乡组站场厂店馆院校局部委办科股队司企业单位政府门领导干群众姓市民居业物商村社城段处境聘"
     "是有在我你他她它您啦嘛呗哦噢嗯诶唉哎吗么幺等号第共约余多少半几两零一二三四五六七八九十百千万元米"
-    "方斤吨公里克升度岁周点钟局厅署所会议题案件事情况问题今"
+    "方斤吨公里克升度岁周点钟局厅署所会议题案件事情况问题今依法自欺负"
     "，。！？；：、（）“”《》"
 )
 # Role and kinship words a person's name follows directly (村民鲍鑫, 法定代表人刘广成, 之妻黄金兰, 医生田淑兰).
@@ -175,6 +186,7 @@ ROLE_WORDS_BEFORE_NAME = (
     "妹妹", "姑姑", "姑父", "叔叔", "婶婶", "舅舅", "舅妈", "阿姨", "姨妈", "爷爷", "奶奶", "外公", "外婆", "公公",
     "婆婆", "岳父", "岳母", "女婿", "儿媳", "亲属", "家属", "家人", "亲戚", "之妻", "之夫", "之子", "之女", "之父",
     "之母", "之兄", "之弟", "之姐", "之妹", "其妻", "其夫", "其子", "其女", "其父", "其母", "组长", "车主", "店主",
+    "店长", "干部", "文书", "村医", "父母", "业户", "个体户", "摊主", "商户", "雇主", "师傅",
     "户名", "收款人", "付款人", "持卡人", "监护人", "被监护人", "继承人", "死者", "伤者", "受害人", "受害者",
     "施工方", "包工头", "承包商", "本人", "署名", "签名", "落款", "陈述人", "证明人", "代笔人",
     "姓名", "名叫", "叫做", "我叫", "他叫", "她叫", "名字叫", "名为",
@@ -187,7 +199,8 @@ PERSON_WORDS_AFTER_NAME = (
     "居住", "现住", "住在", "家住", "系", "现年", "今年", "年满", "出生", "拒绝", "拒不", "私自", "强行", "殴打",
     "辱骂", "威胁", "霸占", "阻挠", "的父亲", "的母亲", "的儿子", "的女儿", "的妻子", "的丈夫", "的房",
     "的宅基地", "先后", "再次", "提供", "监护", "照料", "照顾", "父亲", "母亲", "儿子", "女儿", "妻子", "丈夫",
-    "老人", "家属", "之妻", "同志", "党员", "为", "本人", "都", "竟", "电话", "手机", "言语", "网友",
+    "老人", "家属", "之妻", "同志", "党员", "为", "本人", "都", "竟", "电话", "手机", "言语", "网友", "在",
+    "的叔叔", "的哥哥", "的姐姐", "的弟弟", "的妹妹", "的家", "提交", "扬言",
     "”网友",
 )
 # Characters before a name that a person's verb may follow (与侯小广本人联系, 由雷莲菊名下管业, 石塘铺村胡海山党员).

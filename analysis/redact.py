@@ -379,6 +379,10 @@ def _detect_names(probe: str, submitter: str | None) -> Iterable[Span]:
             found = _name_after_cue(probe, m.end(), weak)
             if found:
                 start, end = found
+                if end - start == 3 and probe[end - 1:end + 1] in pii_names.common_two_char_words():
+                    end -= 1  # 反映人张娟毕业: the name ends before the word its last character starts
+                if probe[end:end + 1] in P.PLACE_SUFFIXES:
+                    continue  # 我是庄河市…: a place
                 bare = probe[start:end]
                 honorific = _HONORIFIC_AT.search(bare, _surname_length(bare, 0) + 1)
                 # 应提交, 那么: a word that merely follows a cue is not a name
