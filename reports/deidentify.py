@@ -27,7 +27,7 @@ CONTACT_TYPES = frozenset({"id_card", "mobile", "landline", "bank_card", "email"
 
 # A name after words that introduce a member of staff or an official (工作人员张三, 联系人：李四, 主任王大明).
 _STAFF_CUE = re.compile(
-    r"(?:工作人员|联系人|经办人|负责人|承办人|接待人|办理人|网格员|社区干部|民警|包案领导|信息员|管理员|"
+    r"(?:工作人员|联系人|经办人|负责人|承办人|接待人|办理人|网格员|社区干部|民警|包案领导|信息员|管理员|法定代表人|法人代表|"
     r"(?:副)?(?:主任|书记|局长|科长|所长|镇长|乡长|村长|区长|县长|市长|处长|站长|队长|经理|院长|校长|部长|厅长|"
     r"组长|委员|主管|会计|支书|片警|城管))[：:\s]*")
 # Characters that end a name rather than continue it (李明已上门: the name is 李明).
@@ -38,10 +38,7 @@ _MASKED_CONTACT = re.compile(r"(?<![\d*])(?:\d[\d\- ]{1,4}\*{3,}[\d\- ]*\d|\d{2,
 
 def _staff_spans(text: str) -> list[Span]:
     from analysis import pii_patterns
-    from store.settings import get_settings
 
-    if not get_settings().get("reports.mask_staff_names"):
-        return []
     spans = []
     for match in _STAFF_CUE.finditer(text):
         at = match.end()
@@ -61,6 +58,27 @@ def _staff_spans(text: str) -> list[Span]:
     return spans
 
 
+# A person named right after an organisation, then a pause or a deed (七顶山街道徐燕，利用职务…).
+_ORG_THEN_NAME = re.compile(r"(?:街道|社区|村委会|居委会|村委|镇政府|乡政府|派出所|办事处|物业|公司|局|镇|乡)"
+                            r"(?P<name>[\u4e00-\u9fff]{2,3}?)"
+                            r"(?=[，,、。；;]|利用|不给|不作为|拒绝|拒不|违规|违法|私自|故意|强行|收受|索要|滥用|威胁|辱骂|打人)")
+
+
+def _org_name_spans(text: str) -> list[Span]:
+    from analysis import pii_patterns
+
+    spans = []
+    for match in _ORG_THEN_NAME.finditer(text):
+        name = match.group("name")
+        surname = 2 if name[:2] in pii_patterns.COMPOUND_SURNAMES else (
+            1 if name[0] in pii_patterns.SINGLE_SURNAMES else 0)
+        if not surname or name[0] in pii_patterns.FUNCTION_CHAR_SURNAMES or len(name) - surname not in (1, 2):
+            continue
+        spans.append(Span(match.start("name"), match.end("name"), "staff_name",
+                          name[:surname] + "*" * (len(name) - surname), "reports.org_then_name"))
+    return spans
+
+
 def _masked_contact_spans(text: str) -> list[Span]:
     return [Span(m.start(), m.end(), "masked_contact", "", "reports.masked_contact")
             for m in _MASKED_CONTACT.finditer(text)]
@@ -71,10 +89,18 @@ def published_findings(text: str, submitter: str | None = None) -> list[Span]:
     if not text:
         return []
     spans = list(find_personal_data(text, submitter=submitter))
-    for extra in _staff_spans(text) + _masked_contact_spans(text):
+    staff = _staff_spans(text) + _org_name_spans(text) if _mask_staff() else []
+    for extra in staff + _masked_contact_spans(text):
         if not any(extra.start < s.end and s.start < extra.end for s in spans):
             spans.append(extra)
-    return sorted(spans)
+    # A span that its own mask leaves unchanged is masked already (陈** after 负责人): nothing left to find.
+    return sorted(s for s in spans if text[s.start:s.end] != s.replacement)
+
+
+def _mask_staff() -> bool:
+    from store.settings import get_settings
+
+    return bool(get_settings().get("reports.mask_staff_names"))
 
 
 def mask(text: str, submitter: str | None = None) -> str:

@@ -60,7 +60,8 @@ def render_markdown(document: dict, chart_dir: str | None = None) -> str:
         lines += [f"![每日受理量]({chart_dir}/daily.svg)", ""]
     lines += ["## 二、共性问题和普遍疑问答复", ""]
     if not document["questions"]:
-        lines += ["本期群众诉求较为分散，未形成多人反映的共性问题。" if ov["received"]
+        lines += ["本期多人反映的问题暂无可公开的答复，未列出（见导语）。" if document.get("left_out_questions")
+                  else "本期群众诉求较为分散，未形成多人反映的共性问题。" if ov["received"]
                   else "本期未收到群众诉求，无共性问题需公布。", ""]
     label = asked_label(document)
     for number, q in enumerate(document["questions"], start=1):

@@ -111,26 +111,34 @@ def sources_without_replies(session: Session, source_ids: set[int]) -> dict[int,
     return {sid: names.get(sid, str(sid)) for sid in sorted(source_ids - replied)}
 
 
-def _twin_key(m: MessageView) -> tuple | None:
-    """Two exports of one letter share the time to the second, the title and the opening of the text (their
-    user codes may differ: each export anonymised its own)."""
-    if m.submitted_at is None:
-        return None
-    return (m.submitted_at, re.sub(r"\s+", "", m.title or ""), re.sub(r"\s+", "", m.content or "")[:40])
+TWIN_MINUTES = 10
+
+
+def _twin_key(m: MessageView) -> tuple[str, str]:
+    return re.sub(r"\s+", "", m.title or ""), re.sub(r"\s+", "", m.content or "")[:40]
 
 
 def collapse_twins(messages: list[MessageView]) -> list[MessageView]:
-    """One letter per twin (the same letter exported by two sources, see ``_twin_key``), the replied one kept."""
-    kept: dict[object, MessageView] = {}
-    for m in messages:
-        key = _twin_key(m) or ("id", m.id)
-        other = kept.get(key)
-        if other is not None and other.source_id == m.source_id:
-            key = ("id", m.id)  # the same source twice is two letters (a resubmission), not a twin
-            other = None
-        if other is None or (not (other.reply_text or "").strip() and (m.reply_text or "").strip()):
-            kept[key] = m
-    chosen = {m.id for m in kept.values()}
+    """One letter per twin, the replied one kept. Twins: the same title and opening exported by two different
+    sources within ``TWIN_MINUTES`` minutes (附件3 and 附件4 carry one board's letters, each export with its own
+    user codes, a few seconds to minutes apart); one source's repeated letters are resubmissions, not twins."""
+    kept: list[MessageView] = []
+    by_key: dict[tuple[str, str], list[MessageView]] = {}
+    for m in sorted(messages, key=lambda m: (m.submitted_at or dt.datetime.min, m.id)):
+        twin = None
+        if m.submitted_at is not None and any(_twin_key(m)):
+            for other in by_key.get(_twin_key(m), []):
+                if other.source_id != m.source_id and other.submitted_at is not None and \
+                        abs((m.submitted_at - other.submitted_at).total_seconds()) <= TWIN_MINUTES * 60:
+                    twin = other
+                    break
+        if twin is None:
+            kept.append(m)
+            by_key.setdefault(_twin_key(m), []).append(m)
+        elif not (twin.reply_text or "").strip() and (m.reply_text or "").strip():
+            kept[kept.index(twin)] = m
+            by_key[_twin_key(m)] = [m if x is twin else x for x in by_key[_twin_key(m)]]
+    chosen = {m.id for m in kept}
     return [m for m in messages if m.id in chosen]
 
 
@@ -346,7 +354,7 @@ def _channels_phrase(by_channel: list[dict]) -> str:
 
 
 def generated_texts(period: Period, publisher: str, current: dict, previous: dict, n_questions: int,
-                    n_pending: int) -> dict:
+                    n_pending: int, n_left_out: int = 0) -> dict:
     title = f"{publisher}{period.label_zh}群众诉求办理情况及共性问题答复"
     if not current["received"]:
         intro = f"{period.range_zh}，{publisher}未收到群众诉求。上期共受理{previous['received']}件。"
@@ -362,6 +370,9 @@ def generated_texts(period: Period, publisher: str, current: dict, previous: dic
         intro += f"现将群众反映较多的{n_questions}个共性问题及答复情况公布如下。"
     if n_pending:
         intro += f"另有{n_pending}个共性问题正在办理中。"
+    if n_left_out:
+        intro += (f"另有{n_left_out}个多人反映的问题暂无可公开的答复（来源数据不含答复或承办单位尚未作出实质答复），"
+                  "本期未列出。")
     closing = "以上答复内容摘自承办单位的正式答复。如对答复有疑问，可再次通过原渠道反映。"
     return {"title": title, "intro": intro, "closing": closing}
 
@@ -469,7 +480,7 @@ def build_summary(session: Session, period: Period, as_of: dt.date | None = None
         "generated_at": now_local().isoformat(timespec="seconds"),
         "bureau": publisher,
         "city_missing": not settings.get("reports.city").strip(),
-        "texts": generated_texts(period, publisher, current, previous, len(questions), len(pending)),
+        "texts": generated_texts(period, publisher, current, previous, len(questions), len(pending), len(left_out)),
         "overview": current,
         "previous": previous,
         "questions": questions,

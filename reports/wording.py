@@ -81,15 +81,15 @@ def _shorten(core: str, room: int) -> str:
 def heading(titles: list[str], submitters: list[str | None] | None = None) -> str:
     """A plain heading of ≤ ``HEADING_MAX`` characters for the members' ``titles`` (see the module docstring)."""
     submitters = submitters or [None] * len(titles)
-    cleaned = []
+    cleaned, cut = [], []
     for title, submitter in zip(titles, submitters, strict=True):
         core = _clean_title(title)
-        if not core or deidentify.published_findings(core, submitter):
-            # a title naming a person or giving an address: keep only what precedes it, else skip the title
-            spans = deidentify.published_findings(core, submitter)
-            core = core[: spans[0].start].rstrip("的，, ") if spans else ""
+        spans = deidentify.published_findings(core, submitter)
+        if spans:  # a title naming a person or giving an address: only what precedes it, and only as a last resort
+            core = core[: spans[0].start].rstrip("的，, ")
         if len(core) >= 4 and not _PRIVATE.search(core):
-            cleaned.append(core)
+            (cut if spans else cleaned).append(core)
+    cleaned = cleaned or cut
     if not cleaned:
         return "关于群众反映集中问题的答复"
     others = [_pairs(c) for c in cleaned]
