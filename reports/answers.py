@@ -60,10 +60,35 @@ def relevance(question_text: str, reply_text: str) -> float:
     return len(question & _pairs(reply_text)) / len(question) if question else 0.0
 
 
+_SIGNOFF = re.compile(r"^(?:办件人|经办人|承办人|联系人|联系电话|咨询电话|签发人|审核人|审批人|答复人|回复人|办理人|"
+                      r"答复单位|回复单位|办理单位)")
+_TRAILING_SIGNATURE = re.compile(
+    r"[\u4e00-\u9fffA-Za-z0-9（）()]{0,30}(?:局|委|办|厅|室|政府|中心|公司|街道|办事处|委员会|管委会|所|队|院|站|部|处|科|社)?"
+    r"\s*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日[。.]?$")
+# "网友：", "您在平台…反映的…问题，现将有关情况答复如下：" before the substance of a sentence.
+_OPENING = re.compile(r"^(?:(?:尊敬的)?(?:网友|市民|群众|同志|先生|女士)[^，。：:]{0,6}[：:，,]\s*)?"
+                      r"(?:[^。]{0,80}?(?:答复|回复|说明|告知)如下[：:]\s*)?")
+# A restatement of the letter that quotes the question (您提出的关于“……？), cut at the question mark.
+_QUOTED_QUESTION = re.compile(r"^(?:您|你)(?:提出|反映|咨询|询问|来信|留言|所)[^“”]{0,10}“[^”]*$")
+_ENUMERATION = re.compile(r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[（(]?\d{1,2}[)）、．.](?!\d))\s*")
+
+
 def substance_sentences(reply_text: str, submitter: str | None = None) -> list[str]:
-    """The sentences of a reply that say something: no formulas, no signature or date line, no contact details."""
-    sentences = [s for s in reply_sentences(clean_text(reply_text or "")) if not is_formula(s)]
-    sentences = [s for s in sentences if not _SIGNATURE.match(s.strip())]
+    """The sentences of a reply that say something: no formulas, no signature, sign-off or date line, no contact
+    details, nothing about private family matters."""
+    sentences = []
+    for sentence in reply_sentences(clean_text(reply_text or "")):
+        sentence = _OPENING.sub("", sentence.strip())
+        if not sentence or _QUOTED_QUESTION.match(sentence):
+            continue
+        if is_formula(sentence) or _SIGNATURE.match(sentence.strip()) or _SIGNOFF.match(sentence.strip()):
+            continue
+        trailing = _TRAILING_SIGNATURE.search(sentence)
+        if trailing and trailing.start() > 0 and re.search(r"\d{4}\s*年", trailing.group()):
+            sentence = sentence[: trailing.start()].rstrip("，, ") + "。"
+        if deidentify.PRIVATE_MATTERS.search(sentence):
+            continue
+        sentences.append(sentence)
     return deidentify.drop_contact_sentences(sentences, submitter)
 
 
@@ -140,6 +165,8 @@ def condense(sentences: list[str], question_text: str, limit: int) -> str:
         kept |= wanted
         total += extra
     chosen = [sentences[i] for i in sorted(kept)]
+    if len(chosen) < len(sentences):  # a list with items left out would skip numbers: drop the numbering
+        chosen = [re.sub(r"([：:])\s*[一二三四五六七八九十]+、", r"\1", _ENUMERATION.sub("", s)) for s in chosen]
     if len(chosen) == 1 and len(chosen[0]) > limit * 1.5:  # one very long sentence: cut at a comma
         text = chosen[0]
         cut = text.rfind("，", 0, limit)

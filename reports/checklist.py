@@ -43,7 +43,8 @@ class QuestionCheck:
 
 
 def _answer_found_in(answer: str, reply: str) -> bool:
-    def plain(text):
+    def plain(text):  # punctuation and list numbering aside (condensing drops the numbering of a cut list)
+        text = re.sub(r"[（(]?(?:[一二三四五六七八九十]+|\d{1,2})[)）、．.](?!\d)", "", text)
         return re.sub(r"[\s，。；;、,.！!？?：:“”\"（）()]", "", text)
 
     source = plain(reply)

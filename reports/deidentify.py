@@ -22,6 +22,11 @@ from pathlib import Path
 
 from analysis.redact import Span, apply_spans, find_personal_data
 
+# Private circumstances of a family or a person: never published, whoever wrote them (a letter or a reply).
+PRIVATE_MATTERS = re.compile(
+    r"离婚|离异|婚姻|结婚证|丈夫|妻子|老公|老婆|前夫|前妻|姐姐|姐夫|哥哥|嫂子|弟弟|妹妹|父母|公婆|岳父|岳母|亲属|亲戚|"
+    r"怀孕|病情|癌|去世|病故|残疾|精神病|低保户|债务|欠款人|坐牢|服刑|犯罪记录|儿子|女儿|父亲|母亲|爸爸|妈妈|公公|婆婆")
+
 CONTACT_TYPES = frozenset({"id_card", "mobile", "landline", "bank_card", "email", "qq", "wechat", "plate",
                            "masked_contact"})
 
@@ -58,10 +63,13 @@ def _staff_spans(text: str) -> list[Span]:
     return spans
 
 
-# A person named right after an organisation, then a pause or a deed (七顶山街道徐燕，利用职务…).
-_ORG_THEN_NAME = re.compile(r"(?:街道|社区|村委会|居委会|村委|镇政府|乡政府|派出所|办事处|物业|公司|局|镇|乡)"
+# A person named right after an organisation then a pause or a deed (七顶山街道徐燕，…), or after a pause then
+# an abuse of office (…，徐燕利用职务之便).
+_DEED = r"利用职|利用职权|滥用职|不作为|收受|索要|以权谋私|徇私|吃拿卡要|打击报复"
+_ORG_THEN_NAME = re.compile(r"(?:(?:街道|社区|村委会|居委会|村委|镇政府|乡政府|派出所|办事处|物业|公司|局|镇|乡)"
                             r"(?P<name>[\u4e00-\u9fff]{2,3}?)"
-                            r"(?=[，,、。；;]|利用|不给|不作为|拒绝|拒不|违规|违法|私自|故意|强行|收受|索要|滥用|威胁|辱骂|打人)")
+                            r"(?=[，,、。；;]|利用|不给|不作为|拒绝|拒不|违规|违法|私自|故意|强行|收受|索要|滥用|威胁|辱骂|打人))"
+                            r"|(?:^|(?<=[，,、。；;：:\s]))(?P<doer>[\u4e00-\u9fff]{2,3}?)(?=" + _DEED + ")")
 
 
 def _org_name_spans(text: str) -> list[Span]:
@@ -69,12 +77,13 @@ def _org_name_spans(text: str) -> list[Span]:
 
     spans = []
     for match in _ORG_THEN_NAME.finditer(text):
-        name = match.group("name")
+        group = "name" if match.group("name") else "doer"
+        name = match.group(group)
         surname = 2 if name[:2] in pii_patterns.COMPOUND_SURNAMES else (
             1 if name[0] in pii_patterns.SINGLE_SURNAMES else 0)
         if not surname or name[0] in pii_patterns.FUNCTION_CHAR_SURNAMES or len(name) - surname not in (1, 2):
             continue
-        spans.append(Span(match.start("name"), match.end("name"), "staff_name",
+        spans.append(Span(match.start(group), match.end(group), "staff_name",
                           name[:surname] + "*" * (len(name) - surname), "reports.org_then_name"))
     return spans
 

@@ -54,6 +54,7 @@ ADMISSIBILITY_LABELS = {"admissible": "可纳入", "out_of_scope": "不属于受
 NO_REPLY_SOURCE_REASON = ("该来源导出的数据不含答复内容和答复时间，无法判断是否答复及是否按时，"
                           "未纳入答复率和按时答复率统计")
 ASKED_COUNT_BASIS = "complainants"  # asked_count = distinct complainants (content version 2 on)
+HOT_VOTES = 20  # supporters (点赞) that make a single writer's letter a hot spot
 MERGE_SIMILARITY = 0.14
 
 
@@ -317,6 +318,8 @@ def build_question(group: inputs.TopicGroup, members: list[MessageView], people:
         "external_ids": [m.external_id for m in ordered],
         "votes": sum(max(m.votes_up or 0, 0) for m in members),
     }
+    if not detail:
+        return question, "来信内容无法归纳出可公开的群众反映（内容过短、无法辨识或均含个人信息）"
     if answer is not None:
         return question, None
     no_reply_sources = no_reply_sources or {}
@@ -373,7 +376,7 @@ def generated_texts(period: Period, publisher: str, current: dict, previous: dic
     if n_left_out:
         intro += (f"另有{n_left_out}个多人反映的问题暂无可公开的答复（来源数据不含答复或承办单位尚未作出实质答复），"
                   "本期未列出。")
-    closing = "以上答复内容摘自承办单位的正式答复。如对答复有疑问，可再次通过原渠道反映。"
+    closing = "以上答复内容摘自承办单位的正式答复。如对答复有疑问，可再次通过原渠道反映。" if n_questions else ""
     return {"title": title, "intro": intro, "closing": closing}
 
 
@@ -392,9 +395,13 @@ def statistics_date(period: Period, as_of: dt.date) -> tuple[dt.date, str | None
 # --- the summary -----------------------------------------------------------------------------------------
 
 
-def _hot_label(label: str) -> str:
-    text = wording.label(label)
-    return text or "群众反映集中事项"
+def _hot_label(label: str, members: list[MessageView]) -> str:
+    """The entry's label, else the first member title, made publishable (wording.label); "" when none is."""
+    for text, submitter in [(label, None)] + [(m.title or "", m.submitter) for m in members]:
+        found = wording.label(text, submitter)
+        if found:
+            return found
+    return ""
 
 
 def build_summary(session: Session, period: Period, as_of: dt.date | None = None,
@@ -460,10 +467,13 @@ def build_summary(session: Session, period: Period, as_of: dt.date | None = None
     hotlist = []
     for entry in hot:
         members = [i for i in entry.message_ids if i in admissible_ids]
-        if not members:
+        people = len({people_of[i] for i in members})
+        # A hot spot is many people or many supporters; one person's repeated letters are neither.
+        label = _hot_label(entry.label, [by_id[i] for i in members])
+        if not members or not label or (people < min_people and entry.votes < HOT_VOTES):
             continue
         hotlist.append({"rank": len(hotlist) + 1, "key": entry.key, "topic_id": entry.topic_id,
-                        "label": _hot_label(entry.label), "score": entry.score, "size": entry.size,
+                        "label": label, "score": entry.score, "size": entry.size, "people": people,
                         "votes": entry.votes, "badges": entry.badges, "message_ids": sorted(entry.message_ids),
                         "external_ids": [by_id[i].external_id for i in sorted(entry.message_ids) if i in by_id]})
     publisher = publisher_name()

@@ -37,8 +37,7 @@ _FIRST_PERSON = [
     (re.compile(r"(?:你们|贵单位|贵部门|您们|您)"), "有关部门"),
 ]
 # Private circumstances: not for a published paragraph, whoever wrote them.
-_PRIVATE = re.compile(r"离婚|离异|丈夫|妻子|老公|老婆|前夫|前妻|婚姻|怀孕|病情|癌|去世|病故|残疾|低保|欠款|债务|判决|"
-                      r"官司|坐牢|服刑|犯罪|儿子|女儿|孩子|父亲|母亲|爸爸|妈妈|公公|婆婆|岳父|岳母|亲属|家人")
+_PRIVATE = re.compile(deidentify.PRIVATE_MATTERS.pattern + r"|孩子|家人|判决|官司|低保|欠款")
 _ADDRESS_NEAR = re.compile(r"(?:对面|隔壁|楼下|楼上|门口|旁边|附近)")
 _REQUEST = re.compile(r"(?:希望|要求|请求|恳请|建议|盼望|能否|可否|何时|什么时候|如何|怎么|怎样|是否)")
 _PROBLEM = re.compile(r"(?:不|没有|未|无法|难|严重|影响|噪音|扰民|污染|拖欠|违规|违法|乱|堵|坏|漏|停|问题)")
@@ -114,7 +113,11 @@ def _usable(clause: str, submitter: str | None) -> bool:
             and not deidentify.published_findings(clause, submitter))
 
 
+_ENUMERATION = re.compile(r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[（(]?\d{1,2}[)）、．.](?!\d))\s*")
+
+
 def _clauses(sentence: str) -> list[str]:
+    sentence = _ENUMERATION.sub("", sentence.strip())
     return [c.strip(" ，,、") for c in re.split(r"[，,]", sentence) if c.strip(" ，,、")]
 
 
