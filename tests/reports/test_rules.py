@@ -36,6 +36,9 @@ def test_people_not_letters_make_a_common_question(content):
     assert heating["external_ids"] == ["H-1", "H-2", "H-3"]
     assert not [q for q in content["questions"] if "路灯" in q["question"]]
     assert not [q for q in content.get("pending_questions", []) if "路灯" in q["question"]]
+    # nor a hot spot (no supporters either)
+    assert not [e for e in content["hotlist"] if "路灯" in e["label"]]
+    assert [e for e in content["hotlist"] if "供暖" in e["label"] or "暖气" in e["label"]]
 
 
 def test_inadmissible_letters_are_counted_but_never_a_question_and_the_exclusion_is_explained(content):
@@ -143,3 +146,34 @@ def test_markdown_escapes_raw_html_from_an_editor(session):
     markdown = render_markdown(P.final_document(pub))
     assert "<script>" not in markdown and "<img" not in markdown
     assert "&lt;script&gt;" in markdown
+
+
+def test_a_letter_exported_by_two_sources_counts_once(session):
+    from datetime import datetime
+
+    from store.records import MessageRecord
+    from store.upsert import get_or_create_source, upsert_messages
+    from tests.reports.rules_corpus import rec
+
+    load_rules_corpus(session)
+    # The same letter in a second export, 90 seconds later and under that export's own user code, with the reply.
+    twin = rec("T-9", "和平小区供暖温度不达标", "和平小区供暖温度不达标，家里很冷，希望尽快解决。",
+               datetime(2024, 3, 20, 11, 1, 30), submitter="另一导出用户", kind="投诉", unit="市供热管理办公室",
+               reply_text=HEATING_ANSWER, replied_at=datetime(2024, 3, 22, 9, 0))
+    assert isinstance(twin, MessageRecord)
+    upsert_messages(session, get_or_create_source(session, "留言板导出二", "feedback"), [twin])
+    session.commit()
+    content = build_summary(session, PERIOD, as_of=dt.date(2024, 4, 10))
+    assert content["overview"]["received"] == 13  # not 14: H-3 and T-9 are one letter
+    heating = _question(content, "供暖")
+    assert len({"H-3", "T-9"} & set(heating["external_ids"])) == 1 and heating["asked_count"] == 3
+
+
+def test_the_gate_refuses_strings_annotated_as_personal_data(session, monkeypatch):
+    from reports import deidentify
+
+    load_rules_corpus(session)
+    pub = P.create_draft_for_period(session, PERIOD, as_of=dt.date(2024, 4, 10), actor="test")
+    monkeypatch.setattr(deidentify, "annotated_strings", lambda: ("和平小区",))
+    found = P.personal_data_findings(P.final_document(pub))
+    assert found and {f.type for f in found} == {"annotated"}
