@@ -68,3 +68,19 @@ def test_contact_sentences_are_dropped_from_the_answer():
     reply = "经核实，已安排维修。如有疑问请联系工作人员，电话13812345678。"
     body = "".join(answers.substance_sentences(reply))
     assert "13812345678" not in body and "已安排维修" in body
+
+
+def test_private_family_matters_and_sign_off_lines_never_reach_the_answer():
+    reply = ("经核实，动迁补偿合同需补齐材料后审核。因其姐姐已离婚，需提供离婚证明。"
+             "办件人：刘建，区建设局工作人员，85779123区管委会办公室2018年7月17日。")
+    body = "".join(answers.substance_sentences(reply))
+    assert "离婚" not in body and "姐姐" not in body  # a family's divorce is nobody's business
+    assert "刘建" not in body and "85779123" not in body and "2018年7月17日" not in body
+    assert "补齐材料" in body
+
+
+def test_openings_and_quoted_restatements_are_not_the_answer():
+    reply = ("网友：您提出的关于“为什么有的可以补贴5年，而有的只补贴3年呢？补贴期限按规定执行。"
+             "您在平台反映的问题，现将有关情况答复如下：距法定退休年龄不足5年的可延长至退休。")
+    sentences = answers.substance_sentences(reply)
+    assert sentences[-1].startswith("距法定退休年龄不足5年") and not any("您提出" in s for s in sentences)

@@ -49,3 +49,11 @@ def test_detail_is_third_person_and_leaves_out_private_matters_and_contacts():
 def test_detail_of_one_writer_says_a_citizen():
     text = wording.detail([("路灯不亮。幸福路的路灯坏了一个月，晚上出行不便，希望尽快维修。", None)], people=1)
     assert text.startswith("有市民反映，") and "维修" in text
+
+
+def test_detail_leaves_out_who_the_writer_is_and_list_numbers():
+    members = [("五一桥改建。一、其是桥边的老住户，五一桥所处位置狭窄，改建廊桥会加剧拥堵，希望重新论证方案。", None),
+               ("五一桥改建方案。五一桥所处位置狭窄，改建后交通更拥堵，建议重新论证。", None)]
+    text = wording.detail(members, people=2)
+    assert "老住户" not in text and "一、" not in text, text
+    assert "五一桥" in text or "狭窄" in text
