@@ -233,8 +233,24 @@ SETTINGS: list[Setting] = [
             "A job missed while the scheduler was down runs once on restart if it is at most this late."),
     Setting("scheduler.job_timeout_minutes", 60, "A crawl/analyse subprocess running longer is killed."),
     # --- reports ---
-    Setting("reports.bureau_name", "市行政审批服务局",
-            "The publishing bureau, named in the title and footer of the biweekly summary."),
+    Setting("reports.bureau_name", "行政审批服务局",
+            "The publishing bureau, named in the title and footer of the biweekly summary after `reports.city`."),
+    Setting("reports.city", "",
+            "The city (or county) of the publishing bureau, e.g. 大连市: the publisher is the city followed by "
+            "`reports.bureau_name`. Empty: the draft says the city is missing."),
+    Setting("reports.reply_window_workdays", 5,
+            "The summary's figures are counted as of the end of the period plus this many working days (the reply "
+            "deadline of the period's last letters), or as of the drafting date when that is earlier."),
+    Setting("reports.min_complainants", 2,
+            "A common question needs letters from at least this many different people (counted by "
+            "analysis.complainants: one person's repeated letters count once)."),
+    Setting("reports.pending_questions", "list",
+            "A common question none of whose letters has a reply yet, with a deadline still running: `list` "
+            "shows it in a separate 办理中 list, `omit` leaves it out. Questions whose replies cannot be "
+            "published as an answer are always left out (listed in the internal workbook)."),
+    Setting("reports.mask_staff_names", True,
+            "Mask the names of staff in published replies (工作人员张三 → 工作人员张*), as the names of private "
+            "persons are."),
     Setting("reports.publish_dir", "",
             "Where `summary publish` writes the public files (HTML, Markdown, JSON), one folder per period. "
             "Empty means `<var_dir>/published`."),
@@ -245,11 +261,7 @@ SETTINGS: list[Setting] = [
             "When set, `summary publish` also POSTs the JSON version to this URL (the website CMS)."),
     Setting("reports.publish_token", "",
             "Bearer token sent with the POST to `reports.publish_url` (empty: no Authorization header)."),
-    Setting("reports.font", "Noto Sans CJK SC",
-            "Font family for the charts (must cover Chinese; a warning is logged and a fallback used if absent)."),
     Setting("reports.max_questions", 10, "At most this many common questions in a summary."),
-    Setting("reports.min_question_size", 2,
-            "A recurring issue needs at least this many messages in the period to be a common question."),
     Setting("reports.hotlist_size", 10, "Entries of the 民意热点榜 in a summary."),
     Setting("reports.answer_max_chars", 320,
             "Condensed answers keep whole sentences of the official reply up to about this many characters."),
