@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 import traceback
 from collections.abc import Callable
@@ -28,6 +29,19 @@ class StepResult:
     ok: bool
     seconds: float
     summary: str
+    cpu_seconds: float = 0.0  # this process and the worker processes it reaped during the step
+    peak_rss_mib: float = 0.0  # the process's peak so far (a running maximum: the step's when it rose)
+
+
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def _peak_rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 @dataclass
@@ -39,7 +53,8 @@ class AnalyzeReport:
         return all(step.ok for step in self.steps)
 
     def lines(self) -> list[str]:
-        return [f"{'ok  ' if s.ok else 'FAIL'} {s.name:<14} {s.seconds:6.1f} s  {s.summary}" for s in self.steps]
+        return [f"{'ok  ' if s.ok else 'FAIL'} {s.name:<14} {s.seconds:6.1f} s  (CPU {s.cpu_seconds:6.1f} s, "
+                f"peak RSS {s.peak_rss_mib:,.0f} MiB)  {s.summary}" for s in self.steps]
 
 
 def _step_units(session: Session, as_of: dt.datetime | None) -> str:
@@ -102,15 +117,17 @@ def analyze(session: Session, as_of: dt.datetime | None = None, only: set[str] |
     for name, step in ANALYZE_STEPS:
         if only and name not in only:
             continue
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), _cpu_seconds()
         try:
             summary = step(session, as_of)
             session.commit()
-            report.steps.append(StepResult(name, True, time.perf_counter() - began, summary))
+            ok = True
         except Exception as exc:  # noqa: BLE001 - reported, and the next step still runs
             session.rollback()
             log.error("analysis step %s failed:\n%s", name, traceback.format_exc())
-            report.steps.append(StepResult(name, False, time.perf_counter() - began, f"{type(exc).__name__}: {exc}"))
+            ok, summary = False, f"{type(exc).__name__}: {exc}"
+        report.steps.append(StepResult(name, ok, time.perf_counter() - began, summary,
+                                       _cpu_seconds() - cpu, _peak_rss_mib()))
     return report
 
 
