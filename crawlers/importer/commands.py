@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
         from store.settings import get_settings
 
         settings = get_settings()
-        console = Console(stderr=True)
+        console = Console(stderr=True, soft_wrap=True)  # one line per message, whatever the terminal width
         engine = get_engine()
         try:
             ensure_current(engine)
