@@ -405,7 +405,7 @@ def run_job_outcome(name: str, now: dt.datetime | None = None, wait_seconds: flo
     try:
         lock.acquire(wait_seconds)
     except LockHeld as exc:
-        logger.warning("job %s (%s) not started: %s", name, period, exc)
+        logger.info("job %s (%s) not started: %s", name, period, exc)
         return JobOutcome("busy", f"{name} {period}: not started: {exc}")
     try:
         run_id = _claim(name, period, now)
