@@ -1,6 +1,7 @@
 """Jinja2 environment (auto-escaping everything) and the page renderer shared by the routes."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -55,6 +56,12 @@ def fmt_dt(value: Any, with_time: bool = True) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def policy_source(value: Any) -> str:
+    """A rule's policy citation as an official reads it: without references to developer documents
+    ("(DESIGN.md, …)") that some packaged rules carry."""
+    return re.sub(r"\s*[（(]DESIGN\.md[^)）]*[)）]", "", str(value or "")).strip()
 
 
 def safe_url(value: Any) -> str:
@@ -153,6 +160,7 @@ templates.env.globals["locale_names"] = LOCALE_NAMES
 templates.env.globals["current_locale"] = current_locale
 templates.env.filters["dt"] = fmt_dt
 templates.env.filters["safe_url"] = safe_url
+templates.env.filters["policy_source"] = policy_source
 templates.env.globals["sparkline"] = sparkline
 templates.env.globals["bar_svg"] = bar_svg
 templates.env.globals["select_options"] = select_options

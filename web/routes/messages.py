@@ -121,7 +121,7 @@ def _alert_history(db: Session, user: User, message_id: int) -> dict:
 
     history = message_history(db, message_id, alert_scope(user))
     ids = {a.recipient_unit_id for a in history if a.recipient_unit_id}
-    names = dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids)))) if ids else {}
+    names = dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
     return {"alert_history": history,
             "recipient_names": {a.id: names.get(a.recipient_unit_id, a.recipient) for a in history}}
 
