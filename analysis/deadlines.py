@@ -186,14 +186,21 @@ class DeadlineRule:
     priority: int = 0
     enabled: bool = True
     order: int = 0
+    # Rule type "no_reply_duty" (``type = "no_reply_duty"``): letters it matches (praise, thanks…) have no reply
+    # deadline, so no due date and no alerts. ``admissibility`` matches messages.admissibility exactly.
+    no_reply_duty: bool = False
+    admissibility: tuple[str, ...] = ()
 
     @property
     def specificity(self) -> int:
-        return sum(1 for c in (self.channels, self.kinds, self.sources, self.units, self.categories) if c)
+        return sum(1 for c in (self.channels, self.kinds, self.sources, self.units, self.categories,
+                               self.admissibility) if c)
 
     def matches(self, channel: str | None = None, kind: str | None = None, source: str | None = None,
-                unit: str | None = None, category: str | None = None) -> bool:
+                unit: str | None = None, category: str | None = None, admissibility: str | None = None) -> bool:
         if self.channels and (channel or "") not in self.channels:
+            return False
+        if self.admissibility and (admissibility or "") not in self.admissibility:
             return False
         for wanted, value in ((self.kinds, kind), (self.sources, source), (self.units, unit),
                               (self.categories, category)):
@@ -209,7 +216,7 @@ class RuleSet:
         self.path = path
         self.all_rules = list(rules)
         self.rules = sorted((r for r in rules if r.enabled), key=lambda r: (-r.priority, -r.specificity, r.order))
-        defaults = [r for r in self.rules if r.specificity == 0]
+        defaults = [r for r in self.rules if r.specificity == 0 and not r.no_reply_duty]
         if not defaults:
             raise DeadlineError(f"{path or 'rules'}: no enabled rule without criteria: a default rule is required")
         if len(defaults) > 1:
@@ -219,15 +226,18 @@ class RuleSet:
         self._by_id = {r.id: r for r in self.all_rules}
         self._cache: dict[tuple, DeadlineRule] = {}
         payload = [(r.id, r.days, r.day_unit.value, r.convention.value if r.convention else None, r.channels,
-                    r.kinds, r.sources, r.units, r.categories, r.priority, r.enabled) for r in self.all_rules]
+                    r.kinds, r.sources, r.units, r.categories, r.priority, r.enabled)
+                   + ((r.no_reply_duty, r.admissibility) if r.no_reply_duty or r.admissibility else ())
+                   for r in self.all_rules]
         self.fingerprint = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()[:16]
 
     def match(self, channel: str | None = None, kind: str | None = None, source: str | None = None,
-              unit: str | None = None, category: str | None = None) -> DeadlineRule:
-        key = (channel, kind, source, unit, category)
+              unit: str | None = None, category: str | None = None, admissibility: str | None = None
+              ) -> DeadlineRule:
+        key = (channel, kind, source, unit, category, admissibility)
         rule = self._cache.get(key)
         if rule is None:
-            rule = next(r for r in self.rules if r.matches(channel, kind, source, unit, category))
+            rule = next(r for r in self.rules if r.matches(channel, kind, source, unit, category, admissibility))
             if len(self._cache) < 200_000:
                 self._cache[key] = rule
         return rule
@@ -254,7 +264,7 @@ def parse_rules(data: Mapping[str, Any], path: Path | None = None) -> RuleSet:
     if not isinstance(raw_rules, list) or not raw_rules:
         raise DeadlineError(f"{where_file}: no [[rule]] tables")
     known = {"id", "days", "source", "label", "day_unit", "convention", "channels", "kinds", "sources", "units",
-             "categories", "priority", "enabled"}
+             "categories", "priority", "enabled", "type", "admissibility"}
     rules: list[DeadlineRule] = []
     seen: set[str] = set()
     for order, entry in enumerate(raw_rules):
@@ -270,8 +280,14 @@ def parse_rules(data: Mapping[str, Any], path: Path | None = None) -> RuleSet:
         if rule_id in seen:
             raise DeadlineError(f"{where}: duplicate id {rule_id!r}")
         seen.add(rule_id)
-        days = entry.get("days")
-        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        rule_type = entry.get("type", "deadline")
+        if rule_type not in ("deadline", "no_reply_duty"):
+            raise DeadlineError(f"{where}: `type` must be 'deadline' or 'no_reply_duty', got {rule_type!r}")
+        no_reply_duty = rule_type == "no_reply_duty"
+        days = entry.get("days", 0 if no_reply_duty else None)
+        if no_reply_duty and days != 0:
+            raise DeadlineError(f"{where}: a no_reply_duty rule has no `days`")
+        if not no_reply_duty and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
             raise DeadlineError(f"{where}: `days` must be an integer >= 1, got {days!r}")
         source = entry.get("source")
         if not isinstance(source, str) or not source.strip():
@@ -303,7 +319,11 @@ def parse_rules(data: Mapping[str, Any], path: Path | None = None) -> RuleSet:
             sources=_string_tuple(entry.get("sources"), where, "sources"),
             units=_string_tuple(entry.get("units"), where, "units"),
             categories=_string_tuple(entry.get("categories"), where, "categories"),
-            priority=priority, enabled=enabled, order=order))
+            priority=priority, enabled=enabled, order=order, no_reply_duty=no_reply_duty,
+            admissibility=_string_tuple(entry.get("admissibility"), where, "admissibility")))
+        if no_reply_duty and not rules[-1].specificity:
+            raise DeadlineError(f"{where}: a no_reply_duty rule needs criteria (admissibility, kinds…): without "
+                                "them no letter would have a deadline")
     return RuleSet(rules, path)
 
 
@@ -470,6 +490,18 @@ def _base_due(calendar: WorkCalendar, received_on: dt.date, days: int, day_unit:
         return received_on, calendar.add_workdays(received_on, days, warn=False)
     deemed = calendar.next_workday(received_on)
     return deemed, calendar.add_workdays(deemed, days - 1 if counts_receipt else days, warn=False)
+
+
+def no_reply_duty(received_at: dt.datetime | dt.date, rule: DeadlineRule, calendar: WorkCalendar,
+                  policy: DeadlinePolicy) -> DueDate:
+    """The "deadline" of a letter without a reply duty (a no_reply_duty rule): no due date, so no alert."""
+    received_on = _received_on(received_at, policy.receipt_cutoff)
+    return DueDate(
+        received_at=received_at, received_on=received_on, deemed_received_on=received_on, days=0,
+        day_unit=rule.day_unit, convention=rule.convention or policy.convention, base_due=received_on, due=None,
+        paused_since=None, provisional=False, provisional_years=(),
+        explanation=f"no reply duty ({rule.label or rule.id}): no deadline, no alerts",
+        explanation_zh=f"{rule.label or '无答复义务'}：不计答复期限，不发提醒", rule=rule)
 
 
 def compute_deadline(
@@ -1110,7 +1142,7 @@ def _message_columns(session: Session, message_ids: Iterable[int] | None = None)
     from store.models.core import Message, Source
 
     query = (select(Message.id, Message.submitted_at, Message.channel, Message.kind, Source.name, Message.unit,
-                    Message.category, Message.replied_at, Message.reply_text, Message.status)
+                    Message.category, Message.replied_at, Message.reply_text, Message.status, Message.admissibility)
              .join(Source, Source.id == Message.source_id).order_by(Message.id))
     if message_ids is not None:
         query = query.where(Message.id.in_(list(message_ids)))
@@ -1193,11 +1225,13 @@ def compute_deadlines(
     state_columns: dict[str, list[Any]] = {k: [] for k in ("submitted", "due", "replied", "undated", "closed",
                                                           "paused")}
     for row in with_date:
-        rule = rules.match(row.channel, row.kind, row.name, row.unit, row.category)
+        rule = rules.match(row.channel, row.kind, row.name, row.unit, row.category, row.admissibility)
         old = existing.get(row.id)
         message_events = events.get(row.id, [])
         try:
-            if message_events:
+            if rule.no_reply_duty:
+                result = known = no_reply_duty(row.submitted_at, rule, calendar, policy)
+            elif message_events:
                 extensions = [e for e in message_events if isinstance(e, Extension)]
                 pauses = [e for e in message_events if isinstance(e, Pause)]
                 result = compute_deadline(row.submitted_at, rule=rule, calendar=calendar, policy=policy,

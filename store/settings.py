@@ -309,10 +309,18 @@ SETTINGS: list[Setting] = [
             "Send the session cookie only over HTTPS: `true`, `false`, or `auto` (true in production mode)."),
     Setting("web.session_hours", 12, "A login expires this many hours after it was made (then log in again)."),
     Setting("web.login_max_failures", 5,
-            "Failed logins allowed per account within `web.login_window_minutes` before that account is "
-            "refused for the rest of the window."),
-    Setting("web.login_max_failures_per_client", 20,
-            "Failed logins allowed from one client address within the window, whatever the account."),
+            "Failed logins allowed per (login, client address) within `web.login_window_minutes` before each "
+            "further try from that address for that login waits a growing delay (OWASP: throttle, never lock "
+            "out). Another address, and other logins from the same address, are not slowed down."),
+    Setting("web.login_delay_seconds", 2,
+            "The first delay after `web.login_max_failures` failures; it doubles with every further failure."),
+    Setting("web.login_max_delay_seconds", 300,
+            "The longest delay between two tries of one login from one address."),
+    Setting("web.idle_minutes", 30,
+            "A session unused for this many minutes ends (log in again); `web.session_hours` is the absolute "
+            "limit."),
+    Setting("web.locale", "zh_CN",
+            "The language of the web UI for users who have not chosen one: `zh_CN` (简体中文) or `en`."),
     Setting("web.login_window_minutes", 15, "The window over which failed logins are counted."),
     Setting("web.dashboard_cache_seconds", 30,
             "The dashboard's figures are recomputed at most this often (per unit scope); 0 disables caching."),
