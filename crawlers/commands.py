@@ -1,8 +1,6 @@
 """Commands of the collection side: crawl, demo-portal (`sources` lives in analysis: it reads crawl runs)."""
 from __future__ import annotations
 
-import json
-
 import typer
 
 
@@ -16,7 +14,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run spiders, each crawl in its own process; print each run's counts."""
         from crawlers.profiles import ProfileError, load_profiles
-        from crawlers.runner import crawl_in_subprocess
+        from crawlers.runner import crawl_in_subprocess, health_lines, summary_line
         from store.db import get_engine
         from store.migrate import ensure_current
 
@@ -51,9 +49,9 @@ def register(app: typer.Typer) -> None:
         for name in chosen:  # one process per crawl: a broken site cannot take the others down
             outcome = crawl_in_subprocess([name], origin=origin)
             for s in outcome.summaries:
-                typer.echo(f"{s['profile']}: {s.get('finish_reason')}: items {s.get('items', 0)}, new "
-                           f"{s.get('inserted', 0)}, updated {s.get('updated', 0)}, rejected {s.get('rejected', 0)}, "
-                           f"requests {s.get('requests', 0)}, http {json.dumps(s.get('http_status', {}))}")
+                typer.echo(summary_line(s))
+                for line in health_lines(s):
+                    typer.echo(f"  warning: {line}", err=True)
                 for problem in (s.get("errors") or [])[:10]:
                     typer.echo(f"  problem: {problem.get('ref')}: {problem.get('field')}: {problem.get('reason')}",
                                err=True)

@@ -50,7 +50,11 @@ def scrapy_settings(profiles: list[Profile], overrides: dict[str, Any] | None = 
             "crawlers.pipelines.NormaliseValidatePipeline": 300,
             "crawlers.pipelines.StorePipeline": 800,
         },
-        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.RetryBackoffMiddleware": 560},
+        # the off-site check sees a redirect before RedirectMiddleware (600) turns it into a dropped request
+        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.RetryBackoffMiddleware": 560,
+                                   "crawlers.middlewares.BudgetMiddleware": 570,
+                                   "crawlers.middlewares.OffsiteRedirectMiddleware": 650},
+        "HOTLINE_TIME_BUDGET": cfg.get("crawl.time_budget_seconds"),
         "EXTENSIONS": {"crawlers.extensions.CrawlHealth": 500},
         "DUPEFILTER_DEBUG": False,
         "HTTPERROR_ALLOWED_CODES": [],
