@@ -11,9 +11,16 @@ def register(app: typer.Typer) -> None:
         all_profiles: bool = typer.Option(False, "--all", help="every enabled profile (demo profiles excluded)"),
         origin: str = typer.Option(None, help="crawl this server instead, e.g. http://127.0.0.1:8765 (demo)"),
         list_only: bool = typer.Option(False, "--list", help="list the profiles and exit"),
+        check: str = typer.Option(None, "--check", metavar="PROFILE",
+                                  help="fetch one list page and one detail page of PROFILE (a name or a .toml "
+                                       "file) and print each field as extracted, or why not; stores nothing"),
+        url: str = typer.Option(None, "--url", help="with --check: this detail page instead of the list's first"),
     ) -> None:
         """Run spiders, each crawl in its own process; print each run's counts."""
         from crawlers.profiles import ProfileError, load_profiles
+
+        if check:
+            raise typer.Exit(run_check(check, url, origin))
         from crawlers.runner import crawl_in_subprocess, health_lines, summary_line
         from store.db import get_engine
         from store.migrate import ensure_current
@@ -87,3 +94,29 @@ def register(app: typer.Typer) -> None:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 typer.echo("stopped")
+
+
+def run_check(name_or_path: str, url: str | None, origin: str | None) -> int:
+    """`crawl --check`: 0 when every required field came out, 1 when one did not, 2 for an unusable profile."""
+    from pathlib import Path
+
+    from crawlers.check import check_profile
+    from crawlers.profiles import ProfileError, get_profile, load_profile
+
+    try:
+        path = Path(name_or_path)
+        profile = load_profile(path) if path.suffix == ".toml" and path.exists() else get_profile(name_or_path)
+        if origin:
+            profile = profile.with_origin(origin)
+        report = check_profile(profile, url)
+    except ProfileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    for line in report.lines:
+        typer.echo(line)
+    if report.ok:
+        typer.echo("check passed: every required field was found")
+        return 0
+    for reason in report.failed:
+        typer.echo(f"check failed: {reason}", err=True)
+    return 1
