@@ -175,15 +175,15 @@ def check_profile(profile: Profile, url: str | None = None) -> CheckReport:
     for name in MESSAGE_FIELDS[2:]:
         raw = item.get(name)
         mark = "required" if name in REQUIRED_FIELDS else ""
-        if refused is not None and refused.field == name:
-            report.say(f"  {name:<13}BAD    {refused.reason}: {_short(raw)}")
-            report.failed.append(f"{name}: {refused.reason}")
-            continue
         if raw in (None, ""):
             why = _why_empty(spider, name)
             report.say(f"  {name:<13}EMPTY  {why}" + (f"  [{mark}]" if mark else ""))
             if mark:
                 report.failed.append(f"required field {name} is empty: {why}")
+            continue
+        if refused is not None and refused.field == name:
+            report.say(f"  {name:<13}BAD    {refused.reason}: {_short(raw)}")
+            report.failed.append(f"{name}: {refused.reason}")
             continue
         shown = getattr(record, name, raw) if refused is None else raw
         report.say(f"  {name:<13}ok     {_short(shown)}")
