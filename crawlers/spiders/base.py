@@ -23,7 +23,7 @@ from scrapy.http import Request, Response, TextResponse
 
 from crawlers.items import MessageItem
 from crawlers.profiles import Profile
-from crawlers.spiders.labels import is_placeholder
+from crawlers.spiders.labels import is_placeholder, without_own_label
 
 logger = logging.getLogger(__name__)
 MAX_LOGGED_PROBLEMS = 200
@@ -265,7 +265,7 @@ class MessageSpider(scrapy.Spider):
         item["url"] = fields.pop("url", None) or response.url
         for key, value in fields.items():
             if value not in (None, ""):
-                item[key] = value
+                item[key] = without_own_label(key, value)
         if is_placeholder(item.get("reply_text"), self.placeholders):
             # "正在办理中" is the absence of a reply: keep it as the status when the page shows none
             item.setdefault("status", item.pop("reply_text"))

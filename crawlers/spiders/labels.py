@@ -47,6 +47,20 @@ def is_placeholder(text: str | None, extra: Iterable[str] = ()) -> bool:
     return any(bare == _PLACEHOLDER_NOISE.sub("", word) for word in (*vocabulary()["no_reply"], *extra))
 
 
+_LEADING_LABEL = re.compile(r"^\s*([\u4e00-\u9fff]{2,8})\s*[:：]\s*")
+
+
+def without_own_label(name: str, value: Any) -> Any:
+    """``value`` without a leading label naming its own field ("留言人：张三" as the submitter → "张三"), as pages
+    print a label and its value in one element. Other text before a colon is kept."""
+    if not isinstance(value, str) or name in MULTILINE:
+        return value
+    match = _LEADING_LABEL.match(value)
+    if match and label_field(match.group(1)) == name:
+        return value[match.end():]
+    return value
+
+
 def cell_value(name: str, cell: Selector) -> str:
     if name in MULTILINE:
         return "".join(cell.xpath("node()").getall())

@@ -169,3 +169,13 @@ def test_case12345_other_layout_names_the_generic_family():
     list(spider.on_detail(detail_response(spider, body=b"<html><body><div class='x'><p>a</p></div></body></html>")))
     (problem,) = spider.crawler.stats.get_value("hotline/problem_list")
     assert problem["field"] == "no_detail_table" and 'family = "generic"' in problem["reason"]
+
+
+def test_value_printed_after_its_own_label_is_stored_without_it():
+    from crawlers.spiders.labels import without_own_label
+
+    assert without_own_label("submitter", "留言人：晚练市民") == "晚练市民"
+    assert without_own_label("reply_unit", "反馈单位: 县住建局") == "县住建局"
+    assert without_own_label("submitter", "东关街：老王") == "东关街：老王"  # not a submitter label: kept
+    assert without_own_label("title", "留言人：晚练市民") == "留言人：晚练市民"  # another field's label: kept
+    assert without_own_label("content", "来信内容：正文") == "来信内容：正文"  # multi-line text left as written
