@@ -60,6 +60,12 @@ def _step_routing(session: Session, as_of: dt.datetime | None) -> str:
     return str(route_stored_messages(session))
 
 
+def _step_admissibility(session: Session, as_of: dt.datetime | None) -> str:
+    from analysis.admissibility import classify_stored_messages
+
+    return classify_stored_messages(session)
+
+
 def _step_topics(session: Session, as_of: dt.datetime | None) -> str:
     from analysis.topics import update_topics
 
@@ -83,6 +89,7 @@ ANALYZE_STEPS: list[tuple[str, Callable[[Session, dt.datetime | None], str]]] = 
     ("units", _step_units),  # first: alerts and the web UI count messages per Message.unit_id
     ("deadlines", _step_deadlines),
     ("routing", _step_routing),
+    ("admissibility", _step_admissibility),  # before topics: the hot list leaves inadmissible letters out
     ("topics", _step_topics),
     ("reply-quality", _step_reply_quality),
     ("warnings", _step_warnings),
