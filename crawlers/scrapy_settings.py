@@ -31,7 +31,6 @@ def scrapy_settings(profiles: list[Profile], overrides: dict[str, Any] | None = 
         "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, cfg.get("crawl.concurrency_per_domain")),
         "DOWNLOAD_DELAY": delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": not loopback,
         "AUTOTHROTTLE_ENABLED": cfg.get("crawl.autothrottle") and not loopback,
         "AUTOTHROTTLE_START_DELAY": max(delay, 1.0),
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
@@ -59,5 +58,12 @@ def scrapy_settings(profiles: list[Profile], overrides: dict[str, Any] | None = 
         "DUPEFILTER_DEBUG": False,
         "HTTPERROR_ALLOWED_CODES": [],
     }
+    # Scrapy 2.19 replaced RANDOMIZE_DOWNLOAD_DELAY (±50 %) by DOWNLOAD_DELAY_JITTER (the magnitude); older: the flag
+    from scrapy.settings import default_settings
+
+    if hasattr(default_settings, "DOWNLOAD_DELAY_JITTER"):
+        settings["DOWNLOAD_DELAY_JITTER"] = 0.0 if loopback else 0.5
+    else:
+        settings["RANDOMIZE_DOWNLOAD_DELAY"] = not loopback
     settings.update(overrides or {})
     return settings
