@@ -16,7 +16,7 @@ from scrapy.http import Request, TextResponse
 
 from crawlers.parsing import clean_inline
 from crawlers.spiders.base import ListEntry, ListPage, MessageSpider, PageProblem
-from crawlers.spiders.labels import dl_pairs, fields_from_pairs
+from crawlers.spiders.labels import answered_words, dl_pairs, fields_from_pairs
 
 
 def _sn(url: str) -> str | None:
@@ -50,7 +50,7 @@ class TrsSpider(MessageSpider):
                 continue
             url = response.urljoin(href)
             state = clean_inline(li.css("span.state").xpath("string()").get())
-            entries.append(ListEntry(_sn(url), url, replied=state in ("已回复", "已答复", "已办结")))
+            entries.append(ListEntry(_sn(url), url, replied=state in answered_words()))
         page = response.meta.get("list_page", 1)
         total = response.css("input#totalPage::attr(value)").get()
         more = page < int(total) if total and total.isdigit() else bool(entries)
