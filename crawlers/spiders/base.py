@@ -195,10 +195,18 @@ class MessageSpider(scrapy.Spider):
         logger.warning("%s: %s", kind, reason)
 
     def on_error(self, failure: Any) -> None:
+        from scrapy.exceptions import IgnoreRequest
         from twisted.internet.defer import TimeoutError as DeferTimeout
         from twisted.internet.error import TimeoutError as ConnectTimeout
 
         request = getattr(failure, "request", None)
+        if failure.check(IgnoreRequest):
+            reason = str(failure.value)
+            if reason.startswith(("Filtered offsite request", "time budget")):
+                return  # recorded where it happened (offsite_redirect, the run's time_budget), not a failure
+            kind = "robots_forbidden" if "robots.txt" in reason else "ignored"
+            self.problem(getattr(request, "url", "?"), kind, reason)
+            return
         kind = "timeout" if failure.check(ConnectTimeout, DeferTimeout) else "request_failed"
         self.problem(getattr(request, "url", "?"), kind, f"{failure.type.__name__}: {failure.value}")
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from scrapy.http import FormRequest, JsonRequest, Request, TextResponse
 
@@ -87,7 +88,9 @@ class RmwSpider(MessageSpider):
         template = self.profile.params.get("view_url", "threads/content?tid={tid}")
         return self.profile.url(template.format(tid=tid))
 
-    def detail_request(self, external_id: str, url: str | None) -> Request:
+    def detail_request(self, external_id: str | None, url: str | None) -> Request:
+        if external_id is None and url:  # a thread's page address given (crawl --check --url): its tid
+            external_id = (parse_qs(urlsplit(url).query).get("tid") or [None])[0]
         if self.query_api:
             return Request(url or self.view_url(external_id))
         path = self.profile.params.get("detail_path", "v1/threads/content")

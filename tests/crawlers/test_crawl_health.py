@@ -75,6 +75,7 @@ def test_offsite_redirect_is_recorded_and_shown(sqlite_engine, profiles_dir):
     assert summary["inserted"] == 2 and summary["offsite_redirects"] == 1  # 3 entries, one sent to 127.0.0.2
     (problem,) = [e for e in summary["errors"] if e["field"] == "offsite_redirect"]
     assert "id=B0011" in problem["ref"] and "127.0.0.2" in problem["reason"]
+    assert [e["field"] for e in summary["errors"]] == ["offsite_redirect"]  # not also a "failed request"
     assert "1 page(s) redirected to another site (not followed)" in sources_json()["board"]["warnings"]
 
 
