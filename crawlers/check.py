@@ -112,46 +112,76 @@ def _fetch_page(spider: Any, request: Any, what: str, report: CheckReport) -> An
     return _response(request, status, headers, body)
 
 
-def check_profile(profile: Profile, url: str | None = None) -> CheckReport:
-    """Fetch the first list page and one detail page (``url``, else the list's first entry) of ``profile``."""
-    from crawlers.items import MESSAGE_FIELDS, item_to_record
+def _read(spider: Any, parse: Any, response: Any, end: bytes | None, what: str, report: CheckReport) -> Any:
+    """``parse`` of the checked page, or None with the reason reported, as a crawl would count it."""
     from crawlers.spiders.base import PageProblem, check_page
-    from store.records import REQUIRED_FIELDS, Reject
 
-    report = CheckReport()
-    spider = _spider(profile)
-    report.say(f"profile {profile.name} ({profile.path}): family {profile.family}, channel {profile.channel}")
-    entry = None
+    try:
+        return parse(check_page(response, spider.profile.encoding, spider._end(end)))
+    except (PageProblem, ValueError, KeyError, TypeError, IndexError) as exc:
+        reason = exc.reason if isinstance(exc, PageProblem) else f"{type(exc).__name__}: {exc}"
+        report.failed.append(f"{what} unreadable: {reason}")
+        report.say(f"  {what} unreadable: {reason}")
+        return None
+
+
+def _check_list(spider: Any, report: CheckReport) -> Any:
+    """List page 1: its entries, answered states, next page and list fields; the first entry (or None)."""
     first = spider.list_request(1)
     if first is None:
         report.failed.append("the profile gives no first list page")
-    else:
-        first.meta.update(page=1, list_page=1)
-        response = _fetch_page(spider, first, "list page 1", report)
-        if response is not None:
-            try:
-                page = spider.parse_list(check_page(response, profile.encoding, spider._end(spider.list_end)))
-            except (PageProblem, ValueError, KeyError, TypeError, IndexError) as exc:
-                reason = exc.reason if isinstance(exc, PageProblem) else f"{type(exc).__name__}: {exc}"
-                report.failed.append(f"list page unreadable: {reason}")
-                report.say(f"  list page unreadable: {reason}")
-            else:
-                report.say(f"  {len(page.entries)} entries; first ids: "
-                           + ", ".join(str(e.external_id) for e in page.entries[:5]))
-                answered = [e.replied for e in page.entries if e.replied is not None]
-                report.say(f"  answered according to the list: {sum(answered)} of {len(answered)}"
-                           if answered else "  the list does not show which entries are answered")
-                report.say(f"  next page: {page.next_request.url if page.next_request else 'none (last page)'}")
-                if not page.entries:
-                    report.failed.append("the list page has no entries (check the entry/link settings)")
-                else:
-                    entry = page.entries[0]
-                    for name, value in (entry.fields or {}).items():
-                        report.say(f"  list field {name}: {_short(value)}")
-                    for name in spider.list_fields:
-                        if name not in (entry.fields or {}):
-                            report.say(f"  list field {name}: EMPTY (column/selector "
-                                       f"{spider.list_fields[name]!r} not found in the first entry)")
+        return None
+    first.meta.update(page=1, list_page=1)
+    response = _fetch_page(spider, first, "list page 1", report)
+    page = response and _read(spider, spider.parse_list, response, spider.list_end, "list page", report)
+    if not page:
+        return None
+    report.say(f"  {len(page.entries)} entries; first ids: " + ", ".join(str(e.external_id) for e in page.entries[:5]))
+    answered = [e.replied for e in page.entries if e.replied is not None]
+    report.say(f"  answered according to the list: {sum(answered)} of {len(answered)}"
+               if answered else "  the list does not show which entries are answered")
+    report.say(f"  next page: {page.next_request.url if page.next_request else 'none (last page)'}")
+    if not page.entries:
+        report.failed.append("the list page has no entries (check the entry/link settings)")
+        return None
+    entry = page.entries[0]
+    for name, value in (entry.fields or {}).items():
+        report.say(f"  list field {name}: {_short(value)}")
+    for name in spider.list_fields:
+        if name not in (entry.fields or {}):
+            report.say(f"  list field {name}: EMPTY (column/selector {spider.list_fields[name]!r} not found in the "
+                       "first entry)")
+    return entry
+
+
+def _check_fields(spider: Any, item: Any, report: CheckReport) -> None:
+    """Each message field of ``item`` as it would be stored, or why it is empty or refused."""
+    from crawlers.items import MESSAGE_FIELDS, item_to_record
+    from store.records import REQUIRED_FIELDS, Reject
+
+    record = item_to_record(item, spider.date_formats)
+    refused = record if isinstance(record, Reject) else None
+    for name in MESSAGE_FIELDS[2:]:
+        raw = item.get(name)
+        required = name in REQUIRED_FIELDS
+        if raw in (None, ""):
+            why = _why_empty(spider, name)
+            report.say(f"  {name:<13}EMPTY  {why}" + ("  [required]" if required else ""))
+            if required:
+                report.failed.append(f"required field {name} is empty: {why}")
+        elif refused is not None and refused.field == name:
+            report.say(f"  {name:<13}BAD    {refused.reason}: {_short(raw)}")
+            report.failed.append(f"{name}: {refused.reason}")
+        else:
+            report.say(f"  {name:<13}ok     {_short(raw if refused is not None else getattr(record, name, raw))}")
+
+
+def check_profile(profile: Profile, url: str | None = None) -> CheckReport:
+    """Fetch the first list page and one detail page (``url``, else the list's first entry) of ``profile``."""
+    report = CheckReport()
+    spider = _spider(profile)
+    report.say(f"profile {profile.name} ({profile.path}): family {profile.family}, channel {profile.channel}")
+    entry = _check_list(spider, report)
     if url is not None:
         detail = spider._as_detail(spider.detail_request(None, url), None)
     elif entry is not None:
@@ -160,33 +190,10 @@ def check_profile(profile: Profile, url: str | None = None) -> CheckReport:
         report.say("detail page: none to check (no list entry; give one with --url)")
         return report
     response = _fetch_page(spider, detail, "detail page", report)
-    if response is None:
+    fields = response and _read(spider, spider.parse_detail, response, spider.detail_end, "detail page", report)
+    if not fields:
         return report
-    try:
-        fields = spider.parse_detail(check_page(response, profile.encoding, spider._end(spider.detail_end)))
-    except (PageProblem, ValueError, KeyError, TypeError, IndexError) as exc:
-        reason = exc.reason if isinstance(exc, PageProblem) else f"{type(exc).__name__}: {exc}"
-        report.failed.append(f"detail page unreadable: {reason}")
-        report.say(f"  detail page unreadable: {reason}")
-        return report
-    item = spider.make_item(fields, response)
-    record = item_to_record(item, spider.date_formats)
-    refused = record if isinstance(record, Reject) else None
-    for name in MESSAGE_FIELDS[2:]:
-        raw = item.get(name)
-        mark = "required" if name in REQUIRED_FIELDS else ""
-        if raw in (None, ""):
-            why = _why_empty(spider, name)
-            report.say(f"  {name:<13}EMPTY  {why}" + (f"  [{mark}]" if mark else ""))
-            if mark:
-                report.failed.append(f"required field {name} is empty: {why}")
-            continue
-        if refused is not None and refused.field == name:
-            report.say(f"  {name:<13}BAD    {refused.reason}: {_short(raw)}")
-            report.failed.append(f"{name}: {refused.reason}")
-            continue
-        shown = getattr(record, name, raw) if refused is None else raw
-        report.say(f"  {name:<13}ok     {_short(shown)}")
+    _check_fields(spider, spider.make_item(fields, response), report)
     if spider.crawler.stats.get_value("hotline/reply_placeholders"):
         report.say("  (the reply only said that no reply exists yet: stored as no reply)")
     return report

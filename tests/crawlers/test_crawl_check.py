@@ -72,3 +72,15 @@ def test_unusable_profile_exits_2(sqlite_engine, tmp_path):
     result = check(str(bad))
     assert result.exit_code == 2
     assert "family 'nosuch' is not one of" in result.output
+
+
+def test_date_in_an_unknown_form_is_shown_bad_with_the_text(sqlite_engine, tmp_path):
+    with BoardServer(Board(pages=1)) as server:
+        path = write_profile(tmp_path, "board", server.origin)
+        # a mistake a profile writer makes: the date selector points at the title
+        path.write_text(path.read_text(encoding="utf-8").replace('submitted_at = "span.d::text"',
+                                                                 'submitted_at = "h1.t::text"'), encoding="utf-8")
+        result = check(str(path))
+    assert result.exit_code == 1
+    assert "submitted_at BAD    unrecognised date format: '关于B0010的留言'" in result.output
+    assert "check failed: submitted_at: unrecognised date format" in result.output
