@@ -131,7 +131,7 @@ def _check_types(data: dict[str, Any], path: Path) -> None:
     for key, kind in KEYS.items():
         if key not in data:
             continue
-        if not isinstance(data[key], kind) or (kind is int and isinstance(data[key], bool)):
+        if not isinstance(data[key], kind) or (kind is not bool and isinstance(data[key], bool)):
             names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
             raise ProfileError(f"{path}: key {key!r} must be {names}, not {type(data[key]).__name__}")
     params = data.get("params", {})

@@ -23,7 +23,7 @@ from scrapy.http import Request, Response, TextResponse
 
 from crawlers.items import MessageItem
 from crawlers.profiles import Profile
-from crawlers.spiders.labels import is_placeholder, without_own_label
+from crawlers.spiders.labels import bare_label, is_placeholder, without_own_label
 
 logger = logging.getLogger(__name__)
 MAX_LOGGED_PROBLEMS = 200
@@ -172,12 +172,10 @@ class MessageSpider(scrapy.Spider):
         cell texts."""
         if not self.list_fields:
             return {}
-        from crawlers.spiders.labels import _LABEL_NOISE
-
-        position = {_LABEL_NOISE.sub("", label): index for index, label in enumerate(columns)}
+        position = {bare_label(label): index for index, label in enumerate(columns)}
         found = {}
         for name, label in self.list_fields.items():
-            index = position.get(_LABEL_NOISE.sub("", label))
+            index = position.get(bare_label(label))
             if index is not None and index < len(values) and values[index]:
                 found[name] = values[index]
         return found
@@ -277,6 +275,5 @@ class MessageSpider(scrapy.Spider):
         if is_placeholder(item.get("reply_text"), self.placeholders):
             # "正在办理中" is the absence of a reply: keep it as the status when the page shows none
             item.setdefault("status", item.pop("reply_text"))
-            item.pop("reply_text", None)
             self.crawler.stats.inc_value("hotline/reply_placeholders")
         return item

@@ -31,8 +31,13 @@ def vocabulary() -> dict[str, Any]:
             "answered": tuple(data["answered"]["words"])}
 
 
+def bare_label(label: str) -> str:
+    """A label as compared: without spaces and colons (“诉求类型：” and “诉求 类型” are 诉求类型)."""
+    return _LABEL_NOISE.sub("", label or "")
+
+
 def label_field(label: str) -> str | None:
-    return vocabulary()["labels"].get(_LABEL_NOISE.sub("", label or ""))
+    return vocabulary()["labels"].get(bare_label(label))
 
 
 def answered_words() -> tuple[str, ...]:
