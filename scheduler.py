@@ -197,6 +197,7 @@ def what_went_wrong(now: dt.datetime) -> list[str]:
     """The last day's failures: failed job runs, alerts given up, source problems."""
     from sqlalchemy import select
 
+    from analysis.source_health import broken_profiles
     from store.db import session_scope
     from store.models.alerts import JobRun, OutboxEntry
 
@@ -210,6 +211,7 @@ def what_went_wrong(now: dt.datetime) -> list[str]:
                                                                OutboxEntry.created_at >= since)):
             lines.append(f"alert to {entry.recipient_name} via {entry.channel} given up after {entry.attempts} "
                          f"attempts: {entry.last_error}")
+        lines += [f"profile broken? {line}" for line in broken_profiles(session)]
     lines += [f"source {p}" for p in source_problems(now)]
     return lines
 

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 # Fields compared on re-ingest; a change is applied and recorded as a MessageRevision.
+# fields a crawled message must have (a page lacking one is rejected, naming it)
+REQUIRED_FIELDS = ("title", "content", "submitted_at")
 TRACKED_FIELDS = (
     "title", "content", "url", "submitted_at", "kind", "category", "unit", "status",
     "reply_text", "reply_unit", "replied_at", "votes_up", "votes_down",

@@ -97,6 +97,9 @@ SETTINGS: list[Setting] = [
     Setting("crawl.retry_times", 3, "Retries of a request that failed with 5xx, 408, 429 or a timeout."),
     Setting("crawl.retry_backoff", 5.0,
             "Seconds before the first retry; each further retry waits twice as long."),
+    Setting("crawl.time_budget_seconds", 1800,
+            "Seconds one crawl of a source may take; then it stops (finish reason time_budget, shown by `sources`). "
+            "A profile's time_budget_seconds wins. 0: no budget."),
     Setting("crawl.max_pages", 200, "List pages one crawl reads at most per source (a profile may set less)."),
     Setting("crawl.revisit_max_age_days", 365,
             "Unanswered messages submitted within this many days are re-fetched on every crawl until their "
