@@ -2,13 +2,13 @@
 the page cap, open cases past the revisit window, the process that ran it so a killed run can be closed).
 
 Revision ID: 0016_crawl_health
-Revises: 0012_admissibility
+Revises: 0015_web_accounts
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_crawl_health"
-down_revision = "0012_admissibility"
+down_revision = "0015_web_accounts"
 branch_labels = None
 depends_on = None
 
