@@ -671,6 +671,15 @@ def deidentify_label(text: str, submitter: str | None = None) -> str:
     return cleaned or "（标题含个人信息，已隐去）"
 
 
+# a place worth naming in a label: not a bare organisation suffix (有限公司), not a phrase the name finder
+# glued a verb or a number onto (求政府, 委市政府, 一名)
+_UNNAMEABLE_PLACE = re.compile(r"^(?:[求委请在向给对把被让一该本某]|(?:集团)?有限公司$|公司$|集团$|国际$|花园$)|政府$")
+
+
+def _nameable(place: str) -> bool:
+    return len(place) >= 3 and not _UNNAMEABLE_PLACE.search(place)
+
+
 def topic_label(title: str | None, content: str | None, place: str | None, submitter: str | None = None) -> str:
     """Place + problem: the representative letter's title, cleaned and de-identified, with the topic's place
     in front when the title does not name it."""
@@ -754,7 +763,7 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
         places = Counter(p[1:] for items in member_features for p in set(items) if p.startswith("@"))
         topic.places = [p for p, _ in places.most_common(3)]
         # the place a label names: one that at least half of the members name
-        main_place = next((p for p, n in places.most_common(1) if n * 2 >= len(members)), None)
+        main_place = next((p for p, n in places.most_common(1) if n * 2 >= len(members) and _nameable(p)), None)
         if not topic.label_locked:
             topic.label = topic_label(representative.title, representative.content, main_place,
                                       representative.submitter)
