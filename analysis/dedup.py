@@ -19,7 +19,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["distinct_voices", "groups_from_matrix", "minhash_signatures", "near_duplicate_groups"]
+__all__ = ["distinct_voices", "groups_from_matrix", "groups_from_signatures", "minhash_signatures",
+           "near_duplicate_groups"]
 
 _PRIME = (1 << 31) - 1  # Mersenne prime: products of two values below it fit in int64
 _EMPTY = np.iinfo(np.int64).max
@@ -46,14 +47,28 @@ def minhash_signatures(binary: sparse.csr_matrix, num_perm: int = 32, seed: int 
 
 
 def groups_from_matrix(binary: sparse.csr_matrix, threshold: float = 0.8, num_perm: int = 32, bands: int = 8,
-                       seed: int = 1) -> np.ndarray:
-    """Group index (the first member's row) of every row; see ``near_duplicate_groups``."""
-    n_docs = binary.shape[0]
+                       seed: int = 1, chunk_rows: int = 20_000) -> np.ndarray:
+    """Group index (the first member's row) of every row; see ``near_duplicate_groups``.
+
+    Signatures are computed ``chunk_rows`` rows at a time: the hashed copies of the term ids then take memory
+    in proportion to the chunk, not to the corpus (only the n x num_perm signatures grow with it)."""
+    binary = sparse.csr_matrix(binary)
+    if binary.shape[0] and num_perm % bands == 0:
+        signatures = np.concatenate([
+            minhash_signatures(binary[start:start + chunk_rows], num_perm=num_perm, seed=seed)
+            for start in range(0, binary.shape[0], chunk_rows)])
+    else:
+        signatures = np.zeros((binary.shape[0], num_perm), dtype=np.int64)
+    return groups_from_signatures(signatures, threshold=threshold, bands=bands)
+
+
+def groups_from_signatures(signatures: np.ndarray, threshold: float = 0.8, bands: int = 8) -> np.ndarray:
+    """Group index of every row of a (n_docs, num_perm) MinHash signature matrix (LSH banding + check)."""
+    n_docs, num_perm = signatures.shape
     if n_docs == 0:
         return np.zeros(0, dtype=np.int64)
     if num_perm % bands:
         raise ValueError(f"num_perm ({num_perm}) must be a multiple of bands ({bands})")
-    signatures = minhash_signatures(binary, num_perm=num_perm, seed=seed)
     rows_per_band = num_perm // bands
     empty = (signatures[:, 0] == _EMPTY)
     sources: list[np.ndarray] = []
