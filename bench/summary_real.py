@@ -66,7 +66,8 @@ def annotated_strings() -> list[str]:
 def draft(name: str, out: Path, analyze: bool, shot: bool, known: list[str]) -> bool:
     files, period, as_of, city = DRAFTS[name]
     work = Path(tempfile.mkdtemp(prefix=f"summary-{name}-"))
-    env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{work / 'hotline.db'}", "HOTLINE_GENERAL_VAR_DIR": str(work),
+    env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{work / 'hotline.db'}",
+           "HOTLINE_GENERAL_VAR_DIR": str(work),
            "HOTLINE_REPORTS_CITY": city}
     started = time.perf_counter()
     _cli(env, "init")
