@@ -95,6 +95,8 @@ def test_unanswered_question_with_a_running_deadline_is_listed_as_pending(sessio
     pending = [q["question"] for q in early["pending_questions"]]
     assert any("社保卡" in q for q in pending), pending
     assert not [q for q in early["questions"] if "社保卡" in q["question"]]
+    markdown = render_markdown({**early, "status": "draft"})
+    assert "### 正在办理中的共性问题" in markdown and NO_ANSWER_YET in markdown
     # drafted before the window closed: counted as of the drafting date, and the page says why
     assert early["statistics_date"] == "2024-04-03" and "尚未届满" in early["statistics_note"]
     monkeypatch.setenv("HOTLINE_REPORTS_PENDING_QUESTIONS", "omit")
