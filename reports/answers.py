@@ -73,7 +73,8 @@ _OPENING = re.compile(r"^(?:(?:尊敬的)?(?:网友|市民|群众|同志|先生|
 _QUOTED_QUESTION = re.compile(r"^(?:您|你)(?:提出|反映|咨询|询问|来信|留言|所)[^“”]{0,10}“[^”]*$")
 # A case number (G20180713-0012号): it identifies the writer's file to anyone inside.
 _CASE_NUMBER = re.compile(r"[A-Za-z]{0,4}\d{8}-\d{2,5}号?")
-_ENUMERATION = re.compile(r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[（(]?\d{1,2}[)）、．.](?!\d))\s*")
+_ENUMERATION = re.compile(r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[（(]?\d{1,2}[)）、．.](?!\d)"
+                          r"|[一二三四五六七八九十]是)\s*")
 
 
 def substance_sentences(reply_text: str, submitter: str | None = None) -> list[str]:
