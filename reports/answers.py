@@ -72,7 +72,7 @@ _OPENING = re.compile(r"^(?:(?:尊敬的)?(?:网友|市民|群众|同志|先生|
 # A restatement of the letter that quotes the question (您提出的关于“……？), cut at the question mark.
 _QUOTED_QUESTION = re.compile(r"^(?:您|你)(?:提出|反映|咨询|询问|来信|留言|所)[^“”]{0,10}“[^”]*$")
 # A case number (G20180713-0012号): it identifies the writer's file to anyone inside.
-_CASE_NUMBER = re.compile(r"[A-Za-z]{0,4}\d{8}-\d{2,5}号?")
+CASE_NUMBER = re.compile(r"[A-Za-z]{0,4}\d{8}-\d{2,5}号?")
 _ENUMERATION = re.compile(r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[（(]?\d{1,2}[)）、．.](?!\d)"
                           r"|[一二三四五六七八九十]是)\s*")
 
@@ -82,7 +82,7 @@ def substance_sentences(reply_text: str, submitter: str | None = None) -> list[s
     details, nothing about private family matters."""
     sentences = []
     for sentence in reply_sentences(clean_text(reply_text or "")):
-        sentence = _CASE_NUMBER.sub("", _OPENING.sub("", sentence.strip()))
+        sentence = CASE_NUMBER.sub("", _OPENING.sub("", sentence.strip()))
         if not sentence or _QUOTED_QUESTION.match(sentence):
             continue
         if is_formula(sentence) or _SIGNATURE.match(sentence.strip()) or _SIGNOFF.match(sentence.strip()):
