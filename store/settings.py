@@ -298,7 +298,7 @@ SETTINGS: list[Setting] = [
             "Bearer token sent with the POST to `reports.publish_url` (empty: no Authorization header)."),
     Setting("reports.max_questions", 10, "At most this many common questions in a summary."),
     Setting("reports.hotlist_size", 10, "Entries of the 民意热点榜 in a summary."),
-    Setting("reports.answer_max_chars", 320,
+    Setting("reports.answer_max_chars", 240,
             "Condensed answers keep whole sentences of the official reply up to about this many characters."),
     Setting("reports.late_answers", True,
             "When no reply of a common question was on time, publish the best late reply that passes the quality "
