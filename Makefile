@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test bench lint clean messages
 
 install: $(STAMP)
 
@@ -32,3 +32,12 @@ lint: install
 
 clean:
 	rm -rf $(VENV) var test-artifacts .pytest_cache
+
+# The web UI's catalogue: extract the texts, merge them into web/locale/zh_CN (then translate the new ones;
+# tests/web/test_i18n.py fails while one is missing). The .po is compiled in memory at start-up.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k ngettext:1,2 --no-location --sort-output --omit-header \
+	  -o web/locale/messages.pot web
+	test -f web/locale/zh_CN/LC_MESSAGES/messages.po || \
+	  $(BIN)/pybabel init -i web/locale/messages.pot -d web/locale -l zh_CN
+	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale -l zh_CN --no-fuzzy-matching

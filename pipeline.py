@@ -78,6 +78,12 @@ def _step_routing(session: Session, as_of: dt.datetime | None) -> str:
     return str(route_stored_messages(session))
 
 
+def _step_admissibility(session: Session, as_of: dt.datetime | None) -> str:
+    from analysis.admissibility import classify_stored_messages
+
+    return classify_stored_messages(session)
+
+
 def _step_topics(session: Session, as_of: dt.datetime | None) -> str:
     from analysis.topics import update_topics
 
@@ -101,6 +107,7 @@ ANALYZE_STEPS: list[tuple[str, Callable[[Session, dt.datetime | None], str]]] = 
     ("units", _step_units),  # first: alerts and the web UI count messages per Message.unit_id
     ("deadlines", _step_deadlines),
     ("routing", _step_routing),
+    ("admissibility", _step_admissibility),  # before topics: the hot list leaves inadmissible letters out
     ("topics", _step_topics),
     ("reply-quality", _step_reply_quality),
     ("warnings", _step_warnings),
@@ -127,6 +134,31 @@ def analyze(session: Session, as_of: dt.datetime | None = None, only: set[str] |
     return report
 
 
+ANALYZE_LOCK = "analyze"
+
+
+def analyze_locked(engine, as_of: dt.datetime | None = None, only: set[str] | None = None,  # noqa: ANN001
+                   wait_seconds: float = 0.0, on_wait: Callable[[str], None] | None = None) -> AnalyzeReport:
+    """``analyze`` under the analysis lock (the scheduler's crawl jobs take it too): two analyses never run at
+    once (on SQLite the second one's writes failed with "database is locked"). A second caller waits up to
+    ``wait_seconds`` for the first to finish, then gets ``LockHeld``."""
+    from alerts.locking import LockHeld, ProcessLock
+    from store.db import session_factory
+
+    lock = ProcessLock(engine, ANALYZE_LOCK)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        if on_wait:
+            on_wait(f"{exc}: waiting up to {wait_seconds:.0f} s")
+        lock.acquire(wait_seconds)
+    try:
+        with session_factory(engine)() as session:
+            return analyze(session, as_of, only)
+    finally:
+        lock.release()
+
+
 def register(app: typer.Typer) -> None:
     @app.command("analyze")
     def analyze_command(
@@ -135,7 +167,7 @@ def register(app: typer.Typer) -> None:
                                        ", ".join(n for n, _ in ANALYZE_STEPS)),
     ) -> None:
         """Resolve units, compute deadlines, route, cluster, assess replies and raise early warnings."""
-        from store.db import get_engine, session_factory
+        from store.db import get_engine
         from store.migrate import ensure_current
 
         moment = parse_moment(as_of, "--as-of")
@@ -148,8 +180,11 @@ def register(app: typer.Typer) -> None:
         except RuntimeError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-        with session_factory(engine)() as session:
-            report = analyze(session, moment, set(step) if step else None)
+        from store.settings import get_settings
+
+        wait = float(get_settings().get("scheduler.job_timeout_minutes")) * 60
+        report = analyze_locked(engine, moment, set(step) if step else None, wait_seconds=wait,
+                                on_wait=lambda line: typer.echo(line, err=True))
         for line in report.lines():
             typer.echo(line)
         if not report.ok:

@@ -1,9 +1,13 @@
 """Reply deadlines: declarative rules, due dates with their explanation, overdue states, responsiveness statistics.
 
-Counting (the default convention, ``next_working_day``): the day of receipt is not counted; the due date is the
-N-th working day after it; a message received on a non-working day is deemed received on the next working day
-(received Saturday, 3 working days: deemed received Monday, due Thursday); due at the end of that day,
-Asia/Shanghai. ``receipt_day_counts`` makes the (deemed) day of receipt day 1. Rules (which N, which convention,
+Counting (the default convention, ``general_rule``): the general rule of time computation (民法典 第二百零一条:
+the starting day is not counted, counting begins the next day); the due date is the N-th working day after the
+day of receipt, whatever kind of day that was (received Saturday in an ordinary week, 3 working days: Mon, Tue,
+due Wednesday; received Sat 2025-01-25: Sun 01-26 is a make-up working day and counts, then Mon 01-27, then the
+Spring Festival break, due Wed 02-05); due at the end of that day, Asia/Shanghai. Named alternatives:
+``next_working_day`` (a message received on a non-working day is deemed received on the next working day and
+counting starts the day after: received Saturday, due Thursday) and ``receipt_day_counts`` (the day of receipt, or
+the next working day, is day 1). Rules (which N, which convention,
 working or calendar days) come from ``analysis/data/deadline_rules.toml`` or the ``deadlines.rules_file`` setting;
 each rule cites its policy source. Calendar: ``analysis.workcalendar`` (official years, overrides, provisional
 years flagged).
@@ -80,7 +84,9 @@ class DeadlineError(ValueError):
 
 
 class Convention(StrEnum):
-    NEXT_WORKING_DAY = "next_working_day"      # receipt day not counted; non-working receipt -> next working day
+    # 民法典 第二百零一条: the day of receipt is not counted; due the N-th working day after it (the default)
+    GENERAL_RULE = "general_rule"
+    NEXT_WORKING_DAY = "next_working_day"      # non-working receipt deemed received the next working day, then N
     RECEIPT_DAY_COUNTS = "receipt_day_counts"  # the (deemed) day of receipt is day 1
 
 
@@ -123,7 +129,7 @@ ATTENTION_STATES = frozenset({DeadlineState.DUE_SOON, DeadlineState.OVERDUE, Dea
 class DeadlinePolicy:
     """The ``deadlines.*`` settings that shape computations (defaults = the documented policy)."""
 
-    convention: Convention = Convention.NEXT_WORKING_DAY
+    convention: Convention = Convention.GENERAL_RULE
     receipt_cutoff: dt.time | None = None
     due_soon_days: int = 1
     seriously_overdue_days: int = 5
@@ -180,14 +186,21 @@ class DeadlineRule:
     priority: int = 0
     enabled: bool = True
     order: int = 0
+    # Rule type "no_reply_duty" (``type = "no_reply_duty"``): letters it matches (praise, thanks…) have no reply
+    # deadline, so no due date and no alerts. ``admissibility`` matches messages.admissibility exactly.
+    no_reply_duty: bool = False
+    admissibility: tuple[str, ...] = ()
 
     @property
     def specificity(self) -> int:
-        return sum(1 for c in (self.channels, self.kinds, self.sources, self.units, self.categories) if c)
+        return sum(1 for c in (self.channels, self.kinds, self.sources, self.units, self.categories,
+                               self.admissibility) if c)
 
     def matches(self, channel: str | None = None, kind: str | None = None, source: str | None = None,
-                unit: str | None = None, category: str | None = None) -> bool:
+                unit: str | None = None, category: str | None = None, admissibility: str | None = None) -> bool:
         if self.channels and (channel or "") not in self.channels:
+            return False
+        if self.admissibility and (admissibility or "") not in self.admissibility:
             return False
         for wanted, value in ((self.kinds, kind), (self.sources, source), (self.units, unit),
                               (self.categories, category)):
@@ -203,7 +216,7 @@ class RuleSet:
         self.path = path
         self.all_rules = list(rules)
         self.rules = sorted((r for r in rules if r.enabled), key=lambda r: (-r.priority, -r.specificity, r.order))
-        defaults = [r for r in self.rules if r.specificity == 0]
+        defaults = [r for r in self.rules if r.specificity == 0 and not r.no_reply_duty]
         if not defaults:
             raise DeadlineError(f"{path or 'rules'}: no enabled rule without criteria: a default rule is required")
         if len(defaults) > 1:
@@ -213,15 +226,18 @@ class RuleSet:
         self._by_id = {r.id: r for r in self.all_rules}
         self._cache: dict[tuple, DeadlineRule] = {}
         payload = [(r.id, r.days, r.day_unit.value, r.convention.value if r.convention else None, r.channels,
-                    r.kinds, r.sources, r.units, r.categories, r.priority, r.enabled) for r in self.all_rules]
+                    r.kinds, r.sources, r.units, r.categories, r.priority, r.enabled)
+                   + ((r.no_reply_duty, r.admissibility) if r.no_reply_duty or r.admissibility else ())
+                   for r in self.all_rules]
         self.fingerprint = hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()[:16]
 
     def match(self, channel: str | None = None, kind: str | None = None, source: str | None = None,
-              unit: str | None = None, category: str | None = None) -> DeadlineRule:
-        key = (channel, kind, source, unit, category)
+              unit: str | None = None, category: str | None = None, admissibility: str | None = None
+              ) -> DeadlineRule:
+        key = (channel, kind, source, unit, category, admissibility)
         rule = self._cache.get(key)
         if rule is None:
-            rule = next(r for r in self.rules if r.matches(channel, kind, source, unit, category))
+            rule = next(r for r in self.rules if r.matches(channel, kind, source, unit, category, admissibility))
             if len(self._cache) < 200_000:
                 self._cache[key] = rule
         return rule
@@ -248,7 +264,7 @@ def parse_rules(data: Mapping[str, Any], path: Path | None = None) -> RuleSet:
     if not isinstance(raw_rules, list) or not raw_rules:
         raise DeadlineError(f"{where_file}: no [[rule]] tables")
     known = {"id", "days", "source", "label", "day_unit", "convention", "channels", "kinds", "sources", "units",
-             "categories", "priority", "enabled"}
+             "categories", "priority", "enabled", "type", "admissibility"}
     rules: list[DeadlineRule] = []
     seen: set[str] = set()
     for order, entry in enumerate(raw_rules):
@@ -264,8 +280,14 @@ def parse_rules(data: Mapping[str, Any], path: Path | None = None) -> RuleSet:
         if rule_id in seen:
             raise DeadlineError(f"{where}: duplicate id {rule_id!r}")
         seen.add(rule_id)
-        days = entry.get("days")
-        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        rule_type = entry.get("type", "deadline")
+        if rule_type not in ("deadline", "no_reply_duty"):
+            raise DeadlineError(f"{where}: `type` must be 'deadline' or 'no_reply_duty', got {rule_type!r}")
+        no_reply_duty = rule_type == "no_reply_duty"
+        days = entry.get("days", 0 if no_reply_duty else None)
+        if no_reply_duty and days != 0:
+            raise DeadlineError(f"{where}: a no_reply_duty rule has no `days`")
+        if not no_reply_duty and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
             raise DeadlineError(f"{where}: `days` must be an integer >= 1, got {days!r}")
         source = entry.get("source")
         if not isinstance(source, str) or not source.strip():
@@ -297,7 +319,11 @@ def parse_rules(data: Mapping[str, Any], path: Path | None = None) -> RuleSet:
             sources=_string_tuple(entry.get("sources"), where, "sources"),
             units=_string_tuple(entry.get("units"), where, "units"),
             categories=_string_tuple(entry.get("categories"), where, "categories"),
-            priority=priority, enabled=enabled, order=order))
+            priority=priority, enabled=enabled, order=order, no_reply_duty=no_reply_duty,
+            admissibility=_string_tuple(entry.get("admissibility"), where, "admissibility")))
+        if no_reply_duty and not rules[-1].specificity:
+            raise DeadlineError(f"{where}: a no_reply_duty rule needs criteria (admissibility, kinds…): without "
+                                "them no letter would have a deadline")
     return RuleSet(rules, path)
 
 
@@ -460,8 +486,22 @@ def _base_due(calendar: WorkCalendar, received_on: dt.date, days: int, day_unit:
         # Natural days from the day of receipt; a due date on a non-working day moves to the next working day.
         end = received_on + dt.timedelta(days=days - 1 if counts_receipt else days)
         return received_on, calendar.next_workday(end)
+    if convention == Convention.GENERAL_RULE:
+        return received_on, calendar.add_workdays(received_on, days, warn=False)
     deemed = calendar.next_workday(received_on)
     return deemed, calendar.add_workdays(deemed, days - 1 if counts_receipt else days, warn=False)
+
+
+def no_reply_duty(received_at: dt.datetime | dt.date, rule: DeadlineRule, calendar: WorkCalendar,
+                  policy: DeadlinePolicy) -> DueDate:
+    """The "deadline" of a letter without a reply duty (a no_reply_duty rule): no due date, so no alert."""
+    received_on = _received_on(received_at, policy.receipt_cutoff)
+    return DueDate(
+        received_at=received_at, received_on=received_on, deemed_received_on=received_on, days=0,
+        day_unit=rule.day_unit, convention=rule.convention or policy.convention, base_due=received_on, due=None,
+        paused_since=None, provisional=False, provisional_years=(),
+        explanation=f"no reply duty ({rule.label or rule.id}): no deadline, no alerts",
+        explanation_zh=f"{rule.label or '无答复义务'}：不计答复期限，不发提醒", rule=rule)
 
 
 def compute_deadline(
@@ -511,6 +551,11 @@ def compute_deadline(
         en += f" after {cutoff}, counted as received {format_day(received_on)}"
         zh += f"（{cutoff}后），按{format_day(received_on, 'zh')}收到计"
     out.add(en, zh)
+    if convention == Convention.GENERAL_RULE and day_unit == DayUnit.WORKING and not calendar.is_workday(received_on):
+        out.add(f"{format_day(received_on)} is {_day_off_label(calendar, received_on, 'en')}; as any day of receipt "
+                "it is not counted, counting begins the next day (Civil Code art. 201)",
+                f"{format_day(received_on, 'zh')}为{_day_off_label(calendar, received_on, 'zh')}，"
+                "收到当日不计入，自次日起算（民法典第二百零一条）")
     if deemed != received_on:
         makeup = calendar.day_kind(deemed) == DayKind.MAKEUP_WORKDAY
         out.add(f"{format_day(received_on)} is {_day_off_label(calendar, received_on, 'en')}, "
@@ -712,21 +757,29 @@ def received_ordinals(submitted: Sequence[dt.datetime | dt.date | None], cutoff:
 
 
 def due_ordinals(calendar: WorkCalendar, received: np.ndarray, days: np.ndarray | int,
-                 counts_receipt_day: np.ndarray | bool = False, calendar_days: np.ndarray | bool = False
-                 ) -> tuple[np.ndarray, np.ndarray]:
+                 counts_receipt_day: np.ndarray | bool = False, calendar_days: np.ndarray | bool = False,
+                 deem_next_working_day: np.ndarray | bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised base due dates: (deemed received ordinals, due ordinals). ``received`` must be valid dates.
 
-    The cumulative working-day index and its inverse make this a few array lookups per message.
+    Without flags, the general rule (the N-th working day after the day of receipt); ``deem_next_working_day``
+    (``next_working_day``) and ``counts_receipt_day`` (``receipt_day_counts``) first move a receipt on a day off
+    to the next working day. The cumulative working-day index and its inverse make this a few array lookups per
+    message.
     """
     received = np.asarray(received, dtype=np.int64)
     days = np.broadcast_to(np.asarray(days, dtype=np.int64), received.shape)
     counts = np.broadcast_to(np.asarray(counts_receipt_day, dtype=bool), received.shape)
     natural = np.broadcast_to(np.asarray(calendar_days, dtype=bool), received.shape)
+    deem = np.broadcast_to(np.asarray(deem_next_working_day, dtype=bool), received.shape) | counts
     cum = calendar.cum_ordinals(received)
     is_work = calendar.is_workday_ordinals(received)
-    deemed_cum = cum + ~is_work  # the next working day's number when received on a day off
+    # The number of the last working day on or before the receipt; the general rule counts from there (a day
+    # off adds nothing), the deeming conventions from the next working day's number when received on a day off.
+    general = ~deem & ~is_work
+    deemed_cum = cum + (~is_work & deem)
     due = calendar.ordinals_of_cum(deemed_cum + days - counts)
-    deemed = calendar.ordinals_of_cum(deemed_cum)
+    deemed = calendar.ordinals_of_cum(np.maximum(deemed_cum, 1))
+    deemed[general] = received[general]  # general rule: counting starts the day after receipt, whatever it was
     if natural.any():
         idx = np.flatnonzero(natural)
         end = received[idx] + days[idx] - counts[idx]
@@ -782,8 +835,11 @@ def bulk_due_dates(
         rule_index[i] = position
     received = received_ordinals(submitted, policy.receipt_cutoff)
     days = np.array([r.days for r in rules_used], dtype=np.int64)[rule_index] if rules_used else np.zeros(0)
-    counts = np.array([(r.convention or policy.convention) == Convention.RECEIPT_DAY_COUNTS for r in rules_used],
+    conventions = [r.convention or policy.convention for r in rules_used]
+    counts = np.array([c == Convention.RECEIPT_DAY_COUNTS for c in conventions],
                       dtype=bool)[rule_index] if rules_used else np.zeros(0, dtype=bool)
+    deem = np.array([c == Convention.NEXT_WORKING_DAY for c in conventions],
+                    dtype=bool)[rule_index] if rules_used else np.zeros(0, dtype=bool)
     natural = np.array([r.day_unit == DayUnit.CALENDAR for r in rules_used], dtype=bool)[rule_index] \
         if rules_used else np.zeros(0, dtype=bool)
     # A bad receipt date (outside the calendar, or too late for any due date to fit) is skipped, not fatal.
@@ -795,7 +851,7 @@ def bulk_due_dates(
     due = np.full(n, NO_DATE, dtype=np.int64)
     provisional = np.zeros(n, dtype=bool)
     if valid.any():
-        d, u = due_ordinals(calendar, received[valid], days[valid], counts[valid], natural[valid])
+        d, u = due_ordinals(calendar, received[valid], days[valid], counts[valid], natural[valid], deem[valid])
         deemed[valid], due[valid] = d, u
         provisional[valid] = calendar.provisional_ordinals(received[valid], u)
         if warn and provisional.any():
@@ -1086,7 +1142,7 @@ def _message_columns(session: Session, message_ids: Iterable[int] | None = None)
     from store.models.core import Message, Source
 
     query = (select(Message.id, Message.submitted_at, Message.channel, Message.kind, Source.name, Message.unit,
-                    Message.category, Message.replied_at, Message.reply_text, Message.status)
+                    Message.category, Message.replied_at, Message.reply_text, Message.status, Message.admissibility)
              .join(Source, Source.id == Message.source_id).order_by(Message.id))
     if message_ids is not None:
         query = query.where(Message.id.in_(list(message_ids)))
@@ -1169,11 +1225,13 @@ def compute_deadlines(
     state_columns: dict[str, list[Any]] = {k: [] for k in ("submitted", "due", "replied", "undated", "closed",
                                                           "paused")}
     for row in with_date:
-        rule = rules.match(row.channel, row.kind, row.name, row.unit, row.category)
+        rule = rules.match(row.channel, row.kind, row.name, row.unit, row.category, row.admissibility)
         old = existing.get(row.id)
         message_events = events.get(row.id, [])
         try:
-            if message_events:
+            if rule.no_reply_duty:
+                result = known = no_reply_duty(row.submitted_at, rule, calendar, policy)
+            elif message_events:
                 extensions = [e for e in message_events if isinstance(e, Extension)]
                 pauses = [e for e in message_events if isinstance(e, Pause)]
                 result = compute_deadline(row.submitted_at, rule=rule, calendar=calendar, policy=policy,

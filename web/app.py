@@ -16,9 +16,18 @@ from sqlalchemy import Engine
 
 from store.db import get_engine, session_factory
 from store.settings import Settings, get_settings
-from web.auth import Forbidden, LoginRequired, SessionMiddleware, UserCache, cookie_secure, secret_key
+from web.auth import (
+    Forbidden,
+    LoginRequired,
+    PasswordChangeRequired,
+    SessionMiddleware,
+    UserCache,
+    cookie_secure,
+    secret_key,
+)
 from web.clock import parse_as_of
 from web.csrf import verify_csrf
+from web.i18n import N_
 from web.security import SecurityHeadersMiddleware
 from web.templating import render
 
@@ -83,9 +92,16 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
             return Response(status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
 
+    @app.exception_handler(PasswordChangeRequired)
+    async def _password_change(request: Request, _exc: PasswordChangeRequired) -> Response:
+        if _is_htmx(request):
+            return Response(status_code=401, headers={"HX-Redirect": "/account/password"})
+        return RedirectResponse("/account/password", status_code=303)
+
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, exc: Forbidden) -> HTMLResponse:
-        return render(request, "error.html", {"status": 403, "reason": f"Not allowed: {exc}"}, status_code=403)
+        return render(request, "error.html", {"status": 403, "reason": N_("This page or action is not for your role.")},
+                      status_code=403)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> HTMLResponse:
@@ -95,10 +111,12 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> HTMLResponse:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
-        return render(request, "error.html", {"status": 400, "reason": f"Bad request: {problems}"}, status_code=400)
+        return render(request, "error.html", {"status": 400, "reason": "Bad request", "problems": problems},
+                      status_code=400)
 
     # Outermost first: headers on every response, including errors and redirects.
     app.add_middleware(SessionMiddleware, secret=secret_key(settings),
-                       max_age_seconds=int(settings.get("web.session_hours")) * 3600, secure=cookie_secure(settings))
+                       max_age_seconds=int(settings.get("web.session_hours")) * 3600, secure=cookie_secure(settings),
+                       idle_seconds=int(settings.get("web.idle_minutes")) * 60)
     app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -1,7 +1,11 @@
 """Sessions (signed cookies), the current user, and role checks.
 
-The cookie holds {"csrf", "uid", "ep"} signed with itsdangerous; it expires ``web.session_hours`` after login.
-``ep`` must match ``User.session_epoch``, so a password change ends older sessions.
+The cookie holds {"csrf", "uid", "ep", "born", "seen"} signed with itsdangerous. It ends
+- ``web.session_hours`` after login ("born": absolute limit),
+- ``web.idle_minutes`` after its last use ("seen", refreshed at most once a minute so most responses carry no
+  new cookie),
+- at once when ``ep`` no longer matches ``User.session_epoch``: logout, a password change or reset, a role change
+  and a deactivation raise the epoch (server-side state), so a copied cookie dies with the session everywhere.
 
 The user row behind a session is kept per process for at most ``USER_RECHECK_SECONDS`` (10 s), so a page does
 not pay a users look-up on every request: a user deactivated, re-roled or given a new password by another
@@ -52,6 +56,8 @@ class SessionUser:
     unit_id: int | None
     active: bool
     session_epoch: int
+    must_change_password: bool
+    locale: str | None
 
 
 USER_RECHECK_SECONDS = 10.0
@@ -79,7 +85,8 @@ class UserCache:
         """Read the row (None: no such user) and keep it."""
         now = time.monotonic()
         row = db.execute(select(User.id, User.login, User.display_name, User.role, User.unit, User.unit_id,
-                                User.active, User.session_epoch).where(User.id == uid)).first()
+                                User.active, User.session_epoch, User.must_change_password, User.locale)
+                         .where(User.id == uid)).first()
         user = SessionUser(*row) if row is not None else None
         with self._lock:
             if len(self._rows) > 10000:  # bounded whatever ids signed cookies carry
@@ -104,6 +111,10 @@ def forget_user(user_id: int | None = None) -> None:
 
 class LoginRequired(Exception):
     """No valid session: the app redirects to the login page."""
+
+
+class PasswordChangeRequired(Exception):
+    """Logged in with a password someone else chose: only the password form (and logout) until it is changed."""
 
 
 class Forbidden(Exception):
@@ -145,11 +156,23 @@ def cookie_secure(settings: Settings) -> bool:
 class SessionMiddleware:
     """Loads the signed session into ``scope['hm_session']`` and writes it back when it changed."""
 
-    def __init__(self, app, secret: str, max_age_seconds: int, secure: bool):
+    SEEN_REFRESH_SECONDS = 60
+
+    def __init__(self, app, secret: str, max_age_seconds: int, secure: bool, idle_seconds: int):
         self.app = app
         self.serializer = URLSafeTimedSerializer(secret, salt="hotline-monitor.session")
         self.max_age = max_age_seconds
+        self.idle = idle_seconds
         self.secure = secure
+
+    def _alive(self, data: dict, now: float) -> bool:
+        """A logged-in session within both limits (a session without a user has none to keep)."""
+        if "uid" not in data:
+            return True
+        born, seen = data.get("born"), data.get("seen")
+        if not isinstance(born, int | float) or not isinstance(seen, int | float):
+            return False  # a cookie from before these limits: log in again
+        return now - born <= self.max_age and now - seen <= self.idle
 
     def _load(self, scope) -> dict | None:
         for name, value in scope.get("headers", []):
@@ -162,7 +185,9 @@ class SessionMiddleware:
                         data = self.serializer.loads(raw, max_age=self.max_age)
                     except BadSignature:
                         return None
-                    return data if isinstance(data, dict) and data.get("csrf") else None
+                    if not isinstance(data, dict) or not data.get("csrf") or not self._alive(data, time.time()):
+                        return None
+                    return data
         return None
 
     def cookie_header(self, data: dict) -> bytes:
@@ -179,6 +204,9 @@ class SessionMiddleware:
         data = self._load(scope)
         fresh = data is None
         session = data or {"csrf": new_token()}
+        if "uid" in session and time.time() - session["seen"] >= self.SEEN_REFRESH_SECONDS:
+            session["seen"] = int(time.time())
+            fresh = True
         scope["hm_session"] = session
         scope["hm_session_dirty"] = fresh
 
@@ -194,7 +222,9 @@ class SessionMiddleware:
 
 def start_session(request: Request, user: User) -> None:
     """Log ``user`` in: a new session (and a new CSRF token, so a pre-login token cannot be reused)."""
-    request.scope["hm_session"] = {"csrf": new_token(), "uid": user.id, "ep": user.session_epoch}
+    now = int(time.time())
+    request.scope["hm_session"] = {"csrf": new_token(), "uid": user.id, "ep": user.session_epoch, "born": now,
+                                   "seen": now}
     request.scope["hm_session_dirty"] = True
 
 
@@ -244,12 +274,20 @@ async def optional_user(request: Request, db: Session = Depends(get_db)) -> Sess
     if user is None or not user.active or user.session_epoch != data.get("ep"):
         return None
     request.state.user = UserView(user.login, user.display_name, user.role, user.unit)
+    request.state.locale = user.locale
     return user
 
 
-async def current_user(user: SessionUser | None = Depends(optional_user)) -> SessionUser:
+async def user_changing_password(user: SessionUser | None = Depends(optional_user)) -> SessionUser:
+    """The current user, even one who must still change their password (the password form, logout)."""
     if user is None:
         raise LoginRequired()
+    return user
+
+
+async def current_user(user: SessionUser = Depends(user_changing_password)) -> SessionUser:
+    if user.must_change_password:
+        raise PasswordChangeRequired()
     return user
 
 

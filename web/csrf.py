@@ -9,6 +9,8 @@ from fastapi import HTTPException, Request
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 FORM_FIELD = "csrf_token"
 HEADER = "x-csrf-token"
+# (translated where it is shown; the literal stays English so logs and API clients read the same)
+CSRF_REFUSED = "CSRF token missing or wrong: reload the page and try again."
 
 
 def new_token() -> str:
@@ -28,4 +30,4 @@ async def verify_csrf(request: Request) -> None:
             value = form.get(FORM_FIELD)
             supplied = value if isinstance(value, str) else None
     if not expected or not supplied or not hmac.compare_digest(expected, supplied):
-        raise HTTPException(status_code=403, detail="CSRF token missing or wrong: reload the page and try again.")
+        raise HTTPException(status_code=403, detail=CSRF_REFUSED)

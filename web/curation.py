@@ -18,6 +18,46 @@ CurationError = T.CurationError
 MAX_LABEL_CHARS = 200
 
 
+def resolve_topic(session: Session, ref: str) -> int:
+    """A topic as a person names it: picked from the list ("物业服务 #12"), its number ("12" or "#12"), or its
+    exact name when only one topic has it."""
+    text = (ref or "").strip()
+    number = text.rsplit("#", 1)[1].strip() if "#" in text else text
+    if number.isdigit():
+        if session.get(Topic, int(number)) is None:
+            raise CurationError(f"topic: no topic #{number}")
+        return int(number)
+    ids = list(session.scalars(select(Topic.id).where(Topic.label == text, Topic.status != "merged").limit(2)))
+    if len(ids) != 1:
+        raise CurationError(f"topic: {text!r} names {'no' if not ids else 'more than one'} topic; pick one from "
+                            "the list")
+    return ids[0]
+
+
+def resolve_message(session: Session, ref: str) -> int:
+    """A letter as a person names it: its number on the site (external id), or "#<id>" for the internal id."""
+    from store.models import Message
+
+    text = (ref or "").strip()
+    if not text:
+        raise CurationError("letter: give its number")
+    ids = list(session.scalars(select(Message.id).where(Message.external_id == text).limit(2)))
+    if len(ids) == 1:
+        return ids[0]
+    if len(ids) > 1:
+        raise CurationError(f"letter: {text!r} is the number of letters from several sources; tick it in the "
+                            "list instead")
+    if text.lstrip("#").isdigit() and session.get(Message, int(text.lstrip("#"))) is not None:
+        return int(text.lstrip("#"))
+    raise CurationError(f"letter: no letter numbered {text!r}")
+
+
+def topic_choices(session: Session, limit: int = 500) -> list[tuple[int, str | None, int]]:
+    """(id, name, size) of the largest active topics: the list a curation box offers while typing."""
+    return [tuple(r) for r in session.execute(select(Topic.id, Topic.label, Topic.size).where(
+        Topic.status.in_(("active", "hidden"))).order_by(Topic.size.desc(), Topic.id).limit(limit))]
+
+
 def _not_merged(session: Session, topic_id: int) -> None:
     topic = session.get(Topic, topic_id)
     if topic is not None and topic.status == "merged":

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from store.models import Message, MessageRevision, Unit, now_local
 from store.models.deadlines import Deadline
+from web.i18n import gettext
+from web.labels import label as label_of
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,20 @@ def reroute_message(session: Session, message: Message, unit: str, author: str, 
         prediction.routed_by = author
 
 
+def return_message(session: Session, message: Message, author: str, reason: str) -> None:
+    """A unit returns a letter that is not theirs (退回): the message no longer names a unit (so the analysts'
+    "needs routing" work finds it), the change is a MessageRevision, and who returned it and why stay on the
+    message."""
+    returned_from = message.unit
+    session.add(MessageRevision(message_id=message.id, field="unit", old_value=returned_from, new_value=None,
+                                changed_at=now_local()))
+    message.unit = None
+    message.unit_id = None
+    extra = dict(message.extra or {})
+    extra["returned"] = {"unit": returned_from, "by": author, "reason": reason, "at": now_local().isoformat()}
+    message.extra = extra
+
+
 # --- topics ------------------------------------------------------------------------------------------------
 
 def topic_of_message(session: Session, message_id: int):
@@ -98,11 +114,12 @@ def hot_list(session: Session, as_of: date, top: int = 10) -> tuple[list[dict[st
 
     newest = session.scalar(select(func.max(Message.submitted_at)))
     if newest is None:
-        return [], "No messages yet."
+        return [], gettext("No letters yet.")
     end = min(as_of, newest.date())
     start = end - timedelta(days=HOT_LIST_DAYS - 1)
     items = hotlist(session, start, end, top=top)
-    note = None if items else f"No topic has messages between {start} and {end} (run hotline-monitor analyze)."
+    note = None if items else gettext("No topic has letters between %(start)s and %(end)s (run the analysis).") % {
+        "start": start, "end": end}
     return items, note
 
 
@@ -113,5 +130,6 @@ def topic_warnings(session: Session) -> list[str]:
     rows = session.execute(
         select(WarningEvent, Topic.label).join(Topic, Topic.id == WarningEvent.topic_id)
         .where(WarningEvent.status != "acknowledged").order_by(WarningEvent.day.desc()).limit(10)).all()
-    return [f"Topic “{label or event.topic_id}”: {event.kind.replace('_', ' ')} on {event.day} "
-            f"({event.observed:g} vs baseline {event.baseline:g})." for event, label in rows]
+    return [gettext("Topic “%(topic)s”: %(kind)s on %(day)s (%(observed)s against a usual %(baseline)s).") % {
+        "topic": label or event.topic_id, "kind": label_of("warning_kind", event.kind), "day": event.day,
+        "observed": f"{event.observed:g}", "baseline": f"{event.baseline:g}"} for event, label in rows]

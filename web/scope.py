@@ -6,6 +6,7 @@ from sqlalchemy import or_
 
 from store.models import Message
 from store.models.accounts import User
+from web.i18n import N_
 
 
 def is_unit_official(user: User) -> bool:
@@ -35,5 +36,5 @@ def _own(user: User, message: Message) -> bool:
 def check_message_visible(user: User, message: Message | None) -> Message:
     """The message, or 404 when it does not exist or belongs to another unit (not telling which)."""
     if message is None or (is_unit_official(user) and not _own(user, message)):
-        raise HTTPException(status_code=404, detail="No such message.")
+        raise HTTPException(status_code=404, detail=N_("No such message."))
     return message

@@ -32,8 +32,8 @@ def test_note_does_not_acknowledge(client, seeded, sqlite_engine):
         assert ledger.status == "open" and ledger.acknowledged_at is None
     page = client.get("/alerts").text
     row = page.split(f'id="alert-{alert_id}"', 1)[1].split("</tr>", 1)[0]
-    assert "not acknowledged" in row and "已电话联系住建局" in row and 'class="acknowledge"' in row
-    ledger_view = page.split("Response ledger", 1)[1]
+    assert "未签收" in row and "已电话联系住建局" in row and 'class="acknowledge"' in row
+    ledger_view = page.split("回应处置台账", 1)[1]
     assert "test-analyst" in ledger_view and "已电话联系住建局" in ledger_view
 
 
@@ -45,7 +45,7 @@ def test_htmx_note_returns_the_row_and_acknowledge_still_works(client, seeded, s
     row = client.post(f"/alerts/{alert_id}/note", data={"note": "等待回复", "csrf_token": token},
                       headers={"HX-Request": "true"})
     assert row.status_code == 200 and row.text.lstrip().startswith(f'<tr id="alert-{alert_id}"')
-    assert "等待回复" in row.text and "not acknowledged" in row.text
+    assert "等待回复" in row.text and "未签收" in row.text
     acked = client.post(f"/alerts/{alert_id}/ack", data={"note": "已签收", "csrf_token": token},
                         headers={"HX-Request": "true"})
     assert "badge ok" in acked.text and 'class="acknowledge"' not in acked.text  # no second acknowledgement
@@ -106,4 +106,4 @@ def test_alerts_page_lists_one_recipients_alerts(client, seeded, sqlite_engine):
     page = client.get("/alerts", params={"recipient": chosen}).text
     shown = {int(part.split('"', 1)[0]) for part in page.split('id="alert-')[1:]}
     assert shown == wanted
-    assert f"Alerts addressed to {chosen}" in page
+    assert f"发送给 {chosen} 的提醒" in page

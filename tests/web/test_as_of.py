@@ -62,24 +62,24 @@ def test_pinned_day_is_used_by_every_page_that_compares_with_today(frozen_copy, 
     get_settings.cache_clear()
     with client_for(sqlite_engine) as client:
         board = client.get("/").text
-        assert "as of <strong>2025-12-16 09:00</strong>" in board  # said on every page
-        assert re.search(r'class="big">1</span><span>open and overdue as of 2025-12-16<', board)
-        assert "replied on time (1 of 2 due 2025-09-17 – 2025-12-15)" in board and "50.0%" in board
+        assert "均按 2025-12-16 09:00 计算" in board  # said on every page
+        assert re.search(r'class="big">1</span><span>截至 2025-12-16 未办结且已超期<', board)
+        assert "2025-09-17 至 2025-12-15 到期的2件中1件按期" in board and "50.0%" in board
         overdue = client.get("/messages?overdue=1").text
         assert "井盖缺失" in overdue and "噪音扰民" not in overdue
         detail = client.get(f"/messages/{frozen_copy['OPEN']}").text
-        assert "state-on_time" in detail and "(4 working days left)" in detail
+        assert "state-on_time" in detail and "（剩余4个工作日）" in detail
         late = client.get(f"/messages/{frozen_copy['LATE']}").text
-        assert "state-seriously_overdue" in late and "(6 working days late)" in late
-        assert "1 working days" in client.get("/sources").text  # newest message 2025-12-15: fresh on 12-16
+        assert "state-seriously_overdue" in late and "（超期6个工作日）" in late
+        assert "1个工作日" in client.get("/sources").text  # newest message 2025-12-15: fresh on 12-16
 
 
 def test_without_a_pinned_day_the_clock_is_used(frozen_copy, sqlite_engine):
     with client_for(sqlite_engine) as client:
         board = client.get("/").text
-        assert "setting <code>web.as_of</code>" not in board
-        assert f"as of {now_local().date()}" in board
-        assert re.search(r'class="big">2</span><span>open and overdue as of ', board)
+        assert "而非今天" not in board  # no pinned-day notice
+        assert f"截至 {now_local().date()}" in board
+        assert re.search(r'class="big">2</span><span>截至 \S+ 未办结且已超期', board)
         assert "噪音扰民" in client.get("/messages?overdue=1").text
         assert "state-seriously_overdue" in client.get(f"/messages/{frozen_copy['OPEN']}").text
 

@@ -50,7 +50,7 @@ def test_message_detail_shows_history_deadline_and_reroutes(client, seeded, sqli
     login(client, "test-analyst")
     message_id = seeded.message_ids["M001"]
     page = client.get(f"/messages/{message_id}").text
-    assert "reply_text" in page and "已联系当事人。" in page and "5个工作日" in page
+    assert "<td>答复</td>" in page and "已联系当事人。" in page and "5个工作日" in page
     response = client.post(f"/messages/{message_id}/route", data={"unit": UNIT_A, "reason": "属地管理",
                                                                    "csrf_token": csrf_of(client)},
                            follow_redirects=False)

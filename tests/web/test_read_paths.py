@@ -57,10 +57,10 @@ def test_topic_trends_match_and_follow_curation(engine):
 def test_hot_list_fragment_and_dashboard(client, seeded):
     login(client, "test-analyst")
     page = client.get("/").text
-    assert 'hx-get="/dashboard/hot-list"' in page and "open and overdue" in page
+    assert 'hx-get="/dashboard/hot-list"' in page and "未办结且已超期" in page
     fragment = client.get("/dashboard/hot-list", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text
-    assert "/topics/" in fragment.text or "No topic has messages" in fragment.text
+    assert "/topics/" in fragment.text or "期间没有话题" in fragment.text
     login(client, "test-unit-b")
     assert 'hx-get="/dashboard/hot-list"' not in client.get("/").text
     assert client.get("/dashboard/hot-list").status_code == 403
@@ -79,7 +79,7 @@ def test_message_page_shows_stored_routing_and_manual_reroute_marks_it(client, s
     login(client, "test-analyst")
     page = client.get(f"/messages/{message_id}").text
     routing = page.split('id="routing"', 1)[1].split("</table>", 1)[0]
-    assert "0.31" in routing and "needs manual routing" in routing and f"best guess: {UNIT_B}" in routing
+    assert "0.31" in routing and "需人工分办" in routing and f"最可能：{UNIT_B}" in routing
     assert "道路交通" in routing and "0.87" in routing
     response = client.post(f"/messages/{message_id}/route", data={"unit": "市住建局", "csrf_token": csrf_of(client)},
                            follow_redirects=False)
@@ -89,7 +89,7 @@ def test_message_page_shows_stored_routing_and_manual_reroute_marks_it(client, s
                                                                          RoutingPrediction.field == "unit"))
         assert unit_prediction.routed_by == "test-analyst"
         assert session.get(Message, message_id).unit == "市住建局"
-    assert "routed by test-analyst" in client.get(f"/messages/{message_id}").text
+    assert "test-analyst 已分办" in client.get(f"/messages/{message_id}").text
 
 
 def test_filter_choices_follow_new_data(client, seeded, sqlite_engine):

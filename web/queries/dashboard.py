@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from store.models import CHANNELS, CrawlRun, Message, Source, Unit, now_local
 from store.models.deadlines import Deadline
+from web.i18n import gettext
 
 VOLUME_DAYS = 30
 ON_TIME_WINDOW_DAYS = 90
@@ -93,7 +94,7 @@ def on_time_counts(session: Session, conditions: list, as_of: date, window_days:
     return int(row[0] or 0), int(row[1] or 0)
 
 
-NO_UNIT = "(no unit)"
+NO_UNIT = "(no unit)"  # shown translated (web.i18n catalogue)
 
 
 def overdue_by_unit(session: Session, conditions: list, as_of: date, limit: int = 15):
@@ -121,27 +122,29 @@ def overdue_by_unit(session: Session, conditions: list, as_of: date, limit: int 
 
 
 def source_warnings(session: Session, as_of: date) -> list[str]:
-    """Stale sources and recent crawl runs that reported errors."""
+    """Stale sources and recent crawl runs that reported errors (in the request's language: the dashboard cache
+    is kept per language)."""
     warnings: list[str] = []
     # Per source, so each maximum is one look-up in ix_messages_source_submitted (a GROUP BY would scan).
     newest_of = (select(func.max(Message.submitted_at)).where(Message.source_id == Source.id)
                  .correlate(Source).scalar_subquery())
     for source, last in session.execute(select(Source, newest_of).where(Source.freshness_objective_days.is_not(None))):
         if last is None:
-            warnings.append(f"Source {source.name}: no messages yet.")
+            warnings.append(gettext("Source %(name)s: no letters yet.") % {"name": source.name})
             continue
         idle = (as_of - _as_date(last)).days
         if idle > source.freshness_objective_days * 7 / 5:  # objective in working days; ~7/5 calendar days each
-            warnings.append(f"Source {source.name}: newest message is {idle} days old "
-                            f"(objective {source.freshness_objective_days} working days).")
+            warnings.append(gettext("Source %(name)s: the newest letter is %(days)s days old (objective "
+                                    "%(objective)s working days).") % {
+                "name": source.name, "days": idle, "objective": source.freshness_objective_days})
     since = now_local() - timedelta(days=7)  # crawl runs are events of the real clock, whatever web.as_of says
     failing = session.execute(
         select(Source.name, func.count(CrawlRun.id)).join(Source, Source.id == CrawlRun.source_id, isouter=True)
         .where(CrawlRun.started_at >= since, or_(CrawlRun.rejected > 0, CrawlRun.finish_reason.not_in(["finished"])))
         .group_by(Source.name)).all()
     for name, n in failing:
-        warnings.append(f"Source {name or '(unknown)'}: {n} run(s) in the last 7 days with rejects or an "
-                        "abnormal finish.")
+        warnings.append(gettext("Source %(name)s: %(runs)s run(s) in the last 7 days with rejects or an abnormal "
+                                "finish.") % {"name": name or "?", "runs": n})
     return warnings
 
 

@@ -124,7 +124,7 @@ def list_topics(session: Session, status: str = "active", q: str = "", page: int
     query = select(Topic.id, Topic.label, Topic.label_locked, Topic.size, Topic.keywords, Topic.places,
                    Topic.first_message_at, Topic.last_message_at).where(Topic.status == status)
     if q:
-        query = query.where(Topic.label.contains(q))
+        query = query.where(Topic.label.contains(q, autoescape=True))  # % and _ are letters here
     page_rows = (query.order_by(Topic.size.desc(), Topic.id).offset((page - 1) * page_size).limit(page_size + 1)
                  .subquery())
     # Warnings are looked up for the page's topics only (outside the LIMIT), the newest time once.

@@ -1,41 +1,44 @@
-"""Alerts and the response ledger: list, acknowledge (签收), add a note (alerts.notes: changes nothing else),
-export the ledger as XLSX."""
+"""Alerts and the response ledger: the work list (one row per message per recipient, filtered and paged),
+acknowledge (签收), add a note (alerts.notes: changes nothing else), ask for an extension, return a misrouted
+letter, export the ledger as XLSX.
+
+Authorisation follows what an alert is addressed to: a unit official sees and acts on the alerts addressed to
+their unit only (a supervisor's or the 督办 office's alert about the same letter is not theirs to silence)."""
 from __future__ import annotations
 
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import Message
 from store.models.accounts import User
 from store.models.alerts import Acknowledgement, Alert, LedgerEntry
+from store.models.core import Unit
+from web.audit import record_request
 from web.auth import current_user, get_db
+from web.clock import as_of
+from web.i18n import N_
+from web.queries.alerts import LEVEL_ORDER, STATES, AlertFilters, addressed_to_unit, alert_rows, same_row_alerts
 from web.scope import is_unit_official
 from web.templating import render
 
 router = APIRouter()
-ALERTS_PAGE_LIMIT = 500
 
 
-def _alert_scope(user: User) -> list:
-    """Unit officials: alerts about their unit's messages (or addressed to their unit) only."""
-    if not is_unit_official(user):
-        return []
-    conditions = [Alert.message_id.in_(select(Message.id).where(Message.unit == user.unit))]
-    if user.unit_id is not None:
-        conditions.append(Alert.unit_id == user.unit_id)
-    return [or_(*conditions)]
+def alert_scope(user: User) -> list:
+    """Unit officials: the alerts addressed to their unit only."""
+    return [addressed_to_unit(user.unit_id, user.unit)] if is_unit_official(user) else []
 
 
 def _visible_alert(db: Session, user: User, alert_id: int) -> Alert:
-    alert = db.scalar(select(Alert).where(Alert.id == alert_id, *_alert_scope(user)))
+    alert = db.scalar(select(Alert).where(Alert.id == alert_id, *alert_scope(user)))
     if alert is None:
-        raise HTTPException(404, "No such alert.")
+        raise HTTPException(404, N_("No such alert."))
     return alert
 
 
@@ -55,50 +58,88 @@ def _row_context(db: Session, alerts: list[Alert]) -> dict:
     return {"acks": _acknowledgements(db, ids), "notes": notes_by_alert(db, ids)}
 
 
-def _row(request: Request, db: Session, alert: Alert):
-    return render(request, "_alert_row.html", {"a": alert, **_row_context(db, [alert])})
+def _row(request: Request, db: Session, user: User, alert: Alert):
+    from web.queries.alerts import AlertRow
+
+    unit = db.get(Unit, alert.unit_id) if alert.unit_id else None
+    recipient = db.get(Unit, alert.recipient_unit_id) if alert.recipient_unit_id else None
+    row = AlertRow(alert, unit.name if unit else None, recipient.name if recipient else alert.recipient, 1)
+    return render(request, "_alert_row.html", {"r": row, "a": alert, "unit_official": is_unit_official(user),
+                                               **_row_context(db, [alert])})
+
+
+def _day(value: str, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise HTTPException(400, f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
 @router.get("/alerts")
 def alerts_page(request: Request, state: str = Query("firing"), recipient: str = Query("", max_length=200),
-                user: User = Depends(current_user), db: Session = Depends(get_db)):
+                level: str = Query(""), unit: str = Query(""), acknowledged: str = Query(""),
+                date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
+                page: int = Query(1, ge=1, le=100000), user: User = Depends(current_user),
+                db: Session = Depends(get_db)):
     from alerts.notes import notes_by_subject
 
-    query = select(Alert).where(*_alert_scope(user))
-    if state in ("firing", "resolved", "superseded"):
-        query = query.where(Alert.state == state)
-    if recipient:  # the full list a digest links to when it lists only its first items
-        query = query.where(Alert.recipient == recipient)
-    alerts = list(db.scalars(query.order_by(Alert.acknowledged_at.is_not(None), Alert.due_on, Alert.id)
-                             .limit(ALERTS_PAGE_LIMIT)))
+    if state not in STATES:
+        raise HTTPException(400, f"state: {state!r} is not one of {', '.join(STATES)}")
+    if level and level not in LEVEL_ORDER:
+        raise HTTPException(400, f"level: {level!r} is not one of {', '.join(LEVEL_ORDER)}")
+    if acknowledged not in ("", "yes", "no"):
+        raise HTTPException(400, N_("acknowledged: yes, no or empty"))
+    try:
+        unit_id = int(unit) if unit else None
+    except ValueError:
+        raise HTTPException(400, f"unit: {unit!r} is not a unit id") from None
+    filters = AlertFilters(state=state, level=level, unit_id=unit_id, acknowledged=acknowledged,
+                           fired_from=_day(date_from, "from"), fired_to=_day(date_to, "to"), recipient=recipient,
+                           page=page)
+    page_size = int(request.app.state.settings.get("web.page_size"))
+    scope = alert_scope(user)
+    rows, total = alert_rows(db, scope, filters, page_size)
     ledger_query = select(LedgerEntry).order_by(LedgerEntry.first_discovered_at.desc()).limit(200)
     if is_unit_official(user):
-        ledger_query = ledger_query.where(LedgerEntry.unit_name == user.unit)
+        ledger_query = ledger_query.where(or_(LedgerEntry.unit_name == user.unit,
+                                              LedgerEntry.unit_id == user.unit_id if user.unit_id else false()))
     ledger = list(db.scalars(ledger_query))
-    return render(request, "alerts.html", {"alerts": alerts, "state": state, "recipient": recipient,
-                                           "limit": ALERTS_PAGE_LIMIT, "ledger": ledger,
-                                           "ledger_notes": notes_by_subject(db, [e.subject for e in ledger]),
-                                           **_row_context(db, alerts)})
+    units = [] if is_unit_official(user) else list(db.execute(select(Unit.id, Unit.name).order_by(Unit.name)))
+    pages = max(1, -(-total // page_size))
+    moment = as_of(request)
+    return render(request, "alerts.html", {
+        "rows": rows, "total": total, "filters": filters, "pages": pages, "page_size": page_size,
+        "levels": LEVEL_ORDER, "units": units, "unit_official": is_unit_official(user),
+        "ledger": ledger, "ledger_notes": notes_by_subject(db, [e.subject for e in ledger]),
+        # The ledger's discovery time is the crawl time; data viewed as of an earlier day reads as of that day.
+        "discovered": lambda e: min(e.first_discovered_at, moment) if e.first_discovered_at else None,
+        **_row_context(db, [r.alert for r in rows])})
 
 
-def _done(request: Request, db: Session, alert: Alert, done: str):
+def _done(request: Request, db: Session, user: User, alert: Alert, done: str):
     if request.headers.get("hx-request") == "true":
-        return _row(request, db, alert)
+        return _row(request, db, user, alert)
     return RedirectResponse(f"/alerts?done={done}", status_code=303)
 
 
 @router.post("/alerts/{alert_id}/ack")
 def alert_acknowledge(request: Request, alert_id: int, note: str = Form(""), user: User = Depends(current_user),
                       db: Session = Depends(get_db)):
-    """Acknowledge (stops the repeats), with an optional note kept on the acknowledgement."""
+    """Acknowledge the row: every firing level of this message for this recipient (stops their repeats)."""
     from alerts.rules import AlertError, acknowledge
 
     alert = _visible_alert(db, user, alert_id)
     try:
-        acknowledge(db, alert.id, by=user.login, note=note.strip()[:2000] or None)
+        for each in same_row_alerts(db, alert):
+            if each.acknowledged_at is None or each.id == alert.id:
+                acknowledge(db, each.id, by=user.login, note=note.strip()[:2000] or None)
     except AlertError as exc:
         raise HTTPException(400, str(exc)) from None
-    return _done(request, db, alert, "acked")
+    record_request(db, request, "alert_acknowledged", actor=user.login, subject=f"alert:{alert.id}",
+                   detail=f"{alert.level} · {alert.recipient}")
+    return _done(request, db, user, alert, "acked")
 
 
 @router.post("/alerts/{alert_id}/note")
@@ -112,16 +153,52 @@ def alert_add_note(request: Request, alert_id: int, note: str = Form(""), user: 
         add_note(db, alert.id, author=user.login, text=note)
     except NoteError as exc:
         raise HTTPException(400, str(exc)) from None
-    return _done(request, db, alert, "noted")
+    return _done(request, db, user, alert, "noted")
 
 
-def _parse_day(value: str, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(400, f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
+def _alert_message(db: Session, alert: Alert) -> Message:
+    message = db.get(Message, alert.message_id) if alert.message_id else None
+    if message is None:
+        raise HTTPException(400, N_("this alert is not about a letter"))
+    return message
+
+
+@router.post("/alerts/{alert_id}/extension")
+def alert_request_extension(request: Request, alert_id: int, days: int = Form(..., ge=1, le=60),
+                            reason: str = Form(""), user: User = Depends(current_user),
+                            db: Session = Depends(get_db)):
+    """A unit asks for more working days (延期申请): recorded as a requested extension, applied only once
+    someone approves it (``deadlines extend``)."""
+    from store.models.deadlines import DeadlineExtension
+
+    alert = _visible_alert(db, user, alert_id)
+    message = _alert_message(db, alert)
+    reason = reason.strip()[:1000]
+    if not reason:
+        raise HTTPException(400, N_("reason: say why more time is needed"))
+    db.add(DeadlineExtension(message_id=message.id, status="requested", approved_on=as_of(request).date(),
+                             extra_working_days=days, reason=reason, approved_by=None))
+    record_request(db, request, "extension_requested", actor=user.login, subject=f"message:{message.id}",
+                   detail=f"{days} working days: {reason}")
+    return RedirectResponse("/alerts?done=extension_requested", status_code=303)
+
+
+@router.post("/alerts/{alert_id}/return")
+def alert_return_letter(request: Request, alert_id: int, reason: str = Form(""),
+                        user: User = Depends(current_user), db: Session = Depends(get_db)):
+    """A unit returns a letter that is not theirs (退回): the routing is cleared for the analysts to re-route,
+    with the reason on the message's history and in the audit log."""
+    from web import integrations
+
+    alert = _visible_alert(db, user, alert_id)
+    message = _alert_message(db, alert)
+    reason = reason.strip()[:500]
+    if not reason:
+        raise HTTPException(400, N_("reason: say why the letter is not for your unit"))
+    integrations.return_message(db, message, user.login, reason)
+    record_request(db, request, "letter_returned", actor=user.login, subject=f"message:{message.id}",
+                   detail=f"{message.unit or ''}: {reason}")
+    return RedirectResponse("/alerts?done=letter_returned", status_code=303)
 
 
 @router.get("/alerts/ledger.xlsx")
@@ -132,8 +209,11 @@ def ledger_export(date_from: str = Query("", alias="from"), date_to: str = Query
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.xlsx"
-        export_ledger(db, path, date_from=_parse_day(date_from, "from"), date_to=_parse_day(date_to, "to"),
+        export_ledger(db, path, date_from=_day(date_from, "from"), date_to=_day(date_to, "to"),
                       unit=user.unit if is_unit_official(user) else None)
         data = path.read_bytes()
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="ledger.xlsx"'})
+
+
+_ = datetime  # (kept for type references in templates' date helpers)

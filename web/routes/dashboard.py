@@ -14,9 +14,10 @@ from store.models.accounts import User
 from web import integrations
 from web.auth import current_user, get_db, require_roles
 from web.clock import as_of_day
+from web.i18n import current_locale
 from web.queries.dashboard import NO_UNIT, build_dashboard
 from web.scope import is_unit_official, message_conditions, unit_of
-from web.templating import render
+from web.templating import render, use_locale
 
 router = APIRouter()
 
@@ -78,7 +79,8 @@ def cached_dashboard(request: Request, db: Session, user: User):
             board.warnings.extend(integrations.topic_warnings(db))
         return board
 
-    return _cached(request, "figures:" + (unit_of(user) or "*"), compute)
+    use_locale(request)  # the warnings are worded in the user's language: one kept copy per language
+    return _cached(request, f"figures:{unit_of(user) or '*'}:{current_locale()}", compute)
 
 
 @router.get("/")
@@ -92,5 +94,6 @@ def dashboard_hot_list(request: Request, user: User = Depends(require_roles("ana
                        db: Session = Depends(get_db)):
     """The hot list panel (not for unit officials: it spans every unit)."""
     day = as_of_day(request)
-    items, note = _cached(request, "hot-list", lambda: integrations.hot_list(db, day))
+    use_locale(request)
+    items, note = _cached(request, f"hot-list:{current_locale()}", lambda: integrations.hot_list(db, day))
     return render(request, "_hot_list.html", {"hot_list": items, "hot_list_note": note})

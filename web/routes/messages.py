@@ -16,6 +16,7 @@ from store.models.deadlines import Deadline
 from web import integrations
 from web.auth import current_user, get_db
 from web.clock import as_of, as_of_day
+from web.i18n import N_
 from web.queries.messages import MessageFilters, filter_choices, search_messages
 from web.scope import check_message_visible, is_unit_official, message_conditions
 from web.security import neutralise_row
@@ -107,18 +108,32 @@ def message_detail(request: Request, message_id: int, user: User = Depends(curre
         "topic": None if is_unit_official(user) else integrations.topic_of_message(db, message.id),
         "can_reroute": user.role in ("analyst", "editor", "admin"),
         "units": integrations.unit_names(db) if user.role in ("analyst", "editor", "admin") else [],
+        **_alert_history(db, user, message.id),
     }
     return render(request, "messages/detail.html", context)
+
+
+def _alert_history(db: Session, user: User, message_id: int) -> dict:
+    """Every alert level of the letter the user may see, and who each was addressed to."""
+    from store.models import Unit
+    from web.queries.alerts import message_history
+    from web.routes.alerts import alert_scope
+
+    history = message_history(db, message_id, alert_scope(user))
+    ids = {a.recipient_unit_id for a in history if a.recipient_unit_id}
+    names = dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
+    return {"alert_history": history,
+            "recipient_names": {a.id: names.get(a.recipient_unit_id, a.recipient) for a in history}}
 
 
 @router.post("/messages/{message_id}/route")
 def message_reroute(message_id: int, unit: str = Form(...), reason: str = Form(""),
                     user: User = Depends(current_user), db: Session = Depends(get_db)):
     if user.role not in ("analyst", "editor", "admin"):
-        raise HTTPException(403, "only analysts, editors and administrators re-route messages")
+        raise HTTPException(403, N_("only analysts, editors and administrators re-route messages"))
     message = check_message_visible(user, db.get(Message, message_id))
     unit = unit.strip()
     if not unit or len(unit) > 200:
-        raise HTTPException(400, "unit: give the name of the responsible unit (1-200 characters)")
+        raise HTTPException(400, N_("unit: give the name of the responsible unit (1-200 characters)"))
     integrations.reroute_message(db, message, unit, user.login, reason.strip()[:500] or None)
     return RedirectResponse(f"/messages/{message.id}?done=rerouted", status_code=303)

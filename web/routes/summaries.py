@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from store.models.accounts import User
 from store.models.publications import Publication
 from web.auth import get_db, require_roles
+from web.i18n import N_
 from web.templating import render
 
 router = APIRouter()
@@ -28,7 +29,7 @@ PREVIEW_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; fo
 def _publication(db: Session, publication_id: int) -> Publication:
     pub = db.get(Publication, publication_id)
     if pub is None:
-        raise HTTPException(404, "No such summary.")
+        raise HTTPException(404, N_("No such summary."))
     return pub
 
 
@@ -39,6 +40,8 @@ def _detail(request: Request, db: Session, pub: Publication, user: User, error: 
     return render(request, "summaries/detail.html", {
         "pub": pub, "texts": P.editable_texts(pub), "events": pub.events, "error": error,
         "period": P.period_of(pub).key, "can_approve": user.role in ("editor", "admin"),
+        "admitted_ids": sorted(P.admitted_messages(pub)),
+        "can_reopen": user.role in ("editor", "admin"),
     }, status_code=status_code)
 
 
@@ -101,6 +104,16 @@ async def summary_edit(request: Request, publication_id: int, user: User = Depen
     return _run(request, db, pub, user, apply, "saved")
 
 
+@router.post("/summaries/{publication_id}/admit")
+def summary_admit(request: Request, publication_id: int, message_id: int = Form(...), user: User = Depends(EDITORS),
+                  db: Session = Depends(get_db)):
+    """An editor overrules the exclusion of a letter from the common questions (the draft is regenerated)."""
+    from reports import publication as P
+
+    pub = _publication(db, publication_id)
+    return _run(request, db, pub, user, lambda: P.overrule_exclusion(db, pub, message_id, user.login), "saved")
+
+
 @router.post("/summaries/{publication_id}/review")
 def summary_review(request: Request, publication_id: int, note: str = Form(""), user: User = Depends(STAFF),
                    db: Session = Depends(get_db)):
@@ -129,11 +142,19 @@ def summary_publish(request: Request, publication_id: int, user: User = Depends(
 
 
 @router.post("/summaries/{publication_id}/reopen")
-def summary_reopen(request: Request, publication_id: int, reason: str = Form(...), user: User = Depends(STAFF),
+def summary_reopen(request: Request, publication_id: int, reason: str = Form(...), user: User = Depends(EDITORS),
                    db: Session = Depends(get_db)):
+    """Editors and administrators only: a reopened summary goes back to draft (and off the published page)."""
     from reports import publication as P
+    from web.audit import record_request
 
     pub = _publication(db, publication_id)
     if not reason.strip():
-        raise HTTPException(400, "reason: say why the summary is reopened")
-    return _run(request, db, pub, user, lambda: P.reopen(db, pub, user.login, reason.strip()), "saved")
+        raise HTTPException(400, N_("reason: say why the summary is reopened"))
+
+    def reopen():
+        P.reopen(db, pub, user.login, reason.strip())
+        record_request(db, request, "summary_reopened", actor=user.login, subject=f"publication:{pub.id}",
+                       detail=reason.strip()[:500])
+
+    return _run(request, db, pub, user, reopen, "saved")

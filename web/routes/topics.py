@@ -11,6 +11,7 @@ from store.models.topics import Topic, TopicCuration, TopicLineage
 from web import curation
 from web.auth import get_db, require_roles
 from web.clock import as_of_day
+from web.i18n import N_
 from web.queries.topics import daily_counts, list_topics, topic_messages
 from web.templating import render
 
@@ -32,7 +33,7 @@ def topics_page(request: Request, status: str = Query("active"), q: str = "", pa
 def _topic(db: Session, topic_id: int) -> Topic:
     topic = db.get(Topic, topic_id)
     if topic is None:
-        raise HTTPException(404, "No such topic.")
+        raise HTTPException(404, N_("No such topic."))
     return topic
 
 
@@ -54,6 +55,7 @@ def _render_topic(request: Request, db: Session, topic_id: int, error: str | Non
             (TopicLineage.from_topic_id == topic.id) | (TopicLineage.to_topic_id == topic.id))
             .order_by(TopicLineage.id.desc()).limit(50))),
         "error": error,
+        "topic_choices": curation.topic_choices(db),
     }, status_code=status_code)
 
 
@@ -81,7 +83,13 @@ async def topics_merge(request: Request, user: User = Depends(STAFF), db: Sessio
         ids = sorted({int(v) for v in form.getlist("topic_id")})
         target = int(form["target"]) if form.get("target") else None
     except ValueError:
-        raise HTTPException(400, "topic_id: topic ids are numbers") from None
+        raise HTTPException(400, N_("topic_id: topic ids are numbers")) from None
+    refs = [str(v) for v in form.getlist("topic_ref") if str(v).strip()]
+    if refs:  # picked or typed in a box: a name from the list, a number
+        try:
+            ids = sorted(set(ids) | {curation.resolve_topic(db, ref) for ref in refs})
+        except curation.CurationError as exc:
+            return _render_topic(request, db, target or (ids[0] if ids else 0), error=str(exc), status_code=400)
     if target is None:
         if len(ids) < 2:
             return RedirectResponse("/topics?error=merge-needs-two", status_code=303)
@@ -96,16 +104,36 @@ async def topic_split(request: Request, topic_id: int, user: User = Depends(STAF
     try:
         ids = [int(v) for v in form.getlist("message_id")]
     except ValueError:
-        raise HTTPException(400, "message_id: message ids are numbers") from None
+        raise HTTPException(400, N_("message_id: message ids are numbers")) from None
     label = str(form.get("label") or "")
     return _apply(request, db, user, topic_id, lambda: curation.split(db, topic_id, ids, label, user.login), "split")
 
 
 @router.post("/topics/{topic_id}/move")
-def topic_move(request: Request, topic_id: int, message_id: int = Form(...), target: int = Form(...),
-               user: User = Depends(STAFF), db: Session = Depends(get_db)):
-    return _apply(request, db, user, topic_id, lambda: curation.move(db, message_id, target, user.login), "moved",
-                  redirect_to=topic_id)
+async def topic_move(request: Request, topic_id: int, user: User = Depends(STAFF), db: Session = Depends(get_db)):
+    """Move letters to another topic: the ticked ones (``message_id``) or one named by its number
+    (``message_ref``, the site's number or #id), to a topic picked from the list or typed (``target_ref``) or by
+    id (``target``)."""
+    form = await request.form()
+    try:
+        ids = [int(v) for v in form.getlist("message_id")]
+    except ValueError:
+        raise HTTPException(400, N_("message_id: message ids are numbers")) from None
+
+    def move():
+        target_text = str(form.get("target_ref") or form.get("target") or "")
+        target = curation.resolve_topic(db, target_text)
+        moving = list(ids)
+        if form.get("message_ref"):
+            moving.append(curation.resolve_message(db, str(form.get("message_ref"))))
+        if not moving:
+            raise curation.CurationError("move: tick a letter or give its number")
+        result = None
+        for message_id in moving:
+            result = curation.move(db, message_id, target, user.login)
+        return result
+
+    return _apply(request, db, user, topic_id, move, "moved", redirect_to=topic_id)
 
 
 @router.post("/topics/{topic_id}/hide")
