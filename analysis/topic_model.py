@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -84,10 +85,12 @@ _MAX_PREFIX_CHARS = 6
 
 _SUFFIX_SET = frozenset(ENTITY_SUFFIXES)
 _SUFFIX_LENGTHS = sorted({len(s) for s in ENTITY_SUFFIXES}, reverse=True)
+_SUFFIX_LAST_CHARS = frozenset(s[-1] for s in ENTITY_SUFFIXES)
 
 
+@lru_cache(maxsize=1 << 18)
 def _entity_suffix(piece: str) -> str | None:
-    """The longest entity suffix ``piece`` ends with (set look-ups: this runs for every word)."""
+    """The longest entity suffix ``piece`` ends with (cached: this runs for every word of every message)."""
     for length in _SUFFIX_LENGTHS:
         if len(piece) >= length and piece[-length:] in _SUFFIX_SET:
             return piece[-length:]
@@ -99,7 +102,10 @@ def extract_entities(pieces: Sequence[str], stopwords: frozenset[str] = frozense
     name-like Chinese pieces right before it (up to six characters, stopping at stopwords, administrative
     pieces and punctuation). ``['A5','区','魅力','之','城','小区']`` gives ``['魅力之城小区']``."""
     names: list[str] = []
-    for index, piece in enumerate(pieces):
+    # Only pieces ending in the last character of some suffix can end a name: a comprehension finds them
+    # without a function call per piece.
+    for index in [i for i, piece in enumerate(pieces) if piece[-1:] in _SUFFIX_LAST_CHARS]:
+        piece = pieces[index]
         suffix = _entity_suffix(piece)
         if suffix is None:
             continue
@@ -139,13 +145,15 @@ def message_features(title: str | None, content: str | None, title_repeat: int =
     from analysis.tokenize import get_tokenizer
 
     tokenizer = get_tokenizer()
+    stopwords = tokenizer.stopwords
     features: list[str] = []
     entities: list[str] = []
     for text, repeat in ((title, title_repeat), (content, 1)):
         if not text:
             continue
         pieces = tokenizer.segment(normalise_for_features(text))
-        words = [p for p in pieces if p not in tokenizer.stopwords and (p[0].isalnum() or _HAN.match(p[0]))]
+        # A word starts with a letter, a digit or a CJK ideograph (the test _HAN makes, on one character).
+        words = [p for p in pieces if p not in stopwords and (p[0].isalnum() or "\u4e00" <= p[0] <= "\u9fff")]
         found = extract_entities(pieces, tokenizer.stopwords)
         for _ in range(repeat):
             features.extend(words)
