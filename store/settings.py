@@ -34,6 +34,7 @@ NON_SETTING_ENV = {
     "HOTLINE_TEST_PG_URL": "PostgreSQL server the test suite creates its scratch databases on",
     "HOTLINE_BENCH_PG_URL": "PostgreSQL server the benchmarks create their scratch databases on",
     "HOTLINE_SHARED_DATA": "folder of the real data the benchmarks and evaluations read (default ../shared/data)",
+    "HOTLINE_BENCH_SIZES": "corpus sizes bench/analyze_bench.py measures (space-separated)",
 }
 
 
