@@ -379,6 +379,7 @@ ZH = {
     "temporary password": "临时密码",
     "this alert is not about a letter": "这条提醒不针对具体信件",
     "title": "标题",
+    "the newest %(num)s entries; the export has them all": "最新%(num)s条，全部请导出",
     "to": "至",
     "to topic": "的信件移到话题",
     "topic": "话题",
