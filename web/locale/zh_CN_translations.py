@@ -303,6 +303,7 @@ ZH = {
     "overdue": "超期",
     "overdue only": "只看超期",
     "page %(page)s": "第%(page)s页",
+    "page %(page)s · more than %(cap)s letters": "第%(page)s页 · 超过%(cap)s件",
     "page %(page)s of %(pages)s · %(total)s in all": "第%(page)s页，共%(pages)s页 · 共%(total)s条",
     "pages": "分页",
     "password reset": "重置密码",

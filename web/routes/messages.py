@@ -17,7 +17,7 @@ from web import integrations
 from web.auth import current_user, get_db
 from web.clock import as_of, as_of_day
 from web.i18n import N_
-from web.queries.messages import MessageFilters, filter_choices, search_messages
+from web.queries.messages import COUNT_CAP, MessageFilters, count_messages, filter_choices, search_messages
 from web.scope import check_message_visible, is_unit_official, message_conditions
 from web.security import neutralise_row
 from web.templating import render
@@ -64,7 +64,10 @@ def messages_page(request: Request, filters: MessageFilters = Depends(message_fi
     scope = message_conditions(user)
     page_size = int(request.app.state.settings.get("web.page_size"))
     rows, has_more = search_messages(db, filters, scope, as_of_day(request), page_size)
-    context = {"rows": rows, "has_more": has_more, "filters": filters, "query": filters.as_query()}
+    total = count_messages(db, filters, scope, as_of_day(request))
+    pages = -(-min(total, COUNT_CAP) // page_size) or 1
+    context = {"rows": rows, "has_more": has_more, "filters": filters, "query": filters.as_query(),
+               "total": total, "capped": total > COUNT_CAP, "cap": COUNT_CAP, "pages": pages}
     if request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "results":
         return render(request, "messages/_results.html", context)
     context["choices"] = cached_choices(request, db, user, scope)
