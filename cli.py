@@ -44,14 +44,27 @@ def _register_all() -> None:
 
 
 @app.callback()
-def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages.")) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.getLevelName(os.environ.get("HOTLINE_LOG_LEVEL", "WARNING")),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def _main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log debug messages."),
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error (also HOTLINE_DEBUG=1)."),
+) -> None:
+    level = os.environ.get("HOTLINE_LOG_LEVEL", "WARNING").strip().upper()
+    if not isinstance(logging.getLevelName(level), int):
+        from store.settings import ConfigError
+
+        raise ConfigError(f"HOTLINE_LOG_LEVEL={level!r} is not a log level: use DEBUG, INFO, WARNING or ERROR")
+    logging.basicConfig(level=logging.DEBUG if verbose else level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main() -> None:
+    """The console entry point: the app behind the one-line error handler (cli_errors)."""
+    from cli_errors import run
+
+    run(app)
 
 
 _register_all()
 
 if __name__ == "__main__":
-    app()
+    main()

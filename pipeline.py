@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 import traceback
 from collections.abc import Callable
@@ -28,6 +29,19 @@ class StepResult:
     ok: bool
     seconds: float
     summary: str
+    cpu_seconds: float = 0.0  # this process and the worker processes it reaped during the step
+    peak_rss_mib: float = 0.0  # the process's peak so far (a running maximum: the step's when it rose)
+
+
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def _peak_rss_mib() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 @dataclass
@@ -39,7 +53,8 @@ class AnalyzeReport:
         return all(step.ok for step in self.steps)
 
     def lines(self) -> list[str]:
-        return [f"{'ok  ' if s.ok else 'FAIL'} {s.name:<14} {s.seconds:6.1f} s  {s.summary}" for s in self.steps]
+        return [f"{'ok  ' if s.ok else 'FAIL'} {s.name:<14} {s.seconds:6.1f} s  (CPU {s.cpu_seconds:6.1f} s, "
+                f"peak RSS {s.peak_rss_mib:,.0f} MiB)  {s.summary}" for s in self.steps]
 
 
 def _step_units(session: Session, as_of: dt.datetime | None) -> str:
@@ -102,16 +117,43 @@ def analyze(session: Session, as_of: dt.datetime | None = None, only: set[str] |
     for name, step in ANALYZE_STEPS:
         if only and name not in only:
             continue
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), _cpu_seconds()
         try:
             summary = step(session, as_of)
             session.commit()
-            report.steps.append(StepResult(name, True, time.perf_counter() - began, summary))
+            ok = True
         except Exception as exc:  # noqa: BLE001 - reported, and the next step still runs
             session.rollback()
             log.error("analysis step %s failed:\n%s", name, traceback.format_exc())
-            report.steps.append(StepResult(name, False, time.perf_counter() - began, f"{type(exc).__name__}: {exc}"))
+            ok, summary = False, f"{type(exc).__name__}: {exc}"
+        report.steps.append(StepResult(name, ok, time.perf_counter() - began, summary,
+                                       _cpu_seconds() - cpu, _peak_rss_mib()))
     return report
+
+
+ANALYZE_LOCK = "analyze"
+
+
+def analyze_locked(engine, as_of: dt.datetime | None = None, only: set[str] | None = None,  # noqa: ANN001
+                   wait_seconds: float = 0.0, on_wait: Callable[[str], None] | None = None) -> AnalyzeReport:
+    """``analyze`` under the analysis lock (the scheduler's crawl jobs take it too): two analyses never run at
+    once (on SQLite the second one's writes failed with "database is locked"). A second caller waits up to
+    ``wait_seconds`` for the first to finish, then gets ``LockHeld``."""
+    from alerts.locking import LockHeld, ProcessLock
+    from store.db import session_factory
+
+    lock = ProcessLock(engine, ANALYZE_LOCK)
+    try:
+        lock.acquire()
+    except LockHeld as exc:
+        if on_wait:
+            on_wait(f"{exc}: waiting up to {wait_seconds:.0f} s")
+        lock.acquire(wait_seconds)
+    try:
+        with session_factory(engine)() as session:
+            return analyze(session, as_of, only)
+    finally:
+        lock.release()
 
 
 def register(app: typer.Typer) -> None:
@@ -122,7 +164,7 @@ def register(app: typer.Typer) -> None:
                                        ", ".join(n for n, _ in ANALYZE_STEPS)),
     ) -> None:
         """Resolve units, compute deadlines, route, cluster, assess replies and raise early warnings."""
-        from store.db import get_engine, session_factory
+        from store.db import get_engine
         from store.migrate import ensure_current
 
         moment = parse_moment(as_of, "--as-of")
@@ -135,8 +177,11 @@ def register(app: typer.Typer) -> None:
         except RuntimeError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-        with session_factory(engine)() as session:
-            report = analyze(session, moment, set(step) if step else None)
+        from store.settings import get_settings
+
+        wait = float(get_settings().get("scheduler.job_timeout_minutes")) * 60
+        report = analyze_locked(engine, moment, set(step) if step else None, wait_seconds=wait,
+                                on_wait=lambda line: typer.echo(line, err=True))
         for line in report.lines():
             typer.echo(line)
         if not report.ok:

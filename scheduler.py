@@ -89,11 +89,10 @@ def crawl_action(source: str) -> Callable[[dt.datetime, str], str]:
 
 
 def analyze_now() -> str:
-    from pipeline import analyze
-    from store.db import get_engine, session_factory
+    from pipeline import analyze_locked
+    from store.db import get_engine
 
-    with session_factory(get_engine())() as session:
-        report = analyze(session)
+    report = analyze_locked(get_engine(), wait_seconds=_timeout())
     failed = [f"{step.name}: {step.summary}" for step in report.steps if not step.ok]
     if failed:
         raise JobFailed("; ".join(failed))
@@ -198,6 +197,7 @@ def what_went_wrong(now: dt.datetime) -> list[str]:
     """The last day's failures: failed job runs, alerts given up, source problems."""
     from sqlalchemy import select
 
+    from analysis.source_health import broken_profiles
     from store.db import session_scope
     from store.models.alerts import JobRun, OutboxEntry
 
@@ -211,6 +211,7 @@ def what_went_wrong(now: dt.datetime) -> list[str]:
                                                                OutboxEntry.created_at >= since)):
             lines.append(f"alert to {entry.recipient_name} via {entry.channel} given up after {entry.attempts} "
                          f"attempts: {entry.last_error}")
+        lines += [f"profile broken? {line}" for line in broken_profiles(session)]
     lines += [f"source {p}" for p in source_problems(now)]
     return lines
 
@@ -330,7 +331,11 @@ def job_specs() -> list[JobSpec]:
 
 
 def _claim(job: str, period: str, now: dt.datetime) -> int | None:
-    """Start a JobRun for (job, period); None when that period is done already (or being done)."""
+    """Start a JobRun for (job, period); None when that period is done already.
+
+    Called with the job's lock held (``run_job``), so a run still marked "running" has lost its owner (a killed
+    process: the lock died with it) and is claimed again; a live owner would hold the lock.
+    """
     from sqlalchemy import select
     from sqlalchemy.exc import IntegrityError
 
@@ -345,11 +350,11 @@ def _claim(job: str, period: str, now: dt.datetime) -> int | None:
             if run is None:
                 run = JobRun(job=job, period=period, status="running", started_at=now, attempts=1)
                 session.add(run)
-            else:  # failed, or left running by a crash: try again
+            else:  # failed, or left running by a process that died: try again
                 run.status, run.started_at, run.attempts, run.error = "running", now, run.attempts + 1, None
             session.flush()
             return run.id
-    except IntegrityError:  # another process claimed it at the same moment
+    except IntegrityError:  # cannot happen under the job lock; kept for a lock file on another var_dir
         return None
 
 
@@ -363,8 +368,32 @@ def _finish(run_id: int, status: str, summary: str | None, error: str | None) ->
         run.status, run.summary, run.error, run.finished_at = status, summary, error, now_local()
 
 
-def run_job(name: str, now: dt.datetime | None = None) -> str:
-    """Run job ``name`` for the period containing ``now`` unless that period is done. Never raises."""
+@dataclass(frozen=True)
+class JobOutcome:
+    """What one ``run_job`` call did: ``status`` decides the exit code, ``text`` is for people."""
+
+    status: str  # done | already_done | failed | busy | unknown
+    text: str
+
+    @property
+    def exit_code(self) -> int:
+        # 0 done (or nothing to do), 1 the job failed, 2 refused: unknown job or another run holds it
+        return {"done": 0, "already_done": 0, "failed": 1}.get(self.status, 2)
+
+
+def job_lock_name(job: str) -> str:
+    return f"job-{job}"
+
+
+def run_job_outcome(name: str, now: dt.datetime | None = None, wait_seconds: float = 0.0) -> JobOutcome:
+    """Run job ``name`` for the period containing ``now`` unless that period is done. Never raises.
+
+    The job's lock (``alerts.locking.ProcessLock``, the one the scheduler's runs take too) makes a second
+    caller (``schedule run-job`` while the scheduler fires, or twice by hand) wait ``wait_seconds`` and then
+    step aside as ``busy``: a period is never worked on twice at once.
+    """
+    from alerts.locking import LockHeld, ProcessLock
+    from store.db import get_engine
     from store.models.base import now_local
 
     now = now or now_local()
@@ -372,21 +401,35 @@ def run_job(name: str, now: dt.datetime | None = None) -> str:
     spec = specs.get(name)
     if spec is None:
         logger.error("unknown job %r (jobs: %s)", name, ", ".join(specs))
-        return f"unknown job {name!r}"
+        return JobOutcome("unknown", f"unknown job {name!r} (jobs: {', '.join(specs)})")
     period = spec.period(now)
-    run_id = _claim(name, period, now)
-    if run_id is None:
-        logger.info("job %s: period %s already done", name, period)
-        return f"{name} {period}: already done"
+    lock = ProcessLock(get_engine(), job_lock_name(name))
     try:
-        summary = spec.action(now, period)
-    except Exception as exc:
-        logger.exception("job %s (%s) failed", name, period)
-        _finish(run_id, "failed", None, f"{type(exc).__name__}: {exc}"[:4000])
-        return f"{name} {period}: failed: {exc}"
-    _finish(run_id, "done", (summary or "")[:4000], None)
-    logger.info("job %s (%s): %s", name, period, summary)
-    return f"{name} {period}: {summary}"
+        lock.acquire(wait_seconds)
+    except LockHeld as exc:
+        logger.info("job %s (%s) not started: %s", name, period, exc)
+        return JobOutcome("busy", f"{name} {period}: not started: {exc}")
+    try:
+        run_id = _claim(name, period, now)
+        if run_id is None:
+            logger.info("job %s: period %s already done", name, period)
+            return JobOutcome("already_done", f"{name} {period}: already done")
+        try:
+            summary = spec.action(now, period)
+        except Exception as exc:
+            logger.error("job %s (%s) failed: %s", name, period, exc, exc_info=logger.isEnabledFor(logging.DEBUG))
+            _finish(run_id, "failed", None, f"{type(exc).__name__}: {exc}"[:4000])
+            return JobOutcome("failed", f"{name} {period}: failed: {exc}")
+        _finish(run_id, "done", (summary or "")[:4000], None)
+        logger.info("job %s (%s): %s", name, period, summary)
+        return JobOutcome("done", f"{name} {period}: {summary}")
+    finally:
+        lock.release()
+
+
+def run_job(name: str, now: dt.datetime | None = None) -> str:
+    """``run_job_outcome``'s text (the scheduler's job store calls this by reference)."""
+    return run_job_outcome(name, now).text
 
 
 # --------------------------------------------------------------------------------------------------
@@ -541,11 +584,12 @@ def register(app: typer.Typer) -> None:
         at: str = typer.Option(None, "--at", help="run as of this local time (default: now)"),
     ) -> None:
         """Run one job now (skipped when its period is already done)."""
-        moment = dt.datetime.fromisoformat(at) if at else None
-        result = run_job(name, moment)
-        typer.echo(result)
-        if "failed" in result or result.startswith("unknown job"):
-            raise typer.Exit(1)
+        from store.cli_args import parse_moment
+
+        outcome = run_job_outcome(name, parse_moment(at, "--at"))
+        typer.echo(outcome.text, err=outcome.exit_code == 2)
+        if outcome.exit_code:
+            raise typer.Exit(outcome.exit_code)
 
 
 if __name__ == "__main__":

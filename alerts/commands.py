@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
             report, delivery = run_and_deliver(now=parse_moment(at, "--at"), send=not no_send)
         except LockHeld as exc:
             typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
+            raise typer.Exit(2) from None  # refused: nothing done
         if as_json:
             typer.echo(json.dumps({"run": report.to_json(),
                                    "delivery": vars(delivery) if delivery else None}, ensure_ascii=False))
@@ -43,18 +43,20 @@ def register(app: typer.Typer) -> None:
                 typer.echo(str(delivery))
                 for error in delivery.errors[:20]:
                     typer.echo(f"  {error}", err=True)
-        if delivery and delivery.dead:
-            raise typer.Exit(2)
+        if delivery and (delivery.dead or delivery.failed):
+            raise typer.Exit(1)  # done in part: some deliveries failed (README, exit codes)
 
     @alerts_app.command("send")
     def alerts_send() -> None:
         """Deliver the pending outbox entries (retries and rate limits included)."""
         from alerts.service import send_pending
 
-        delivery = send_pending()
+        delivery = send_pending()  # a second sender gets LockHeld: one line from the CLI's error handler
         typer.echo(str(delivery))
         for error in delivery.errors[:20]:
             typer.echo(f"  {error}", err=True)
+        if delivery.dead or delivery.failed:
+            raise typer.Exit(1)
 
     @alerts_app.command("ack")
     def alerts_ack(

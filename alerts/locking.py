@@ -1,4 +1,4 @@
-"""One process at a time for a named job (the scheduler, the alert sender).
+"""One process at a time for a named job (the scheduler, the alert sender, each scheduled job, the analysis).
 
 PostgreSQL: a session-level advisory lock on a connection held open for the lock's life (released when the
 process dies). SQLite: an exclusive ``fcntl.flock`` on ``<var_dir>/<name>.lock`` (also released by the OS
@@ -9,6 +9,8 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
+import time
 from pathlib import Path
 from typing import Any, Self
 
@@ -16,7 +18,10 @@ from sqlalchemy import Engine, text
 
 
 class LockHeld(RuntimeError):
-    pass
+    """Another live process holds the lock; the message says which job and that it is running."""
+
+
+POLL_SECONDS = 0.2
 
 
 def _advisory_key(name: str) -> int:
@@ -30,30 +35,49 @@ class ProcessLock:
         self._connection: Any = None
         self._fd: int | None = None
 
-    def acquire(self) -> None:
+    def acquire(self, wait_seconds: float = 0.0) -> None:
+        """Take the lock, waiting up to ``wait_seconds`` for its holder to finish; LockHeld when it did not."""
+        deadline = time.monotonic() + wait_seconds
+        while not self._try_acquire():
+            if time.monotonic() >= deadline:
+                waited = f" (waited {wait_seconds:.0f} s)" if wait_seconds else ""
+                raise LockHeld(f"another {self.name} is running ({self._where()} held){waited}; "
+                               "try again when it has finished")
+            time.sleep(POLL_SECONDS)
+
+    def _where(self) -> str:
+        if self.engine.dialect.name == "postgresql":
+            return "PostgreSQL advisory lock"
+        return f"lock file {self._path()}"
+
+    def _path(self) -> Path:
+        from store.settings import get_settings
+
+        directory = self.var_dir or get_settings().var_dir
+        return directory / (re.sub(r"[^\w.-]+", "-", self.name) + ".lock")
+
+    def _try_acquire(self) -> bool:
         if self.engine.dialect.name == "postgresql":
             connection = self.engine.connect()
             got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _advisory_key(self.name)}).scalar()
             connection.commit()
             if not got:
                 connection.close()
-                raise LockHeld(f"another {self.name} is running (PostgreSQL advisory lock held)")
+                return False
             self._connection = connection
-            return
-        from store.settings import get_settings
-
-        directory = self.var_dir or get_settings().var_dir
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / f"{self.name}.lock"
+            return True
+        path = self._path()
+        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise LockHeld(f"another {self.name} is running (lock file {path} held)") from None
+            return False
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._fd = fd
+        return True
 
     def release(self) -> None:
         if self._connection is not None:

@@ -159,6 +159,7 @@ def register(app: typer.Typer) -> None:
         from analysis.router import load_router
         from crawlers.importer.columns import ColumnMap
         from crawlers.importer.readers import ImportFileError, read_table
+        from store.exports import neutralise_row
 
         _check_field(field)
         try:
@@ -188,13 +189,13 @@ def register(app: typer.Typer) -> None:
             writer.writerow(list(table.headers) + new_columns)
             for (_number, values), text, decision in zip(rows, texts, decisions, strict=True):
                 cells = ["" if v is None else v for v in values] + [""] * (len(table.headers) - len(values))
-                if not text:  # nothing to route on: manual, not a guess from an empty string
-                    writer.writerow(cells + ["", "0.0", "true"])
-                    manual += 1
-                    continue
-                manual += decision.needs_manual
-                writer.writerow(cells + [decision.predicted or "", f"{decision.confidence:.4f}",
-                                         "true" if decision.needs_manual else "false"])
+                # The contract: the best guess and its confidence are always written; a row with no text to
+                # route on is a guess from the class priors only, so it always goes to manual routing.
+                needs_manual = decision.needs_manual or not text
+                manual += needs_manual
+                # citizen text copied into a CSV officials open in Excel/WPS: never a formula
+                writer.writerow(neutralise_row(cells + [decision.best_guess, f"{decision.confidence:.4f}",
+                                                        "true" if needs_manual else "false"]))
         for number in empty[:20]:
             typer.echo(f"warning: {path} row {number}: no text in the title/content columns; marked manual",
                        err=True)

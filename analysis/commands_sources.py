@@ -24,13 +24,13 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps([h.as_dict() for h in report], ensure_ascii=False, indent=2))
             return
-        table = Table("source", "family", "last run", "items/new/upd/rej", "requests", "fresh (workdays)",
-                      "warnings")
+        table = Table("source", "family", "last run", "fetched/new/upd/rej", "known", "requests",
+                      "fresh (workdays)", "warnings")
         for h in report:
             run = h.last_run
             fresh = "-" if h.workdays_since_new is None else f"{h.workdays_since_new}/{h.objective_days or '-'}"
             table.add_row(h.name, h.family or "", f"{run['started_at']} {run['finish_reason']}" if run else "never",
                           f"{run['items']}/{run['new']}/{run['updated']}/{run['rejected']}" if run else "",
-                          str(run["requests"]) if run else "", fresh,
+                          str(run["known"]) if run else "", str(run["requests"]) if run else "", fresh,
                           "\n".join(h.warnings) if h.warnings else "ok")
         Console().print(table)

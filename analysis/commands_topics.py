@@ -36,25 +36,31 @@ def register(app: typer.Typer) -> None:
         top: int = typer.Option(10, "--top", min=1, help="Number of entries."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
     ) -> None:
-        """The 民意热点榜 of a window: topics ranked by people, volume, votes, growth, channels, unanswered."""
-        from analysis.hotlist import hotlist
+        """The 民意热点榜 of a window: topics ranked by distinct people, then volume, votes, growth, channels,
+        unanswered. One-person bursts, inadmissible and bad-data letters are left out and reported."""
+        from analysis.hotlist import hotlist_report
         from store.db import session_scope
 
         start, end = _parse_day(date_from, "--from"), _parse_day(date_to, "--to")
         if end < start:
             _fail(f"--to {end} is before --from {start}")
         with session_scope() as session:
-            entries = hotlist(session, start, end, top=top)
+            report = hotlist_report(session, start, end, top=top)
+        entries = report.entries
         if as_json:
             typer.echo(json.dumps(entries, ensure_ascii=False, indent=1))
+            for line in report.notes():  # stderr: the JSON on stdout stays the documented list
+                typer.echo(line, err=True)
             return
         if not entries:
-            typer.echo(f"no topics with messages between {start} and {end} (has `analyze` run?)")
-            return
+            typer.echo(f"no topic raised by two or more people between {start} and {end} (has `analyze` run?)")
         for rank, entry in enumerate(entries, 1):
-            typer.echo(f"{rank:>2}. [{entry['badge']}] {entry['label']}  (topic {entry['topic_id']}, score "
-                       f"{entry['score']:.2f}, {entry['size']} messages, {entry['distinct_submitters']} people)")
+            typer.echo(f"{rank:>2}. [{entry['badge']}] {entry['label']}  (topic {entry['topic_id']}, "
+                       f"{entry['distinct_submitters']} people, {entry['size']} messages, score "
+                       f"{entry['score']:.2f})")
             typer.echo(f"      {entry['explanation']}")
+        for line in report.notes():
+            typer.echo(line)
 
     @topics_app.command("update")
     def update_command(
@@ -194,6 +200,35 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"{event['day']} [{event['kind']}] topic {event['topic_id']} {event['label']}: "
                        f"{event['observed']:.0f} vs baseline {event['baseline']:.1f} (threshold "
                        f"{event['threshold']:.1f})")
+
+    @warnings_app.command("replay")
+    def warnings_replay(
+        date_from: str = typer.Option(..., "--from", help="First day to replay (YYYY-MM-DD)."),
+        date_to: str = typer.Option(..., "--to", help="Last day to replay (YYYY-MM-DD), inclusive."),
+        as_json: bool = typer.Option(False, "--json"),
+    ) -> None:
+        """Run early-warning detection day by day over history, as the scheduler would have; store nothing.
+        Lists what would have fired, with people counts, and the letter spikes of one person held back."""
+        from analysis.warnings import replay_warnings
+        from store.db import session_scope
+
+        start, end = _parse_day(date_from, "--from"), _parse_day(date_to, "--to")
+        if end < start:
+            _fail(f"--to {end} is before --from {start}")
+        with session_scope() as session:
+            replayed = replay_warnings(session, start, end)
+            session.rollback()  # nothing of a replay is stored
+        if as_json:
+            typer.echo(json.dumps(replayed, ensure_ascii=False, indent=1))
+            return
+        fired = [r for r in replayed if r["fired"]]
+        for item in replayed:
+            status = "fired" if item["fired"] else "held back: one person"
+            typer.echo(f"{item['day']} [{item['kind']}] topic {item['topic_id']} {item['label']}: "
+                       f"{item['letters']} letters, {item['people']} people, threshold {item['threshold']:g}, "
+                       f"{item['days_after_first_letter']} days after the topic's first letter ({status})")
+        typer.echo(f"{len(fired)} warnings would have fired between {start} and {end}; "
+                   f"{len(replayed) - len(fired)} one-person letter spikes held back")
 
     @app.command("reply-quality")
     def reply_quality_command(as_json: bool = typer.Option(False, "--json")) -> None:

@@ -1,9 +1,13 @@
 """Reply deadlines: declarative rules, due dates with their explanation, overdue states, responsiveness statistics.
 
-Counting (the default convention, ``next_working_day``): the day of receipt is not counted; the due date is the
-N-th working day after it; a message received on a non-working day is deemed received on the next working day
-(received Saturday, 3 working days: deemed received Monday, due Thursday); due at the end of that day,
-Asia/Shanghai. ``receipt_day_counts`` makes the (deemed) day of receipt day 1. Rules (which N, which convention,
+Counting (the default convention, ``general_rule``): the general rule of time computation (民法典 第二百零一条:
+the starting day is not counted, counting begins the next day); the due date is the N-th working day after the
+day of receipt, whatever kind of day that was (received Saturday in an ordinary week, 3 working days: Mon, Tue,
+due Wednesday; received Sat 2025-01-25: Sun 01-26 is a make-up working day and counts, then Mon 01-27, then the
+Spring Festival break, due Wed 02-05); due at the end of that day, Asia/Shanghai. Named alternatives:
+``next_working_day`` (a message received on a non-working day is deemed received on the next working day and
+counting starts the day after: received Saturday, due Thursday) and ``receipt_day_counts`` (the day of receipt, or
+the next working day, is day 1). Rules (which N, which convention,
 working or calendar days) come from ``analysis/data/deadline_rules.toml`` or the ``deadlines.rules_file`` setting;
 each rule cites its policy source. Calendar: ``analysis.workcalendar`` (official years, overrides, provisional
 years flagged).
@@ -80,7 +84,9 @@ class DeadlineError(ValueError):
 
 
 class Convention(StrEnum):
-    NEXT_WORKING_DAY = "next_working_day"      # receipt day not counted; non-working receipt -> next working day
+    # 民法典 第二百零一条: the day of receipt is not counted; due the N-th working day after it (the default)
+    GENERAL_RULE = "general_rule"
+    NEXT_WORKING_DAY = "next_working_day"      # non-working receipt deemed received the next working day, then N
     RECEIPT_DAY_COUNTS = "receipt_day_counts"  # the (deemed) day of receipt is day 1
 
 
@@ -123,7 +129,7 @@ ATTENTION_STATES = frozenset({DeadlineState.DUE_SOON, DeadlineState.OVERDUE, Dea
 class DeadlinePolicy:
     """The ``deadlines.*`` settings that shape computations (defaults = the documented policy)."""
 
-    convention: Convention = Convention.NEXT_WORKING_DAY
+    convention: Convention = Convention.GENERAL_RULE
     receipt_cutoff: dt.time | None = None
     due_soon_days: int = 1
     seriously_overdue_days: int = 5
@@ -480,6 +486,8 @@ def _base_due(calendar: WorkCalendar, received_on: dt.date, days: int, day_unit:
         # Natural days from the day of receipt; a due date on a non-working day moves to the next working day.
         end = received_on + dt.timedelta(days=days - 1 if counts_receipt else days)
         return received_on, calendar.next_workday(end)
+    if convention == Convention.GENERAL_RULE:
+        return received_on, calendar.add_workdays(received_on, days, warn=False)
     deemed = calendar.next_workday(received_on)
     return deemed, calendar.add_workdays(deemed, days - 1 if counts_receipt else days, warn=False)
 
@@ -543,6 +551,11 @@ def compute_deadline(
         en += f" after {cutoff}, counted as received {format_day(received_on)}"
         zh += f"（{cutoff}后），按{format_day(received_on, 'zh')}收到计"
     out.add(en, zh)
+    if convention == Convention.GENERAL_RULE and day_unit == DayUnit.WORKING and not calendar.is_workday(received_on):
+        out.add(f"{format_day(received_on)} is {_day_off_label(calendar, received_on, 'en')}; as any day of receipt "
+                "it is not counted, counting begins the next day (Civil Code art. 201)",
+                f"{format_day(received_on, 'zh')}为{_day_off_label(calendar, received_on, 'zh')}，"
+                "收到当日不计入，自次日起算（民法典第二百零一条）")
     if deemed != received_on:
         makeup = calendar.day_kind(deemed) == DayKind.MAKEUP_WORKDAY
         out.add(f"{format_day(received_on)} is {_day_off_label(calendar, received_on, 'en')}, "
@@ -744,21 +757,29 @@ def received_ordinals(submitted: Sequence[dt.datetime | dt.date | None], cutoff:
 
 
 def due_ordinals(calendar: WorkCalendar, received: np.ndarray, days: np.ndarray | int,
-                 counts_receipt_day: np.ndarray | bool = False, calendar_days: np.ndarray | bool = False
-                 ) -> tuple[np.ndarray, np.ndarray]:
+                 counts_receipt_day: np.ndarray | bool = False, calendar_days: np.ndarray | bool = False,
+                 deem_next_working_day: np.ndarray | bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised base due dates: (deemed received ordinals, due ordinals). ``received`` must be valid dates.
 
-    The cumulative working-day index and its inverse make this a few array lookups per message.
+    Without flags, the general rule (the N-th working day after the day of receipt); ``deem_next_working_day``
+    (``next_working_day``) and ``counts_receipt_day`` (``receipt_day_counts``) first move a receipt on a day off
+    to the next working day. The cumulative working-day index and its inverse make this a few array lookups per
+    message.
     """
     received = np.asarray(received, dtype=np.int64)
     days = np.broadcast_to(np.asarray(days, dtype=np.int64), received.shape)
     counts = np.broadcast_to(np.asarray(counts_receipt_day, dtype=bool), received.shape)
     natural = np.broadcast_to(np.asarray(calendar_days, dtype=bool), received.shape)
+    deem = np.broadcast_to(np.asarray(deem_next_working_day, dtype=bool), received.shape) | counts
     cum = calendar.cum_ordinals(received)
     is_work = calendar.is_workday_ordinals(received)
-    deemed_cum = cum + ~is_work  # the next working day's number when received on a day off
+    # The number of the last working day on or before the receipt; the general rule counts from there (a day
+    # off adds nothing), the deeming conventions from the next working day's number when received on a day off.
+    general = ~deem & ~is_work
+    deemed_cum = cum + (~is_work & deem)
     due = calendar.ordinals_of_cum(deemed_cum + days - counts)
-    deemed = calendar.ordinals_of_cum(deemed_cum)
+    deemed = calendar.ordinals_of_cum(np.maximum(deemed_cum, 1))
+    deemed[general] = received[general]  # general rule: counting starts the day after receipt, whatever it was
     if natural.any():
         idx = np.flatnonzero(natural)
         end = received[idx] + days[idx] - counts[idx]
@@ -814,8 +835,11 @@ def bulk_due_dates(
         rule_index[i] = position
     received = received_ordinals(submitted, policy.receipt_cutoff)
     days = np.array([r.days for r in rules_used], dtype=np.int64)[rule_index] if rules_used else np.zeros(0)
-    counts = np.array([(r.convention or policy.convention) == Convention.RECEIPT_DAY_COUNTS for r in rules_used],
+    conventions = [r.convention or policy.convention for r in rules_used]
+    counts = np.array([c == Convention.RECEIPT_DAY_COUNTS for c in conventions],
                       dtype=bool)[rule_index] if rules_used else np.zeros(0, dtype=bool)
+    deem = np.array([c == Convention.NEXT_WORKING_DAY for c in conventions],
+                    dtype=bool)[rule_index] if rules_used else np.zeros(0, dtype=bool)
     natural = np.array([r.day_unit == DayUnit.CALENDAR for r in rules_used], dtype=bool)[rule_index] \
         if rules_used else np.zeros(0, dtype=bool)
     # A bad receipt date (outside the calendar, or too late for any due date to fit) is skipped, not fatal.
@@ -827,7 +851,7 @@ def bulk_due_dates(
     due = np.full(n, NO_DATE, dtype=np.int64)
     provisional = np.zeros(n, dtype=bool)
     if valid.any():
-        d, u = due_ordinals(calendar, received[valid], days[valid], counts[valid], natural[valid])
+        d, u = due_ordinals(calendar, received[valid], days[valid], counts[valid], natural[valid], deem[valid])
         deemed[valid], due[valid] = d, u
         provisional[valid] = calendar.provisional_ordinals(received[valid], u)
         if warn and provisional.any():

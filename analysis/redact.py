@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
+from analysis import pii_names
 from analysis import pii_patterns as P
 from analysis.text import to_halfwidth
 
@@ -44,6 +45,8 @@ __all__ = [
     "Redaction",
     "find_personal_data",
     "redact",
+    "redact_letter",
+    "is_public_number",
     "residual_numbers",
     "is_valid_id_card",
     "is_phone_number",
@@ -58,7 +61,12 @@ audit_log = logging.getLogger("hotline.audit.redact")
 _PRIORITY = {
     "email": 90, "id_card": 80, "bank_card": 70, "mobile": 60, "landline": 55, "qq": 50, "wechat": 50,
     "plate": 52, "address": 30, "name": 20,
+    # an organisation's number: claimed so that nothing else masks it, then dropped from the result
+    "public_number": 56,
 }
+# Types whose every other mention in a letter is masked once one mention is found (consistency).
+CONSISTENT_TYPES = ("name", "mobile", "landline", "id_card", "email", "plate", "qq", "wechat", "bank_card",
+                    "address")
 
 
 @dataclass(frozen=True, order=True)
@@ -231,17 +239,37 @@ def _detect_bank_cards(probe: str) -> Iterable[Span]:
             yield Span(m.start(), m.end(), "bank_card", "<银行卡号>", "bank_card.luhn")
 
 
-def _detect_phones(probe: str) -> Iterable[Span]:
+def is_public_number(probe: str, start: int, end: int, reply: bool = False,
+                     public_numbers: frozenset[str] = frozenset()) -> bool:
+    """True when the fixed-line/service number ``probe[start:end]`` is an organisation's, not a person's: a
+    400/800 service number, one of ``public_numbers`` (the unit directory's), one an organisation is named
+    right before (…经侦大队电话39969120), or — in an official reply, where units sign with their office
+    numbers — any landline not introduced as the citizen's own (诉求人电话, 您的座机)."""
+    digits = re.sub(r"\D", "", probe[start:end])
+    if re.fullmatch(r"(?:86)?[48]00\d{7}", digits) or digits in public_numbers:
+        return True
+    before = probe[max(0, start - 14):start]
+    if P.PRIVATE_PHONE_CUE.search(before):
+        return False
+    return reply or bool(P.PUBLIC_PHONE_CUE.search(before))
+
+
+def _detect_phones(probe: str, reply: bool = False, public_numbers: frozenset[str] = frozenset()) -> Iterable[Span]:
     for m in P.MOBILE.finditer(probe):
         yield Span(m.start(), m.end(), "mobile", _mask_mobile(m.group()), "mobile")
     for m in P.LANDLINE.finditer(probe):
-        if is_phone_number(m.group()):
+        if is_public_number(probe, m.start(), m.end(), reply, public_numbers):
+            yield Span(m.start(), m.end(), "public_number", m.group(), "public_number")
+        elif is_phone_number(m.group()):
             yield Span(m.start(), m.end(), "landline", _mask_landline(m.group()), "landline")
         elif P.PHONE_CUE.search(probe[max(0, m.start() - 8):m.start()]):
             # after 电话/座机 a number in landline shape is one, even with a local part of the wrong length
             yield Span(m.start(), m.end(), "landline", _mask_landline(m.group()), "landline.cue")
     for m in P.LOCAL_PHONE.finditer(probe):
-        yield Span(m.start(1), m.end(1), "landline", _mask_digits(m.group(1), 0, 2), "landline.cue")
+        if is_public_number(probe, m.start(1), m.end(1), reply, public_numbers):
+            yield Span(m.start(1), m.end(1), "public_number", m.group(1), "public_number")
+        else:
+            yield Span(m.start(1), m.end(1), "landline", _mask_digits(m.group(1), 0, 2), "landline.cue")
 
 
 def _detect_plates(probe: str) -> Iterable[Span]:
@@ -268,7 +296,7 @@ _SURNAME_HONORIFIC = re.compile(rf"(?P<surname>{_ALL_SURNAMES})(?P<honorific>{_H
 _FULLNAME_HONORIFIC = re.compile(rf"(?P<name>(?:{_ALL_SURNAMES})[\u4e00-\u9fff]{{1,2}})(?P<honorific>{_HONORIFIC})")
 # 王某某 / 张某: an anonymised person, still a person; not 某些/某个/某单位.
 _SURNAME_MOU = re.compile(
-    rf"(?P<surname>{_ALL_SURNAMES})(?:某某|某(?![些种个天日时地处人单部公小项企领局村镇区])|[xX×＊*]{{2}})"
+    rf"(?P<surname>{_ALL_SURNAMES})(?:某某|某(?![些种个天日时地处人单部公小项企领局村镇区位])|[xX×＊*]{{2}})"
 )
 _STRONG_CUE = re.compile("(?:" + "|".join(sorted(P.STRONG_NAME_CUES, key=len, reverse=True)) + r")[：:\s是为叫]*")
 _WEAK_CUE = re.compile("(?:" + "|".join(sorted(P.WEAK_NAME_CUES, key=len, reverse=True)) + r")[：:\s]*")
@@ -277,9 +305,12 @@ _TITLE_AFTER = re.compile(rf"(?:{_TITLE})")
 _HONORIFIC_AT = re.compile(rf"(?:{_HONORIFIC})")
 
 
+_COMPOUND = frozenset(P.COMPOUND_SURNAMES)
+
+
 def _surname_length(text: str, at: int) -> int:
     """Length of the surname starting at ``at`` (2 for a compound surname, 1, or 0 when none)."""
-    if text[at:at + 2] in P.COMPOUND_SURNAMES:
+    if text[at:at + 2] in _COMPOUND:
         return 2
     return 1 if at < len(text) and text[at] in P.SINGLE_SURNAMES else 0
 
@@ -320,6 +351,12 @@ def _name_after_cue(probe: str, at: int, weak: bool) -> tuple[int, int] | None:
 
 
 def _detect_names(probe: str, submitter: str | None) -> Iterable[Span]:
+    # the submitter first: of equal spans the first is kept, and "name.submitter" says most about why
+    if submitter:
+        submitter = to_halfwidth(submitter.strip(), keep_chinese_punctuation=False)
+        if len(submitter) >= 2:
+            for m in re.finditer(re.escape(submitter), probe):
+                yield Span(m.start(), m.end(), "name", _mask_name(m.group()), "name.submitter")
     for m in _SURNAME_HONORIFIC.finditer(probe):
         start = m.start()
         if m.group("surname") in P.AMBIGUOUS_SURNAMES and not _left_boundary(probe, start):
@@ -342,17 +379,24 @@ def _detect_names(probe: str, submitter: str | None) -> Iterable[Span]:
             found = _name_after_cue(probe, m.end(), weak)
             if found:
                 start, end = found
-                yield Span(start, end, "name", _mask_name(probe[start:end]), "name.weak_cue" if weak else "name.cue")
-    if submitter:
-        submitter = to_halfwidth(submitter.strip(), keep_chinese_punctuation=False)
-        if len(submitter) >= 2:
-            for m in re.finditer(re.escape(submitter), probe):
-                yield Span(m.start(), m.end(), "name", _mask_name(m.group()), "name.submitter")
+                if end - start == 3 and probe[end - 1:end + 1] in pii_names.common_two_char_words():
+                    end -= 1  # 反映人张娟毕业: the name ends before the word its last character starts
+                if probe[end:end + 1] in P.PLACE_SUFFIXES:
+                    continue  # 我是庄河市…: a place
+                bare = probe[start:end]
+                honorific = _HONORIFIC_AT.search(bare, _surname_length(bare, 0) + 1)
+                # 应提交, 那么: a word that merely follows a cue is not a name
+                self_naming = m.group().startswith(P.SELF_NAMING_CUES)
+                if not honorific and not pii_names.is_name_like(bare, words=not self_naming):
+                    continue
+                yield Span(start, end, "name", _mask_name(bare), "name.weak_cue" if weak else "name.cue")
+    for start, end, rule in pii_names.find_names(probe):
+        yield Span(start, end, "name", _mask_name(probe[start:end]), rule)
 
 
 # Addresses -------------------------------------------------------------------------------------------
 
-_ADDRESS_SEPARATORS = " -—、#"
+_ADDRESS_SEPARATORS = " -—#"  # not 、: "2号楼、6号楼" lists buildings, not one home
 
 
 def _address_chain(probe: str, start: int) -> tuple[int, list[str]]:
@@ -376,7 +420,7 @@ def _address_chain(probe: str, start: int) -> tuple[int, list[str]]:
 
 def _chain_is_address(probe: str, start: int, kinds: list[str], raw: str) -> bool:
     before = probe[start - 1] if start else ""
-    strong = {"unit", "dashed"} & set(kinds)
+    strong = {"unit", "dashed", "flat"} & set(kinds)
     if strong or ("room" in kinds and (len(kinds) > 1 or len(re.sub(r"\D", "", raw)) >= 3)):
         return True
     if "building" in kinds:
@@ -415,7 +459,8 @@ def _detect_addresses(probe: str) -> Iterable[Span]:
 # --- sweep and assembly --------------------------------------------------------------------------------
 
 
-def _sweep(probe: str, taken: list[Span]) -> Iterable[Span]:
+def _sweep(probe: str, taken: list[Span], reply: bool = False,
+           public_numbers: frozenset[str] = frozenset()) -> Iterable[Span]:
     """Digit runs nobody claimed that still validate as an ID or a phone number (a last safety net)."""
     for m in P.DIGIT_RUN.finditer(probe):
         if any(s.start < m.end() and m.start() < s.end for s in taken):
@@ -424,7 +469,9 @@ def _sweep(probe: str, taken: list[Span]) -> Iterable[Span]:
         start = m.start() + m.group().index(raw)
         if _id_card_status(_digits(raw)):
             yield Span(start, start + len(raw), "id_card", "<身份证号>", "id_card.sweep")
-        elif is_phone_number(raw):
+        elif is_phone_number(raw) and not (not re.fullmatch(r"(?:86)?1[3-9]\d{9}", re.sub(r"\D", "", raw))
+                                           and is_public_number(probe, start, start + len(raw), reply,
+                                                                public_numbers)):
             digits = re.sub(r"\D", "", raw)
             kind = "mobile" if re.fullmatch(r"(?:86)?1[3-9]\d{9}", digits) else "landline"
             mask = _mask_mobile(raw) if kind == "mobile" else _mask_landline(raw)
@@ -441,8 +488,31 @@ def _select(candidates: Iterable[Span]) -> list[Span]:
     return sorted(chosen)
 
 
-def find_personal_data(text: str, submitter: str | None = None, types: Iterable[str] | None = None) -> list[Span]:
-    """Every piece of personal data in ``text``: sorted, non-overlapping spans (see the module docstring)."""
+def _mentions(probe: str, known: dict[str, Span], taken: list[Span]) -> Iterable[Span]:
+    """Every occurrence in ``probe`` of a value found elsewhere (``known``: value → a span of it)."""
+    for value, example in known.items():
+        if len(value) < 2:
+            continue
+        start = probe.find(value)
+        while start >= 0:
+            end = start + len(value)
+            if not any(s.start <= start and end <= s.end for s in taken):
+                yield Span(start, end, example.type, example.replacement, f"{example.type}.consistency")
+            start = probe.find(value, start + 1)
+
+
+def _known_values(probe: str, spans: Iterable[Span]) -> dict[str, Span]:
+    return {probe[s.start:s.end]: s for s in spans if s.type in CONSISTENT_TYPES}
+
+
+def find_personal_data(text: str, submitter: str | None = None, types: Iterable[str] | None = None, *,
+                       known: Iterable[str] | dict | None = None, reply: bool = False,
+                       public_numbers: Iterable[str] = ()) -> list[Span]:
+    """Every piece of personal data in ``text``: sorted, non-overlapping spans (see the module docstring).
+
+    ``known``: values found in other fields of the same letter (``redact_letter`` passes them), masked here
+    wherever they occur. ``reply``: ``text`` is an official reply (its office numbers are public).
+    ``public_numbers``: numbers that are never personal data (the unit directory's), as digits."""
     if not text:
         return []
     wanted = set(types) if types else set(PII_TYPES)
@@ -450,18 +520,53 @@ def find_personal_data(text: str, submitter: str | None = None, types: Iterable[
     if unknown:
         raise ValueError(f"unknown personal-data type(s) {sorted(unknown)}: choose from {', '.join(PII_TYPES)}")
     probe = to_halfwidth(text, keep_chinese_punctuation=False)  # same length: offsets stay valid
+    public = frozenset(re.sub(r"\D", "", n) for n in public_numbers)
     candidates: list[Span] = []
     candidates += _detect_email(probe)
     candidates += _detect_id_cards(probe)
     candidates += _detect_bank_cards(probe)
-    candidates += _detect_phones(probe)
+    candidates += _detect_phones(probe, reply, public)
     candidates += _detect_plates(probe)
     candidates += _detect_im_ids(probe)
     candidates += _detect_addresses(probe)
     candidates += _detect_names(probe, submitter)
     chosen = _select(candidates)
-    chosen = _select(chosen + list(_sweep(probe, chosen)))
+    chosen = _select(chosen + list(_sweep(probe, chosen, reply, public)))
+    # consistency: a value found once is masked in every mention (this text and the letter's other fields)
+    values = _known_values(probe, chosen)
+    if isinstance(known, dict):
+        values = {**known, **values}
+    elif known:
+        for value in known:
+            match = [s for s in find_personal_data(value) if s.start == 0 and s.end == len(value)]
+            if match and match[0].type in CONSISTENT_TYPES:
+                values.setdefault(value, match[0])
+    chosen = _select(chosen + list(_mentions(probe, values, chosen)))
     return [span for span in chosen if span.type in wanted]
+
+
+def redact_letter(fields: Mapping[str, str | None], submitter: str | None = None,
+                  types: Iterable[str] | None = None, record_id: object = None,
+                  reply_fields: Iterable[str] = ("reply", "reply_text", "answer"),
+                  public_numbers: Iterable[str] = ()) -> dict[str, Redaction]:
+    """Redact the fields of one letter together (title, content, reply…): a name, number or address found in
+    any field — or the submitter — is masked in every field. Fields named in ``reply_fields`` are official
+    replies (office numbers there are public). Returns a ``Redaction`` per field."""
+    public = list(public_numbers)
+    texts = {name: text or "" for name, text in fields.items()}
+    known: dict[str, Span] = {}
+    for name, text in texts.items():
+        probe = to_halfwidth(text, keep_chinese_punctuation=False)
+        spans = find_personal_data(text, submitter=submitter, reply=name in reply_fields, public_numbers=public)
+        for value, span in _known_values(probe, spans).items():
+            known.setdefault(value, span)
+    result = {}
+    for name, text in texts.items():
+        spans = find_personal_data(text, submitter=submitter, types=types, known=known,
+                                   reply=name in reply_fields, public_numbers=public)
+        _audit(spans, record_id, name)
+        result[name] = Redaction(apply_spans(text, spans), spans)
+    return result
 
 
 def apply_spans(text: str, spans: list[Span]) -> str:
@@ -476,24 +581,36 @@ def apply_spans(text: str, spans: list[Span]) -> str:
 
 
 def redact(
-    text: str, submitter: str | None = None, types: Iterable[str] | None = None, record_id: object = None
+    text: str, submitter: str | None = None, types: Iterable[str] | None = None, record_id: object = None,
+    reply: bool = False,
 ) -> Redaction:
     """Mask the personal data of ``text``; each masking is written to the audit log (without the value)."""
-    spans = find_personal_data(text, submitter=submitter, types=types)
-    for span in spans:
-        audit_log.info("masked record=%s type=%s start=%d end=%d rule=%s",
-                       record_id, span.type, span.start, span.end, span.rule)
+    spans = find_personal_data(text, submitter=submitter, types=types, reply=reply)
+    _audit(spans, record_id)
     return Redaction(apply_spans(text or "", spans), spans)
 
 
-def residual_numbers(text: str) -> list[str]:
+def _audit(spans: list[Span], record_id: object, field_name: str | None = None) -> None:
+    where = f" field={field_name}" if field_name else ""
+    for span in spans:
+        audit_log.info("masked record=%s%s type=%s start=%d end=%d rule=%s",
+                       record_id, where, span.type, span.start, span.end, span.rule)
+
+
+def _is_public_landline(probe: str, start: int, raw: str, reply: bool) -> bool:
+    mobile = re.fullmatch(r"(?:86)?1[3-9]\d{9}", re.sub(r"\D", "", raw))
+    return not mobile and is_public_number(probe, start, start + len(raw), reply)
+
+
+def residual_numbers(text: str, reply: bool = False) -> list[str]:
     """Digit runs of ``text`` that validate as a resident ID or a phone number (should be none once
-    published)."""
+    published); an organisation's number (see ``is_public_number``) is not personal data and not listed."""
     probe = to_halfwidth(text or "", keep_chinese_punctuation=False)
     found = []
     for m in P.DIGIT_RUN.finditer(probe):
         raw = m.group().strip(" -")
-        if is_valid_id_card(raw) or is_phone_number(raw):
+        start = m.start() + m.group().index(raw)
+        if is_valid_id_card(raw) or (is_phone_number(raw) and not _is_public_landline(probe, start, raw, reply)):
             found.append(raw)
     # Runs inside longer ones: a phone number glued into other digits still reads as one.
     for m in re.finditer(r"(?<!\d)1[3-9]\d{9}(?!\d)|(?<![0-9])\d{17}[0-9Xx](?![0-9])", probe):

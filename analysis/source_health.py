@@ -1,7 +1,11 @@
 """Health of each crawled source: last run, freshness against its objective, and warnings.
 
-Warnings: the last run saw zero items; a field's coverage fell against the previous runs (the page structure
-probably changed); a large share of 403/429/5xx answers (the crawler is being blocked); a stale source.
+Warnings: the last run saw nothing (neither fetched nor listed entries), after earlier runs did; a required
+field empty on the pages; a field's coverage fell against the previous runs (the page structure probably
+changed); a large share of 403/429/5xx answers (the crawler is being blocked); the page cap reached (endless
+paging); off-site redirects; timeouts; the time budget spent; a run killed or unfinished; open cases past the
+revisit window; a stale source. ``breakage`` picks the warnings that mean a redesign broke the profile (for the
+operators' daily digest).
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.models import CrawlRun, Message, Source, now_local
+from store.records import REQUIRED_FIELDS
 
 BLOCKED_CODES = ("403", "429")
 COVERAGE_HISTORY = 5
@@ -70,9 +75,69 @@ def coverage_drops(last: dict[str, float], previous: list[dict[str, float]], thr
 
 
 def _run_dict(run: CrawlRun) -> dict[str, Any]:
+    oldest = run.open_past_window_oldest
     return {"id": run.id, "started_at": run.started_at.isoformat(sep=" ", timespec="seconds"),
-            "finish_reason": run.finish_reason, "items": run.items, "new": run.inserted, "updated": run.updated,
-            "rejected": run.rejected, "requests": run.requests, "http_status": run.http_status or {}}
+            "finish_reason": run.finish_reason, "items": run.items, "known": run.known or 0, "new": run.inserted,
+            "updated": run.updated, "rejected": run.rejected, "requests": run.requests,
+            "http_status": run.http_status or {}, "list_pages": run.list_pages or 0, "stop_reason": run.stop_reason,
+            "page_cap_hit": bool(run.page_cap_hit), "offsite_redirects": run.offsite_redirects or 0,
+            "timeouts": run.timeouts or 0, "open_past_window": run.open_past_window or 0,
+            "open_past_window_oldest": oldest.isoformat(sep=" ", timespec="seconds") if oldest else None,
+            "revisit_window_days": run.revisit_window_days}
+
+
+def saw_anything(run: CrawlRun) -> bool:
+    return bool((run.items or 0) + (run.known or 0))
+
+
+def required_fields_missing(run: CrawlRun) -> dict[str, int]:
+    """Required fields (title, content, submitted_at) the run's pages lacked, with how many pages lacked each."""
+    missing: dict[str, int] = {}
+    for error in run.errors or []:
+        if error.get("field") in REQUIRED_FIELDS and error.get("reason") == "missing on the page":
+            missing[error["field"]] = missing.get(error["field"], 0) + 1
+    return missing
+
+
+def breakage(runs: list[CrawlRun]) -> list[str]:
+    """Signs that a site's redesign broke its profile, newest run first in ``runs``: a run that used to yield
+    items yields none, or a required field went empty."""
+    if not runs or runs[0].finished_at is None:
+        return []
+    last, earlier = runs[0], runs[1:]
+    signs = []
+    if not saw_anything(last) and any(saw_anything(r) for r in earlier):
+        best = max(r.items + (r.known or 0) for r in earlier)
+        signs.append(f"the last run found no entries at all, earlier runs saw up to {best} "
+                     "(list page changed? check the profile with `crawl --check`)")
+    for name, count in required_fields_missing(last).items():
+        signs.append(f"required field {name} empty on {count} of {(last.items or 0)} fetched pages "
+                     "(page layout changed? check the profile with `crawl --check`)")
+    return signs
+
+
+def run_warnings(last: CrawlRun) -> list[str]:
+    """What the last run recorded going wrong beyond the figures: how it ended and what it could not do."""
+    out = []
+    if last.finish_reason == "killed":
+        out.append("last run was killed before it finished (closed at the next start)")
+    elif last.finished_at is None:
+        out.append("last run did not finish (still running or killed)")
+    if last.finish_reason == "time_budget":
+        out.append("last run stopped at its time budget (site too slow for one run)")
+    if last.page_cap_hit:
+        out.append(f"list paging reached the page cap after {last.list_pages} pages (endless paging, or a "
+                   "backlog larger than max_pages)")
+    if last.offsite_redirects:
+        out.append(f"{last.offsite_redirects} page(s) redirected to another site (not followed)")
+    if last.timeouts:
+        out.append(f"{last.timeouts} request(s) timed out")
+    if last.open_past_window:
+        oldest = last.open_past_window_oldest
+        out.append(f"{last.open_past_window} open case(s) older than the revisit window "
+                   f"({last.revisit_window_days} days) are no longer checked for a reply"
+                   + (f"; oldest submitted {oldest:%Y-%m-%d}" if oldest else ""))
+    return out
 
 
 def source_health(session: Session, today: date | None = None, coverage_drop: float = 0.3,
@@ -92,9 +157,10 @@ def source_health(session: Session, today: date | None = None, coverage_drop: fl
             health.warnings.append("never crawled")
         else:
             last = runs[0]
-            if last.finished_at is None:
-                health.warnings.append("last run did not finish (still running or killed)")
-            if last.items == 0:
+            health.warnings += run_warnings(last)
+            signs = breakage(list(runs))
+            health.warnings += signs
+            if not saw_anything(last) and not signs:
                 health.warnings.append("zero items in the last run")
             drops = coverage_drops(last.field_coverage or {}, [r.field_coverage for r in runs[1:]
                                                                 if r.field_coverage], coverage_drop)
@@ -112,3 +178,13 @@ def source_health(session: Session, today: date | None = None, coverage_drop: fl
                                    f"(objective {source.freshness_objective_days})")
         report.append(health)
     return report
+
+
+def broken_profiles(session: Session) -> list[str]:
+    """One line per crawled source whose last run shows a redesign broke its profile (see ``breakage``)."""
+    lines = []
+    for source in session.scalars(select(Source).where(Source.origin == "crawl").order_by(Source.name)):
+        runs = session.scalars(select(CrawlRun).where(CrawlRun.source_id == source.id, CrawlRun.kind == "crawl")
+                               .order_by(CrawlRun.id.desc()).limit(COVERAGE_HISTORY + 1)).all()
+        lines += [f"{source.name}: {sign}" for sign in breakage(list(runs))]
+    return lines

@@ -26,6 +26,7 @@ import re
 import unicodedata
 
 __all__ = [
+    "alternation",
     "clean_text",
     "normalise_for_features",
     "strip_boilerplate",
@@ -84,21 +85,74 @@ BOILERPLATE_PATTERNS: tuple[str, ...] = (
     r"盼复",
     r"(?:麻烦|辛苦)(?:您|你们|领导)?了",
 )
-_BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in BOILERPLATE_PATTERNS))
+
+
+def _first_characters(items: list) -> set[str] | None:
+    """The characters a parsed regex can start with, or None when that is not a small known set."""
+    from re import _constants as c
+
+    first: set[str] = set()
+    for op, argument in items:
+        if op is c.LITERAL:
+            return first | {chr(argument)}
+        if op is c.IN:
+            if any(kind is not c.LITERAL for kind, _value in argument):
+                return None
+            return first | {chr(value) for _kind, value in argument}
+        if op is c.SUBPATTERN:
+            inner = _first_characters(list(argument[-1]))
+        elif op is c.BRANCH:
+            branches = [_first_characters(list(branch)) for branch in argument[1]]
+            inner = None if any(b is None for b in branches) else set().union(*branches)
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT):
+            inner = _first_characters(list(argument[2]))
+            if inner is not None and argument[0] == 0:  # optional: what follows may start the match too
+                first |= inner
+                continue
+        else:
+            return None
+        return None if inner is None else first | inner
+    return None  # the pattern can match the empty string
+
+
+def alternation(patterns: tuple[str, ...] | list[str], flags: int = 0) -> re.Pattern[str]:
+    """One compiled regex for ``p1|p2|…``, led by a lookahead on the characters a match can start with.
+
+    ``re`` tries every branch at every position of the text; the lookahead rejects most positions with one
+    set test, which makes ``sub`` several times faster on long texts. Same matches as the plain alternation
+    (when the first characters cannot be worked out, the plain alternation is returned)."""
+    from re import _parser
+
+    joined = "|".join(f"(?:{p})" for p in patterns)
+    first = _first_characters(list(_parser.parse(joined, flags)))
+    if not first or flags & re.IGNORECASE:
+        return re.compile(joined, flags)
+    lead = "".join(sorted(re.escape(ch) for ch in first))
+    return re.compile(f"(?=[{lead}])(?:{joined})", flags)
+
+
+_BOILERPLATE = alternation(BOILERPLATE_PATTERNS)
 _PUNCT_RUN = re.compile(r"([，,。！!？?；;：:、~～\s])[，,。！!？?；;：:、~～\s]+")
 _EDGE_PUNCT = " ，,。!！~～、：:；;\n"
 
 
-_ANY_FULLWIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+
+def _run_of(table: dict[int, int]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(table)) + "]+")
+
+
+# Runs of the characters a table changes (the kept Chinese marks, frequent in every text, are not in them).
+_FULLWIDTH_RUNS = {True: _run_of(_HALFWIDTH_TABLE), False: _run_of(_HALFWIDTH_TABLE_ALL)}
 _ANY_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 def to_halfwidth(text: str, keep_chinese_punctuation: bool = True) -> str:
     """Full-width ASCII forms → ASCII; with ``keep_chinese_punctuation`` the marks ，！？：；（） stay.
     One character for one, so offsets into the result are offsets into the input."""
-    if not _ANY_FULLWIDTH.search(text):  # translate() with a dict is slow; most texts need nothing
-        return text
-    return text.translate(_HALFWIDTH_TABLE if keep_chinese_punctuation else _HALFWIDTH_TABLE_ALL)
+    table = _HALFWIDTH_TABLE if keep_chinese_punctuation else _HALFWIDTH_TABLE_ALL
+    # translate() walks every character through a dict: only the runs it changes go through it.
+    return _FULLWIDTH_RUNS[keep_chinese_punctuation].sub(lambda run: run.group().translate(table), text)
 
 
 def _strip_html(text: str) -> str:
@@ -129,19 +183,41 @@ def clean_text(text: str | None) -> str:
     return text.strip()
 
 
-_SCRIPT_SETS: tuple[frozenset[str], frozenset[str]] | None = None
+_SCRIPT_SETS: tuple[frozenset[str], frozenset[str], re.Pattern[str]] | None = None
 
 
-def is_traditional(text: str) -> bool:
-    """True when the text uses more distinct traditional-only than simplified-only characters."""
+def _script_sets() -> tuple[frozenset[str], frozenset[str], re.Pattern[str]]:
     global _SCRIPT_SETS
     if _SCRIPT_SETS is None:
         import zhconv
 
         zhconv.issimp("")  # loads zhconv's dictionary
         tables = zhconv.zhconv.zhcdicts
-        _SCRIPT_SETS = (frozenset(tables["SIMPONLY"]), frozenset(tables["TRADONLY"]))
-    simplified_only, traditional_only = _SCRIPT_SETS
+        simplified_only, traditional_only = frozenset(tables["SIMPONLY"]), frozenset(tables["TRADONLY"])
+        # The few traditional-only characters that GB2312 (a simplified character set) also encodes.
+        in_gb2312 = sorted(ch for ch in traditional_only if _encodes_in_gb2312(ch))
+        pattern = re.compile(f"[{''.join(map(re.escape, in_gb2312))}]" if in_gb2312 else r"(?!x)x")
+        _SCRIPT_SETS = (simplified_only, traditional_only, pattern)
+    return _SCRIPT_SETS
+
+
+def _encodes_in_gb2312(text: str) -> bool:
+    try:
+        text.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def is_traditional(text: str) -> bool:
+    """True when the text uses more distinct traditional-only than simplified-only characters."""
+    simplified_only, traditional_only, traditional_in_gb2312 = _script_sets()
+    # Fast paths, both in C: a text GB2312 encodes has no traditional-only character but a handful, and a
+    # text without any traditional-only character is not traditional.
+    if _encodes_in_gb2312(text) and not traditional_in_gb2312.search(text):
+        return False
+    if traditional_only.isdisjoint(text):
+        return False
     characters = set(text)  # set operations run in C; zhconv's own count loops in Python
     return len(characters & traditional_only) > len(characters & simplified_only)
 

@@ -46,7 +46,8 @@ import numpy as np
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from analysis.dedup import distinct_voices, near_duplicate_groups
+from analysis.complainants import distinct_complainants
+from analysis.dedup import near_duplicate_groups
 from analysis.topic_model import GENERIC_WORDS, TopicClusterer, message_features
 from store.models import Message, now_local
 from store.models.topics import (
@@ -612,7 +613,8 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
     rows = session.execute(
         select(TopicMembership.topic_id, TopicMembership.message_id, TopicMembership.similarity,
                TopicMembership.duplicate_group, Message.title, Message.content, Message.submitter,
-               Message.submitted_at, Message.unit, Message.category)
+               Message.submitted_at, Message.unit, Message.category, Message.source_id, Message.external_id,
+               Message.reply_text)
         .join(Message, Message.id == TopicMembership.message_id)
         .where(TopicMembership.topic_id.in_(list(topic_ids)))
     ).all()
@@ -633,8 +635,10 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
             if topic.status == "active":
                 topic.status = "retired"
             continue
-        topic.distinct_submitters = distinct_voices(
-            [m.duplicate_group or m.message_id for m in members], [m.submitter for m in members])
+        topic.distinct_submitters = distinct_complainants([
+            {"id": m.message_id, "source_id": m.source_id, "submitter": m.submitter, "external_id": m.external_id,
+             "submitted_at": m.submitted_at, "title": m.title, "content": m.content, "reply_text": m.reply_text}
+            for m in members])
         dates = [m.submitted_at for m in members if m.submitted_at]
         topic.first_message_at = min(dates) if dates else None
         topic.last_message_at = max(dates) if dates else None
@@ -679,14 +683,16 @@ def _day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 def period_members(session: Session, start: date, end: date, *, include_hidden: bool = False) -> list[Any]:
     """Rows (topic_id, message_id, external_id, natural_key, submitter, submitted_at, channel, votes_up,
-    reply_text, replied_at, duplicate_group, similarity, unit) of topic members submitted in [start, end]."""
+    reply_text, replied_at, duplicate_group, similarity, unit, status, source_id, title, content, kind,
+    admissibility) of topic members submitted in [start, end]."""
     first, last = _day_bounds(start, end)
     statuses = ("active", "hidden") if include_hidden else ("active",)
     return session.execute(
         select(TopicMembership.topic_id, Message.id.label("message_id"), Message.external_id, Message.natural_key,
                Message.submitter, Message.submitted_at, Message.channel, Message.votes_up, Message.reply_text,
                Message.replied_at, TopicMembership.duplicate_group, TopicMembership.similarity, Message.unit,
-               Message.status)
+               Message.status, Message.source_id, Message.title, Message.content, Message.kind,
+               Message.admissibility)
         .join(Message, Message.id == TopicMembership.message_id)
         .join(Topic, Topic.id == TopicMembership.topic_id)
         .where(Message.submitted_at >= first, Message.submitted_at <= last, Topic.status.in_(statuses))

@@ -1,8 +1,6 @@
 """Commands of the collection side: crawl, demo-portal (`sources` lives in analysis: it reads crawl runs)."""
 from __future__ import annotations
 
-import json
-
 import typer
 
 
@@ -13,10 +11,17 @@ def register(app: typer.Typer) -> None:
         all_profiles: bool = typer.Option(False, "--all", help="every enabled profile (demo profiles excluded)"),
         origin: str = typer.Option(None, help="crawl this server instead, e.g. http://127.0.0.1:8765 (demo)"),
         list_only: bool = typer.Option(False, "--list", help="list the profiles and exit"),
+        check: str = typer.Option(None, "--check", metavar="PROFILE",
+                                  help="fetch one list page and one detail page of PROFILE (a name or a .toml "
+                                       "file) and print each field as extracted, or why not; stores nothing"),
+        url: str = typer.Option(None, "--url", help="with --check: this detail page instead of the list's first"),
     ) -> None:
         """Run spiders, each crawl in its own process; print each run's counts."""
         from crawlers.profiles import ProfileError, load_profiles
-        from crawlers.runner import crawl_in_subprocess
+
+        if check:
+            raise typer.Exit(run_check(check, url, origin))
+        from crawlers.runner import crawl_in_subprocess, health_lines, summary_line
         from store.db import get_engine
         from store.migrate import ensure_current
 
@@ -51,9 +56,9 @@ def register(app: typer.Typer) -> None:
         for name in chosen:  # one process per crawl: a broken site cannot take the others down
             outcome = crawl_in_subprocess([name], origin=origin)
             for s in outcome.summaries:
-                typer.echo(f"{s['profile']}: {s.get('finish_reason')}: items {s.get('items', 0)}, new "
-                           f"{s.get('inserted', 0)}, updated {s.get('updated', 0)}, rejected {s.get('rejected', 0)}, "
-                           f"requests {s.get('requests', 0)}, http {json.dumps(s.get('http_status', {}))}")
+                typer.echo(summary_line(s))
+                for line in health_lines(s):
+                    typer.echo(f"  warning: {line}", err=True)
                 for problem in (s.get("errors") or [])[:10]:
                     typer.echo(f"  problem: {problem.get('ref')}: {problem.get('field')}: {problem.get('reason')}",
                                err=True)
@@ -89,3 +94,29 @@ def register(app: typer.Typer) -> None:
                     time.sleep(3600)
             except KeyboardInterrupt:
                 typer.echo("stopped")
+
+
+def run_check(name_or_path: str, url: str | None, origin: str | None) -> int:
+    """`crawl --check`: 0 when every required field came out, 1 when one did not, 2 for an unusable profile."""
+    from pathlib import Path
+
+    from crawlers.check import check_profile
+    from crawlers.profiles import ProfileError, get_profile, load_profile
+
+    try:
+        path = Path(name_or_path)
+        profile = load_profile(path) if path.suffix == ".toml" and path.exists() else get_profile(name_or_path)
+        if origin:
+            profile = profile.with_origin(origin)
+        report = check_profile(profile, url)
+    except ProfileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    for line in report.lines:
+        typer.echo(line)
+    if report.ok:
+        typer.echo("check passed: every required field was found")
+        return 0
+    for reason in report.failed:
+        typer.echo(f"check failed: {reason}", err=True)
+    return 1

@@ -1,7 +1,9 @@
-"""Crawl health: a Scrapy extension that writes every crawl's figures to a CrawlRun (kind="crawl")."""
+"""Crawl health: a Scrapy extension that writes every crawl's figures to a CrawlRun (kind="crawl") and ends a
+crawl that outlives its time budget."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from scrapy import signals
@@ -11,6 +13,13 @@ from crawlers.state import finish_run
 
 logger = logging.getLogger(__name__)
 _STATUS_PREFIX = "downloader/response_status_count/"
+
+
+def time_budget(profile: Any, settings: Any) -> float:
+    """Seconds a crawl of ``profile`` may take (the profile's time_budget_seconds, else the setting); 0: none."""
+    if profile.time_budget_seconds is not None:
+        return float(profile.time_budget_seconds)
+    return settings.getfloat("HOTLINE_TIME_BUDGET", 0.0)
 
 
 def run_values(stats: dict[str, Any], reason: str) -> dict[str, Any]:
@@ -30,19 +39,36 @@ def run_values(stats: dict[str, Any], reason: str) -> dict[str, Any]:
               if key.startswith("downloader/exception_type_count/")}
     if failed:
         errors.append({"ref": "downloader", "field": "", "reason": f"network errors: {failed}"})
+    page_cap = stats.get("hotline/page_limit_reached")
+    if page_cap:
+        errors.append({"ref": "list", "field": "page_cap",
+                       "reason": f"stopped at the page cap ({page_cap} list pages) with new entries still coming "
+                                 "(endless paging, or a backlog larger than max_pages)"})
+    if reason == "time_budget":
+        errors.append({"ref": "run", "field": "time_budget",
+                       "reason": f"stopped after its time budget of {stats.get('hotline/time_budget_seconds')} s"})
+    stop_reason = reason if reason == "time_budget" else stats.get("hotline/stop_reason")
     return {
         "finish_reason": reason,
-        # everything the run saw: parsed items and list entries it knew unchanged (and did not re-fetch)
-        "items": accepted + rejected + known_on_lists,
+        # what the run fetched and parsed (stored, unchanged or rejected) — not what it merely saw listed
+        "items": accepted + rejected,
+        "known": known_on_lists,
         "inserted": stats.get("hotline/store/inserted", 0),
         "updated": stats.get("hotline/store/updated", 0),
-        "unchanged": stats.get("hotline/store/unchanged", 0) + stats.get("hotline/store/duplicates", 0)
-        + known_on_lists,
+        "unchanged": stats.get("hotline/store/unchanged", 0) + stats.get("hotline/store/duplicates", 0),
         "rejected": rejected,
         "requests": stats.get("downloader/request_count", 0),
         "http_status": http_status,
         "field_coverage": coverage,
         "errors": errors,
+        "list_pages": stats.get("hotline/list_pages", 0),
+        "stop_reason": stop_reason,
+        "page_cap_hit": bool(page_cap),
+        "offsite_redirects": stats.get("hotline/problems/offsite_redirect", 0),
+        "timeouts": stats.get("hotline/problems/timeout", 0),
+        "open_past_window": stats.get("hotline/open_past_window", 0),
+        "open_past_window_oldest": stats.get("hotline/open_past_window_oldest"),
+        "revisit_window_days": stats.get("hotline/revisit_window_days"),
     }
 
 
@@ -58,8 +84,29 @@ class CrawlHealth:
 
     def spider_opened(self, spider: Any) -> None:
         spider.ensure_run()
+        budget = time_budget(spider.profile, self.crawler.settings)
+        self.crawler.stats.set_value("hotline/time_budget_seconds", budget)
+        self.crawler.stats.set_value("hotline/started_monotonic", time.monotonic())
+        if budget:
+            from twisted.internet import reactor
+
+            self.budget_call = reactor.callLater(budget, self.out_of_time, spider)
+
+    def out_of_time(self, spider: Any) -> None:
+        # requests in flight time out at the same moment (BudgetMiddleware), so closing takes no longer
+        engine = self.crawler.engine
+        close = getattr(engine, "close_spider_async", None)
+        if close is not None:
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(close(reason="time_budget"))
+        else:
+            engine.close_spider(spider, "time_budget")
 
     def spider_closed(self, spider: Any, reason: str) -> None:
+        call = getattr(self, "budget_call", None)
+        if call is not None and call.active():
+            call.cancel()
         values = run_values(self.crawler.stats.get_stats(), reason)
         run_id = getattr(spider, "run_id", None)
         if run_id is not None:
@@ -68,7 +115,7 @@ class CrawlHealth:
         self.crawler.hotline_summary = {
             "profile": spider.profile.name, "source": spider.profile.source, "run_id": run_id, **values,
             "retries": stats.get_value("retry/count", 0), "revisits": stats.get_value("hotline/revisits", 0),
-            "list_pages": stats.get_value("hotline/list_pages", 0),
+            "reply_placeholders": stats.get_value("hotline/reply_placeholders", 0),
             "stopped_at_page": stats.get_value("hotline/stopped_at_page"),
             "robots_requests": stats.get_value("robotstxt/request_count", 0),
         }

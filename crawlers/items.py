@@ -13,7 +13,7 @@ import scrapy
 
 from crawlers.parsing import DateParseError, clean_inline, clean_text, parse_int, parse_page_date
 from store.models.core import CHANNELS
-from store.records import MessageRecord, Reject
+from store.records import REQUIRED_FIELDS, MessageRecord, Reject
 
 MESSAGE_FIELDS = (
     "channel", "source", "external_id", "url", "title", "content", "submitter", "submitted_at", "kind",
@@ -24,7 +24,6 @@ COVERAGE_FIELDS = (
     "external_id", "title", "content", "submitter", "submitted_at", "kind", "category", "unit", "status",
     "reply_text", "reply_unit", "replied_at", "votes_up", "votes_down",
 )
-REQUIRED_FIELDS = ("title", "content", "submitted_at")
 _INLINE = ("external_id", "url", "title", "submitter", "kind", "category", "unit", "status", "reply_unit")
 
 

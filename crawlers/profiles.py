@@ -10,8 +10,15 @@ in the directory named by the setting ``crawl.profiles_dir`` (read first, so a p
     allowed_domains = ["www.example.gov.cn"]   # default: the host of base_url
     freshness_days = 5                      # objective: a new item at least every N working days
     max_pages = 50
+    revisit_max_age_days = 365              # unanswered messages younger than this are fetched again
+    time_budget_seconds = 1800              # a crawl of this site stops after this long (finish "time_budget")
     demo = false                            # demo-portal profiles are skipped by `crawl --all`
     [params]                                # family-specific (see each spider's docstring)
+    reply_placeholders = ["正在办理中"]      # any family: a reply that only says "no reply yet"
+    [params.list_fields]                    # any family: message fields read from the list page
+    kind = "诉求类型"
+
+The guide for writing one is docs/profiles.md.
 """
 from __future__ import annotations
 
@@ -45,6 +52,8 @@ class Profile:
     encoding: str | None = None
     demo: bool = False
     enabled: bool = True
+    revisit_max_age_days: int | None = None
+    time_budget_seconds: float | None = None
     params: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
@@ -93,17 +102,59 @@ def load_profile(path: Path) -> Profile:
     params = data.get("params", {})
     if not isinstance(params, dict):
         raise ProfileError(f"{path}: [params] must be a table")
-    known = {"name", "family", "channel", "base_url", "source", "allowed_domains", "freshness_days", "max_pages",
-             "encoding", "demo", "enabled", "params"}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise ProfileError(f"{path}: unknown key(s) {', '.join(unknown)} (expected {', '.join(sorted(known))})")
+        raise ProfileError(f"{path}: unknown key(s) {', '.join(unknown)} (expected {', '.join(sorted(KEYS))})")
+    _check_types(data, path)
     return Profile(
         name=name, family=family, channel=channel, base_url=base_url, source=str(data.get("source") or name),
         allowed_domains=tuple(domains), freshness_days=data.get("freshness_days", 5),
         max_pages=data.get("max_pages"), encoding=data.get("encoding"), demo=bool(data.get("demo", False)),
-        enabled=bool(data.get("enabled", True)), params=params, path=path,
+        enabled=bool(data.get("enabled", True)), revisit_max_age_days=data.get("revisit_max_age_days"),
+        time_budget_seconds=data.get("time_budget_seconds"), params=params, path=path,
     )
+
+
+# top-level keys and the type each must have
+KEYS: dict[str, type | tuple[type, ...]] = {
+    "name": str, "family": str, "channel": str, "base_url": str, "source": str, "allowed_domains": list,
+    "freshness_days": int, "max_pages": int, "encoding": str, "demo": bool, "enabled": bool,
+    "revisit_max_age_days": int, "time_budget_seconds": (int, float), "params": dict,
+}
+# [params] keys every family understands, and their types
+COMMON_PARAMS: dict[str, type | tuple[type, ...]] = {
+    "date_formats": list, "page_end": str, "reply_placeholders": list, "list_fields": dict,
+}
+
+
+def _check_types(data: dict[str, Any], path: Path) -> None:
+    for key, kind in KEYS.items():
+        if key not in data:
+            continue
+        if not isinstance(data[key], kind) or (kind is not bool and isinstance(data[key], bool)):
+            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+            raise ProfileError(f"{path}: key {key!r} must be {names}, not {type(data[key]).__name__}")
+    params = data.get("params", {})
+    for key, kind in COMMON_PARAMS.items():
+        if key in params and not isinstance(params[key], kind):
+            raise ProfileError(f"{path}: params.{key} must be a {kind.__name__}, not {type(params[key]).__name__}")
+    from crawlers.items import MESSAGE_FIELDS
+
+    for name, label in (params.get("list_fields") or {}).items():
+        if name not in MESSAGE_FIELDS:
+            raise ProfileError(f"{path}: params.list_fields.{name} is not a message field "
+                               f"(one of {', '.join(MESSAGE_FIELDS[2:])})")
+        if not isinstance(label, str) or not label.strip():
+            raise ProfileError(f"{path}: params.list_fields.{name} must be a non-empty text (a column label or, "
+                               "for the generic family, a selector)")
+    if "encoding" in data:
+        import codecs
+
+        try:
+            codecs.lookup(data["encoding"])
+        except LookupError:
+            raise ProfileError(f"{path}: encoding {data['encoding']!r} is not an encoding Python knows "
+                               "(e.g. utf-8, gbk, gb18030)") from None
 
 
 def profile_dirs() -> list[Path]:

@@ -43,7 +43,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.origin:
         profiles = [p.with_origin(args.origin) for p in profiles]
-    process = CrawlerProcess(scrapy_settings(profiles, dict(args.overrides)), install_root_handler=True)
+    settings = scrapy_settings(profiles, dict(args.overrides))
+    from scrapy.settings import default_settings
+
+    if hasattr(default_settings, "LOG_INSTALL_ROOT_HANDLER"):  # Scrapy 2.19: a setting, no longer an argument
+        settings["LOG_INSTALL_ROOT_HANDLER"] = True
+        process = CrawlerProcess(settings)
+    else:
+        process = CrawlerProcess(settings, install_root_handler=True)
     crawlers = []
     for profile in profiles:
         crawler = process.create_crawler(spider_for(profile))

@@ -31,7 +31,6 @@ def scrapy_settings(profiles: list[Profile], overrides: dict[str, Any] | None = 
         "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": max(1, cfg.get("crawl.concurrency_per_domain")),
         "DOWNLOAD_DELAY": delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": not loopback,
         "AUTOTHROTTLE_ENABLED": cfg.get("crawl.autothrottle") and not loopback,
         "AUTOTHROTTLE_START_DELAY": max(delay, 1.0),
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
@@ -50,10 +49,21 @@ def scrapy_settings(profiles: list[Profile], overrides: dict[str, Any] | None = 
             "crawlers.pipelines.NormaliseValidatePipeline": 300,
             "crawlers.pipelines.StorePipeline": 800,
         },
-        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.RetryBackoffMiddleware": 560},
+        # the off-site check sees a redirect before RedirectMiddleware (600) turns it into a dropped request
+        "DOWNLOADER_MIDDLEWARES": {"crawlers.middlewares.RetryBackoffMiddleware": 560,
+                                   "crawlers.middlewares.BudgetMiddleware": 570,
+                                   "crawlers.middlewares.OffsiteRedirectMiddleware": 650},
+        "HOTLINE_TIME_BUDGET": cfg.get("crawl.time_budget_seconds"),
         "EXTENSIONS": {"crawlers.extensions.CrawlHealth": 500},
         "DUPEFILTER_DEBUG": False,
         "HTTPERROR_ALLOWED_CODES": [],
     }
+    # Scrapy 2.19 replaced RANDOMIZE_DOWNLOAD_DELAY (±50 %) by DOWNLOAD_DELAY_JITTER (the magnitude); older: the flag
+    from scrapy.settings import default_settings
+
+    if hasattr(default_settings, "DOWNLOAD_DELAY_JITTER"):
+        settings["DOWNLOAD_DELAY_JITTER"] = 0.0 if loopback else 0.5
+    else:
+        settings["RANDOMIZE_DOWNLOAD_DELAY"] = not loopback
     settings.update(overrides or {})
     return settings

@@ -1,21 +1,29 @@
-"""Charts of the summary as standalone SVG (text drawn as paths: no font needed where it is shown or printed).
+"""Charts of the summary as standalone SVG, drawn here (no matplotlib, no font cache).
 
-The font is ``reports.font`` (default "Noto Sans CJK SC", Debian's fonts-noto-cjk); when it is missing a
-warning is logged and the first installed CJK font is used, else matplotlib's default (Chinese would show
-as boxes, hence the warning). Charts are plain and high-contrast so they read in black-and-white print.
+Text stays text in the SVG (``<text>`` with ``FONT_STACK``, the CJK fonts of Windows, macOS, Linux and
+Android), so the reader's browser draws the Chinese with its own fonts: nothing depends on the fonts of the
+machine that drafted the summary. Every character of a chart must be in GBK, which every Chinese system font
+covers; a character outside it (a rare name, an emoji) would show as a box, so drafting stops with
+``ChartGlyphError`` naming the chart and the character instead of publishing a broken chart.
+
+Only charts that add to the tables are drawn: the daily intake of the period (no table shows it). The counts
+by channel, by category and the comparison with the previous period are in tables 1 and 2.
 """
 from __future__ import annotations
 
-import io
-import logging
+import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
-
-log = logging.getLogger(__name__)
+from xml.sax.saxutils import escape
 
 INK = "#1f2d3d"
-CURRENT = "#b3261e"  # the government-site red for the current period
-PREVIOUS = "#9aa5b1"
+CURRENT = "#b3261e"  # the government-site red
+GRID = "#d9dee3"
+FONT_STACK = ("'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', 'Hiragino Sans GB', "
+              "'WenQuanYi Micro Hei', SimHei, SimSun, sans-serif")
+
+
+class ChartGlyphError(Exception):
+    """A chart would show a character that Chinese system fonts may not have."""
 
 
 @dataclass(frozen=True)
@@ -26,126 +34,68 @@ class Chart:
     svg: str
 
 
-@lru_cache(maxsize=4)
-def chart_font(wanted: str) -> str | None:
-    """The font family to draw with: ``wanted`` if installed, else another CJK font (logged)."""
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    if wanted in names:
-        return wanted
-    try:  # a .ttc collection may be listed under a sibling face name (JP/KR) but still serve SC
-        path = font_manager.findfont(font_manager.FontProperties(family=wanted), fallback_to_default=False)
-        return font_manager.FontProperties(fname=path).get_name()
-    except ValueError:
-        pass
-    cjk = sorted(n for n in names if "CJK" in n or n in ("WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei"))
-    if cjk:
-        log.warning("chart font %r is not installed; using %r (install fonts-noto-cjk)", wanted, cjk[0])
-        return cjk[0]
-    log.warning("chart font %r is not installed and no CJK font was found: Chinese labels will not render "
-                "(apt-get install fonts-noto-cjk)", wanted)
-    return None
+def check_glyphs(chart_name: str, texts: list[str]) -> None:
+    """Raise ``ChartGlyphError`` when a text of the chart has a character outside GBK."""
+    for text in texts:
+        for char in text:
+            try:
+                char.encode("gbk")
+            except UnicodeEncodeError:
+                raise ChartGlyphError(
+                    f"chart {chart_name!r}: the character {char!r} (U+{ord(char):04X}) in “{text}” is not covered "
+                    "by the Chinese fonts readers have (outside GBK) and would show as a box; edit the text or "
+                    "leave the chart out") from None
 
 
-def _figure(width: float, height: float):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from store.settings import get_settings
-
-    family = chart_font(get_settings().get("reports.font"))
-    plt.rcParams.update({
-        "svg.fonttype": "path", "svg.hashsalt": "hotline-monitor", "font.size": 11,
-        "axes.edgecolor": INK, "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
-        "axes.spines.top": False, "axes.spines.right": False,
-    })
-    if family:
-        plt.rcParams["font.family"] = [family]
-    plt.rcParams["axes.unicode_minus"] = False
-    return plt, plt.subplots(figsize=(width, height))
+def _text(x: float, y: float, text: str, size: int = 12, anchor: str = "middle", weight: str = "normal",
+          fill: str = INK) -> str:
+    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" font-weight="{weight}" '
+            f'fill="{fill}">{escape(text)}</text>')
 
 
-def _svg(plt, fig) -> str:
-    buffer = io.StringIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    text = buffer.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and DOCTYPE: the SVG is embedded
-
-
-def channel_chart(overview: dict) -> Chart:
-    from matplotlib.ticker import MaxNLocator
-
-    rows = overview["by_channel"]
-    labels = [r["label"] for r in rows]
-    counts = [r["count"] for r in rows]
-    plt, (fig, ax) = _figure(5.2, 2.6)
-    bars = ax.bar(labels, counts, color=CURRENT, width=0.55)
-    ax.bar_label(bars, labels=[f"{c}件" for c in counts], padding=2, color=INK)
-    ax.set_ylabel("件数")
-    ax.set_ylim(0, max(counts + [1]) * 1.2)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_title("各渠道受理量", color=INK)
-    alt = "各渠道受理量：" + "，".join(f"{lab}{c}件" for lab, c in zip(labels, counts, strict=True))
-    return Chart("channels", "各渠道受理量", alt, _svg(plt, fig))
-
-
-def category_chart(overview: dict) -> Chart:
-    from matplotlib.ticker import MaxNLocator
-
-    rows = list(reversed(overview["by_category"]))
-    labels = [r["name"] for r in rows]
-    counts = [r["count"] for r in rows]
-    plt, (fig, ax) = _figure(10.4, 0.42 * len(rows) + 1.1)
-    bars = ax.barh(labels, counts, color=CURRENT, height=0.6)
-    ax.bar_label(bars, labels=[f"{c}件" for c in counts], padding=3, color=INK)
-    ax.set_xlim(0, max(counts + [1]) * 1.2)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("件数")
-    ax.set_title("诉求分类", color=INK)
-    alt = "诉求分类：" + "，".join(f"{r['name']}{r['count']}件" for r in overview["by_category"])
-    return Chart("categories", "诉求分类", alt, _svg(plt, fig))
-
-
-def comparison_chart(current: dict, previous: dict, current_label: str, previous_label: str) -> Chart:
-    def pct(value):
-        return None if value is None else value * 100
-
-    measures = [("答复率", current["reply_rate"], previous["reply_rate"]),
-                ("按时答复率", current["timeliness"]["rate"], previous["timeliness"]["rate"])]
-    plt, (fig, ax) = _figure(5.2, 2.8)
-    xs = range(len(measures))
-    width = 0.36
-    prev_values = [pct(m[2]) or 0 for m in measures]
-    cur_values = [pct(m[1]) or 0 for m in measures]
-    prev_bars = ax.bar([x - width / 2 for x in xs], prev_values, width, color=PREVIOUS, label=previous_label,
-                       hatch="//", edgecolor="white")
-    cur_bars = ax.bar([x + width / 2 for x in xs], cur_values, width, color=CURRENT, label=current_label)
-    for bars, raw in ((prev_bars, [m[2] for m in measures]), (cur_bars, [m[1] for m in measures])):
-        ax.bar_label(bars, labels=["—" if v is None else f"{v * 100:.1f}%" for v in raw], padding=2, color=INK)
-    ax.set_xticks(list(xs), [m[0] for m in measures])
-    ax.set_ylim(0, 118)
-    ax.set_ylabel("%")
-    ax.legend(frameon=False, loc="upper center", ncol=2, bbox_to_anchor=(0.5, 1.18))
-    fig.subplots_adjust(top=0.8)
-
-    def words(value):
-        return "无数据" if value is None else f"{value * 100:.1f}%"
-
-    alt = "；".join(f"{name}：本期{words(cur)}，上期{words(prev)}" for name, cur, prev in measures)
-    return Chart("comparison", "与上期对比", alt, _svg(plt, fig))
+def daily_chart(period_start: str, period_end: str, daily_counts: dict[str, int]) -> Chart:
+    """Bars of the letters received each day of the period."""
+    start, end = dt.date.fromisoformat(period_start), dt.date.fromisoformat(period_end)
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    counts = [int(daily_counts.get(d.isoformat(), 0)) for d in days]
+    title = "每日受理量"
+    width, height, left, right, top, bottom = 720, 260, 48, 16, 40, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max(counts + [1])
+    step = max(1, -(-peak // 4))
+    ticks = list(range(0, peak + step, step))
+    scale = plot_h / ticks[-1]
+    bar_w = plot_w / len(days)
+    texts = [title, "件数"] + [f"{d.month}月{d.day}日" for d in days]
+    check_glyphs("daily", texts)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+             f'height="{height}" role="img" font-family="{FONT_STACK}">',
+             f"<title>{escape(title)}</title>",
+             _text(width / 2, 22, title, 15, weight="bold"),
+             _text(14, top + plot_h / 2, "件数", 12, anchor="middle").replace(
+                 "<text ", f'<text transform="rotate(-90 14 {top + plot_h / 2:.1f})" ')]
+    for tick in ticks:
+        y = top + plot_h - tick * scale
+        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="{GRID}"/>')
+        parts.append(_text(left - 6, y + 4, str(tick), 11, anchor="end"))
+    for i, (day, count) in enumerate(zip(days, counts, strict=True)):
+        x = left + i * bar_w
+        h = count * scale
+        parts.append(f'<rect x="{x + bar_w * 0.15:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w * 0.7:.1f}" '
+                     f'height="{h:.1f}" fill="{CURRENT}"/>')
+        if count:
+            parts.append(_text(x + bar_w / 2, top + plot_h - h - 4, str(count), 10))
+        parts.append(_text(x + bar_w / 2, top + plot_h + 16, f"{day.day}日", 10))
+    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" stroke="{INK}"/>')
+    parts.append(_text(left + plot_w / 2, height - 6, f"{start.year}年{start.month}月", 11))
+    parts.append("</svg>")
+    alt = title + "：" + "，".join(f"{d.month}月{d.day}日{c}件" for d, c in zip(days, counts, strict=True))
+    return Chart("daily", title, alt, "".join(parts))
 
 
 def summary_charts(content: dict) -> list[Chart]:
-    """The charts of a summary (none for an empty period)."""
-    current, previous = content["overview"], content["previous"]
-    if not current["received"]:
+    """The charts of a summary (none for an empty period or a content without daily counts)."""
+    current = content["overview"]
+    if not current["received"] or not current.get("daily"):
         return []
-    return [
-        channel_chart(current),
-        comparison_chart(current, previous, "本期", "上期"),
-    ] + ([category_chart(current)] if current.get("categorised", True) else [])
+    return [daily_chart(content["period"]["start"], content["period"]["end"], current["daily"])]

@@ -39,6 +39,7 @@ def _fail(exc: Exception) -> None:
 
 def _run(step):
     """Run ``step(session)`` in a committed session; workflow errors become a clear message and exit 1."""
+    from reports.charts import ChartGlyphError
     from reports.publication import PersonalDataFound, PublicationError
     from store.db import session_scope
 
@@ -53,7 +54,7 @@ def _run(step):
                     typer.echo(f"  {finding.place} [{finding.target}]: {finding.type} in “{finding.context}”",
                                err=True)
                 raise typer.Exit(1) from None
-    except PublicationError as exc:
+    except (PublicationError, ChartGlyphError) as exc:
         _fail(exc)
 
 

@@ -76,6 +76,9 @@ class MessageView:
     replied_at: object
     votes_up: int | None
     votes_down: int | None
+    source_id: int | None = None
+    admissibility: str | None = None
+    admissibility_reason: str | None = None
 
     @property
     def text(self) -> str:

@@ -189,7 +189,7 @@ def create_draft_for_period(session: Session, period: Period, *, as_of: dt.date 
         raise PublicationStateError(
             f"the summary for {period.key} was published on {pub.published_at:%Y-%m-%d %H:%M}; reopen it "
             "(hotline-monitor summary reopen) before regenerating")
-    content = build_summary(session, period, as_of=as_of)
+    content = build_summary(session, period, as_of=as_of, admitted=admitted_messages(pub) if pub else frozenset())
     before = fingerprint(final_document(pub)) if pub is not None and pub.content else None
     if pub is None:
         pub = Publication(period_start=period.start, period_end=period.end, status="draft", content={})
@@ -217,6 +217,35 @@ def create_draft_for_period(session: Session, period: Period, *, as_of: dt.date 
 
 
 # --- edits -----------------------------------------------------------------------------------------------
+
+
+def admitted_messages(pub: Publication) -> frozenset[int]:
+    """Letters an editor admitted although the admissibility step excluded them (target ``admit:<id>``)."""
+    return frozenset(int(target.split(":", 1)[1]) for target, e in latest_edits(pub).items()
+                     if target.startswith("admit:") and e.new_text == "1")
+
+
+def overrule_exclusion(session: Session, pub: Publication, message_id: int, editor: str, admit: bool = True,
+                       reason: str | None = None) -> Publication:
+    """An editor admits an excluded letter to the common questions (``admit=False`` takes it back), then the
+    draft is regenerated with it."""
+    _require_editable(pub)
+    if not editor or not editor.strip():
+        raise PublicationError("an overrule needs the editor's name")
+    excluded = {row["message_id"] for row in pub.content.get("excluded", [])}
+    admitted = admitted_messages(pub)
+    if admit and message_id not in excluded:
+        raise PublicationStateError(f"letter {message_id} is not among the excluded letters of {period_of(pub).key}")
+    if not admit and message_id not in admitted:
+        raise PublicationStateError(f"letter {message_id} was not admitted by an editor")
+    target = f"admit:{message_id}"
+    pub.edits.append(PublicationEdit(target=target, old_text="1" if message_id in admitted else "0",
+                                     new_text="1" if admit else "0", editor=editor.strip(), note=reason,
+                                     created_at=now_local()))
+    _event(session, pub, "admitted" if admit else "unadmitted", editor, f"{message_id}: {reason or ''}".strip(": "))
+    session.flush()
+    as_of = dt.date.fromisoformat(pub.content["as_of"]) if pub.content.get("as_of") else None
+    return create_draft_for_period(session, period_of(pub), as_of=as_of, actor=editor)
 
 
 def latest_edits(pub: Publication) -> dict[str, PublicationEdit]:
@@ -360,7 +389,8 @@ def final_document(pub: Publication) -> dict[str, Any]:
     return doc
 
 
-PUBLIC_QUESTION_FIELDS = ("key", "question", "detail", "asked_count", "unit", "answer", "answer_date")
+PUBLIC_QUESTION_FIELDS = ("key", "question", "detail", "asked_count", "distinct_submitters", "unit", "answer",
+                          "answer_date", "external_ids")
 
 
 def fingerprint(document: dict) -> str:
@@ -369,6 +399,9 @@ def fingerprint(document: dict) -> str:
         "texts": document["texts"], "overview": document["overview"], "previous": document["previous"],
         "questions": [{k: q.get(k) for k in PUBLIC_QUESTION_FIELDS} for q in document["questions"]],
         "hotlist": [{k: e.get(k) for k in ("rank", "label", "size", "votes", "badges")} for e in document["hotlist"]],
+        "pending": [{k: q.get(k) for k in ("question", "detail", "asked_count")}
+                    for q in document.get("pending_questions", [])],
+        "bureau": document.get("bureau"), "statistics_date": document.get("statistics_date"),
     }
     return hashlib.sha256(json.dumps(public, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
@@ -376,26 +409,43 @@ def fingerprint(document: dict) -> str:
 def _places(document: dict) -> list[tuple[str, str, str]]:
     """(place in words, edit target, text) for every text that is published."""
     places = [(label, target, document["texts"].get(target) or "") for target, label in TEXT_TARGETS.items()]
+    places.append(("发布机构", "bureau", document.get("bureau") or ""))
     for number, q in enumerate(document["questions"], start=1):
         short = (q.get("question") or "")[:20]
         for name, label in ITEM_FIELDS.items():
             places.append((f"问题{number}「{short}」的{label}", f"item:{q['key']}:{name}", q.get(name) or ""))
+    for number, q in enumerate(document.get("pending_questions", []), start=1):
+        places.append((f"办理中问题{number}", f"pending:{q['key']}", q.get("question") or ""))
+        places.append((f"办理中问题{number}的群众反映", f"pending:{q['key']}", q.get("detail") or ""))
     for entry in document["hotlist"]:
         places.append((f"民意热点榜第{entry['rank']}条", f"hot:{entry['key']}:label", entry["label"]))
+        places += [(f"民意热点榜第{entry['rank']}条的标识", f"hot:{entry['key']}:label", b) for b in entry["badges"]]
     for row in document["overview"]["by_category"]:
         places.append(("诉求分类表", "category", row["name"]))
+    for row in document["overview"].get("by_channel", []):
+        places.append(("渠道名称", "channel", row["label"]))
+    for row in document["overview"].get("reply_stats_excluded", []):
+        places.append(("未纳入答复统计的来源", "source", row["source"]))
     return places
 
 
 def personal_data_findings(document: dict) -> list[Finding]:
-    """What the de-identification detector finds in the final text, with where it is (the publish gate)."""
-    from analysis.redact import find_personal_data
+    """What the de-identification detector finds in the final text, with where it is (the publish gate): the
+    detector that cleaned the draft (``reports.deidentify.published_findings``), and every string annotated as
+    personal data in the real-text annotation (``bench/``)."""
+    from reports.deidentify import annotated_strings, published_findings
 
     findings = []
+    annotated = annotated_strings()
     for place, target, text in _places(document):
-        for span in find_personal_data(text):
+        for span in published_findings(text):
             left, right = text[max(0, span.start - 12):span.start], text[span.end:span.end + 12]
-            findings.append(Finding(place, target, span.type, f"…{left}{span.replacement}{right}…"))
+            findings.append(Finding(place, target, span.type, f"…{left}{span.replacement or '[删除]'}{right}…"))
+        for value in annotated:
+            at = text.find(value)
+            if at >= 0:
+                left, right = text[max(0, at - 12):at], text[at + len(value):at + len(value) + 12]
+                findings.append(Finding(place, target, "annotated", f"…{left}[标注的个人信息]{right}…"))
     return findings
 
 
@@ -631,6 +681,7 @@ __all__ = [
     "EditableText", "Finding", "NotApproved", "PersonalDataFound", "PublicationError", "PublicationStateError",
     "PublishResult", "approve", "create_draft_for_period", "demo_draft", "diff_with_previous", "drop_question",
     "edit_text", "editable_texts", "editor_notification", "final_document", "fingerprint", "get_publication",
-    "list_publications", "mark_reviewed", "personal_data_findings", "preview_html", "publish", "reopen",
+    "list_publications", "mark_reviewed", "overrule_exclusion", "admitted_messages", "personal_data_findings",
+    "preview_html", "publish", "reopen",
     "repost", "require_publication", "write_draft_files",
 ]

@@ -39,6 +39,12 @@ def date_zh(iso: str | None) -> str:
     return f"{int(year)}年{int(month)}月{int(day)}日"
 
 
+def asked_label(document: dict) -> str:
+    """How the question's count reads: people from content version 2 on; summaries published before
+    (``asked_count_basis`` "messages", set by migration 0013) counted letters and keep their wording."""
+    return "反映人次" if document.get("asked_count_basis") == "messages" else "反映人数"
+
+
 def _data_uri(chart: Chart) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(chart.svg.encode("utf-8")).decode("ascii")
 
@@ -57,7 +63,7 @@ def channel_rows(document: dict) -> list[dict]:
 def render_html(document: dict, charts: list[Chart] | None = None) -> str:
     charts = summary_charts(document) if charts is None else charts
     doc = dict(document)
-    doc["as_of_zh"] = date_zh(document.get("as_of"))
+    doc["as_of_zh"] = date_zh(document.get("statistics_date") or document.get("as_of"))
     doc["published_zh"] = date_zh(document.get("published_at"))
     doc["approved_zh"] = date_zh(document.get("approved_at"))
     template = environment().get_template("summary.html.j2")
@@ -66,8 +72,8 @@ def render_html(document: dict, charts: list[Chart] | None = None) -> str:
         ov=document["overview"],
         pv=document["previous"],
         channel_rows=channel_rows(document),
-        charts=[{"title": c.title, "alt": c.alt, "data_uri": _data_uri(c), "wide": c.name == "categories"}
-                for c in charts],
+        charts=[{"title": c.title, "alt": c.alt, "data_uri": _data_uri(c), "wide": True} for c in charts],
+        asked_label=asked_label(document),
         status_label=STATUS_LABELS.get(document.get("status", "draft"), document.get("status", "draft")),
         no_answer=NO_ANSWER_YET,
     )

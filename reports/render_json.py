@@ -1,6 +1,8 @@
 """The JSON version of a summary for a website CMS (public fields only: no message ids, no review trail).
 
-Shape (``"format": "hotline-monitor/summary@1"``)::
+Shape (``"format": "hotline-monitor/summary@2"``; @2: ``asked_count`` is the number of distinct complainants,
+no longer of letters, and questions carry ``distinct_submitters`` and ``message_ids``, the external ids of the
+member letters)::
 
     {"format", "title", "bureau", "period": {"start", "end", "label"}, "as_of", "published_at",
      "intro", "closing",
@@ -8,14 +10,17 @@ Shape (``"format": "hotline-monitor/summary@1"``)::
                   "late", "overdue_unreplied", "pending", "by_channel": [{"channel", "label", "count"}],
                   "by_category": [{"name", "count"}]},
      "previous": {"period": {...}, "received", "replied", "reply_rate", "on_time_rate"},
-     "questions": [{"number", "question", "detail", "asked_count", "unit", "answer", "answer_date"}],
+     "statistics_date", "statistics_note", "reply_stats_excluded": [{"source", "count", "reason"}],
+     "questions": [{"number", "question", "detail", "answer", "asked_count", "distinct_submitters",
+                    "message_ids": [external ids], "unit", "answer_date"}],
+     "pending_questions": [{"question", "detail", "asked_count"}],
      "hotlist": [{"rank", "label", "size", "votes", "badges"}]}
 """
 from __future__ import annotations
 
 from typing import Any
 
-FORMAT = "hotline-monitor/summary@1"
+FORMAT = "hotline-monitor/summary@2"
 
 
 def _overview(ov: dict) -> dict[str, Any]:
@@ -42,8 +47,15 @@ def cms_json(document: dict) -> dict[str, Any]:
         "previous": {"period": document["previous_period"], "received": prev["received"],
                      "replied": prev["replied"], "reply_rate": prev["reply_rate"],
                      "on_time_rate": prev["timeliness"]["rate"]},
-        "questions": [{"number": n, "question": q["question"], "detail": q["detail"],
-                       "asked_count": q["asked_count"], "unit": q["unit"], "answer": q["answer"],
+        "statistics_date": document.get("statistics_date") or document["as_of"],
+        "statistics_note": document.get("statistics_note"),
+        "reply_stats_excluded": document["overview"].get("reply_stats_excluded", []),
+        "questions": [{"number": n, "question": q["question"], "detail": q["detail"], "answer": q["answer"],
+                       "asked_count": q["asked_count"],
+                       "distinct_submitters": q.get("distinct_submitters"),
+                       "message_ids": [i for i in q.get("external_ids", []) if i], "unit": q["unit"],
                        "answer_date": q["answer_date"]} for n, q in enumerate(document["questions"], start=1)],
+        "pending_questions": [{"question": q["question"], "detail": q["detail"], "asked_count": q["asked_count"]}
+                              for q in document.get("pending_questions", [])],
         "hotlist": [{k: e[k] for k in ("rank", "label", "size", "votes", "badges")} for e in document["hotlist"]],
     }

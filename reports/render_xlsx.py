@@ -62,7 +62,12 @@ def render_xlsx(document: dict, messages: dict[int, Message], path: Path) -> Pat
             for cell in row[1:]:
                 cell.number_format = "0.0%"
     sheet.append([])
-    sheet.append(["统计截至", document["as_of"]])
+    sheet.append(["统计截至", document.get("statistics_date") or document["as_of"]])
+    if document.get("statistics_note"):
+        sheet.append(["统计日说明", document["statistics_note"]])
+    sheet.append(["起草所据日期", document["as_of"]])
+    for row in ov.get("reply_stats_excluded", []):
+        sheet.append(["未纳入答复统计", f"{row['source']}（{row['count']}件）：{row['reason']}"])
     sheet.append(["生成时间", document["generated_at"]])
     sheet.append(["共性问题方法", document["methods"]["topics"]])
     sheet.append(["热点榜方法", document["methods"]["hotlist"]])
@@ -70,12 +75,23 @@ def render_xlsx(document: dict, messages: dict[int, Message], path: Path) -> Pat
 
     _sheet(workbook, "分类", ["类别", "件数"], [[r["name"], r["count"]] for r in ov["by_category"]], [24, 10])
     _sheet(workbook, "共性问题",
-           ["序号", "键", "问题", "群众反映", "反映人次", "承办单位", "答复", "答复日期", "答复所据留言id", "答复逾期",
-            "留言id"],
-           [[n, q["key"], q["question"], q["detail"], q["asked_count"], q["unit"], q["answer"], q["answer_date"],
-             q["answer_message_id"], "是" if q.get("answer_late") else "", ",".join(str(i) for i in q["message_ids"])]
+           ["序号", "键", "问题", "群众反映", "反映人数", "留言件数", "承办单位", "答复", "答复日期", "答复所据留言id",
+            "答复逾期", "未采用的答复及原因", "留言id"],
+           [[n, q["key"], q["question"], q["detail"], q["asked_count"], q.get("letters"), q["unit"], q["answer"],
+             q["answer_date"], q["answer_message_id"], "是" if q.get("answer_late") else "",
+             "；".join(f"{k}：{v}" for k, v in (q.get("answer_rejected") or {}).items()),
+             ",".join(str(i) for i in q["message_ids"])]
             for n, q in enumerate(document["questions"], start=1)],
-           [6, 14, 36, 40, 10, 20, 60, 12, 12, 8, 30])
+           [6, 14, 36, 40, 10, 10, 20, 60, 12, 12, 8, 40, 30])
+    _sheet(workbook, "未列出的问题", ["类别", "问题", "反映人数", "留言件数", "原因", "留言id"],
+           [["办理中", q["question"], q["asked_count"], q.get("letters"), "成员诉求均未答复，答复期限未届满",
+             ",".join(str(i) for i in q["message_ids"])] for q in document.get("pending_questions", [])]
+           + [["未列出", q["question"], q["asked_count"], q.get("letters"), q["reason"],
+               ",".join(str(i) for i in q["message_ids"])] for q in document.get("left_out_questions", [])],
+           [8, 36, 10, 10, 60, 30])
+    _sheet(workbook, "未纳入共性问题的留言", ["留言id", "外部编号", "标题", "判定", "原因"],
+           [[e["message_id"], e["external_id"], e["title"], e["label"], e["reason"]]
+            for e in document.get("excluded", [])], [10, 16, 40, 14, 60])
     _sheet(workbook, "民意热点榜", ["排名", "键", "热点事项", "件数", "点赞数", "标识", "得分", "留言id"],
            [[e["rank"], e["key"], e["label"], e["size"], e["votes"], " ".join(e["badges"]), e["score"],
              ",".join(str(i) for i in e["message_ids"])] for e in document["hotlist"]],

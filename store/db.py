@@ -13,17 +13,29 @@ import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.settings import get_settings
+from store.settings import ConfigError, get_settings
 
 _engines: dict[str, Engine] = {}
+
+
+SUPPORTED_URL_PREFIXES = ("sqlite:", "sqlite+pysqlite:", "postgresql:", "postgresql+psycopg:")
 
 
 def database_url() -> str:
     settings = get_settings()
     url = settings.get("database.url")
     if url:
+        check_url(url, settings.origin("database.url"))
         return url
     return f"sqlite:///{settings.var_dir / 'hotline.db'}"
+
+
+def check_url(url: str, origin: str = "database.url") -> None:
+    """Refuse a database the code does not support before SQLAlchemy looks for its driver."""
+    if not url.startswith(SUPPORTED_URL_PREFIXES):
+        scheme = url.split(":", 1)[0] if ":" in url else url
+        raise ConfigError(f"{origin}: database {scheme!r} is not supported; use sqlite:///path/to/hotline.db "
+                          "or postgresql+psycopg://user@host/dbname")
 
 
 def json_text(value: object) -> str:

@@ -38,11 +38,15 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+class SchemaNotCurrent(RuntimeError):
+    """The database is empty or at another migration than the code."""
+
+
 def ensure_current(engine: Engine) -> None:
     """Refuse to work on a database that is missing or behind the code, with the fix in the message."""
     current = current_revision(engine)
     if current != head_revision():
-        raise RuntimeError(
+        raise SchemaNotCurrent(
             f"the database is at migration {current or 'none'}, the code needs {head_revision()}: "
             "run `hotline-monitor init`"
         )

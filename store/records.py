@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 # Fields compared on re-ingest; a change is applied and recorded as a MessageRevision.
+# fields a crawled message must have (a page lacking one is rejected, naming it)
+REQUIRED_FIELDS = ("title", "content", "submitted_at")
 TRACKED_FIELDS = (
     "title", "content", "url", "submitted_at", "kind", "category", "unit", "status",
     "reply_text", "reply_unit", "replied_at", "votes_up", "votes_down",
@@ -56,6 +58,25 @@ class Reject:
 
     def __str__(self) -> str:
         return f"{self.ref}: {self.field}: {self.reason}"
+
+
+LONG_TEXT_FIELDS = ("title", "content", "reply_text")
+
+
+def cut_long_text(record: MessageRecord, max_chars: int) -> list[str]:
+    """Cut title, content and reply over ``max_chars`` characters (a 20 MB page is not one message); each cut is
+    recorded in ``extra["cut"]`` as field → original length, so nothing is shortened silently. Returns the fields
+    cut."""
+    cut: list[str] = []
+    if max_chars <= 0:
+        return cut
+    for name in LONG_TEXT_FIELDS:
+        value = getattr(record, name)
+        if value is not None and len(value) > max_chars:
+            record.extra = {**(record.extra or {}), "cut": {**(record.extra or {}).get("cut", {}), name: len(value)}}
+            setattr(record, name, value[:max_chars])
+            cut.append(name)
+    return cut
 
 
 def validate(record: MessageRecord) -> Reject | None:

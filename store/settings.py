@@ -11,6 +11,7 @@ Values are resolved in this order, later wins:
 """
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import tomllib
@@ -18,6 +19,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration problem; the message names where (file, key or variable), what is wrong and the fix."""
+
+
+# Environment variables with the HOTLINE_ prefix that are not settings (every other HOTLINE_* variable must
+# name a setting: a misspelled one is refused like an unknown key in hotline.toml, never silently ignored).
+NON_SETTING_ENV = {
+    "HOTLINE_CONFIG": "path of the TOML configuration file (default: hotline.toml in the working directory)",
+    "HOTLINE_DEBUG": "1: print the full traceback of an error instead of its one-line description",
+    "HOTLINE_LOG_LEVEL": "log level of the command (DEBUG, INFO, WARNING, ERROR); default WARNING",
+    "HOTLINE_TEST_PG_URL": "PostgreSQL server the test suite creates its scratch databases on",
+    "HOTLINE_BENCH_PG_URL": "PostgreSQL server the benchmarks create their scratch databases on",
+    "HOTLINE_SHARED_DATA": "folder of the real data the benchmarks and evaluations read (default ../shared/data)",
+}
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,12 @@ SETTINGS: list[Setting] = [
     Setting("import.rejects_dir", "",
             "Where rejects reports (CSV: file, row, field, reason) are written. Empty means `<var_dir>/rejects`."),
     Setting("import.progress_min_rows", 5000, "Show a progress bar for files with at least this many rows."),
+    # --- messages ---
+    Setting("messages.max_chars", 50000,
+            "Longest title, content or reply stored for one message, in characters, from imports and crawls alike "
+            "(a 20 MB page is not one letter). Longer text is cut to this length; the message's `extra` records "
+            "`cut` (field → original length) and the import or crawl report counts the cut messages. 0: no "
+            "limit."),
     # --- crawl ---
     Setting("crawl.profiles_dir", "",
             "Directory of the bureau's own site profiles (`*.toml`, see crawlers/profiles/). They are read "
@@ -74,6 +97,9 @@ SETTINGS: list[Setting] = [
     Setting("crawl.retry_times", 3, "Retries of a request that failed with 5xx, 408, 429 or a timeout."),
     Setting("crawl.retry_backoff", 5.0,
             "Seconds before the first retry; each further retry waits twice as long."),
+    Setting("crawl.time_budget_seconds", 1800,
+            "Seconds one crawl of a source may take; then it stops (finish reason time_budget, shown by `sources`). "
+            "A profile's time_budget_seconds wins. 0: no budget."),
     Setting("crawl.max_pages", 200, "List pages one crawl reads at most per source (a profile may set less)."),
     Setting("crawl.revisit_max_age_days", 365,
             "Unanswered messages submitted within this many days are re-fetched on every crawl until their "
@@ -95,10 +121,14 @@ SETTINGS: list[Setting] = [
             "Directory of calendar override files (`<year>.toml`, typed from the State Council holiday notice); "
             "they win over chinesecalendar and over the packaged overrides. Empty means "
             "`<var_dir>/calendar_overrides`."),
-    Setting("deadlines.convention", "next_working_day",
-            "How the days are counted when a rule does not say: `next_working_day` (the day of receipt is not "
-            "counted; a message received on a non-working day is deemed received on the next working day) or "
-            "`receipt_day_counts` (the day of receipt, or the next working day, is day 1)."),
+    Setting("deadlines.convention", "general_rule",
+            "How the days are counted when a rule does not say. `general_rule` (the default; 民法典 第二百零一条, "
+            "the general rule of time computation): the day of receipt is not counted and the due date is the "
+            "N-th working day after it, whatever kind of day it was received on (received Saturday, 3 working "
+            "days: due Wednesday). `next_working_day`: a message received on a non-working day is deemed "
+            "received on the next working day and counting starts the day after (received Saturday: due "
+            "Thursday). `receipt_day_counts`: the day of receipt, or the next working day, is day 1. Changing it "
+            "recomputes the stored deadlines at the next `analyze`, each move logged."),
     Setting("deadlines.receipt_cutoff", "",
             "Local time `HH:MM` after which a message counts as received the next day (some units close intake "
             "at 17:30). Empty means no cut-off."),
@@ -233,8 +263,24 @@ SETTINGS: list[Setting] = [
             "A job missed while the scheduler was down runs once on restart if it is at most this late."),
     Setting("scheduler.job_timeout_minutes", 60, "A crawl/analyse subprocess running longer is killed."),
     # --- reports ---
-    Setting("reports.bureau_name", "市行政审批服务局",
-            "The publishing bureau, named in the title and footer of the biweekly summary."),
+    Setting("reports.bureau_name", "行政审批服务局",
+            "The publishing bureau, named in the title and footer of the biweekly summary after `reports.city`."),
+    Setting("reports.city", "",
+            "The city (or county) of the publishing bureau, e.g. 大连市: the publisher is the city followed by "
+            "`reports.bureau_name`. Empty: the draft says the city is missing."),
+    Setting("reports.reply_window_workdays", 5,
+            "The summary's figures are counted as of the end of the period plus this many working days (the reply "
+            "deadline of the period's last letters), or as of the drafting date when that is earlier."),
+    Setting("reports.min_complainants", 2,
+            "A common question needs letters from at least this many different people (counted by "
+            "analysis.complainants: one person's repeated letters count once)."),
+    Setting("reports.pending_questions", "list",
+            "A common question none of whose letters has a reply yet, with a deadline still running: `list` "
+            "shows it in a separate 办理中 list, `omit` leaves it out. Questions whose replies cannot be "
+            "published as an answer are always left out (listed in the internal workbook)."),
+    Setting("reports.mask_staff_names", True,
+            "Mask the names of staff in published replies (工作人员张三 → 工作人员张*), as the names of private "
+            "persons are."),
     Setting("reports.publish_dir", "",
             "Where `summary publish` writes the public files (HTML, Markdown, JSON), one folder per period. "
             "Empty means `<var_dir>/published`."),
@@ -245,11 +291,7 @@ SETTINGS: list[Setting] = [
             "When set, `summary publish` also POSTs the JSON version to this URL (the website CMS)."),
     Setting("reports.publish_token", "",
             "Bearer token sent with the POST to `reports.publish_url` (empty: no Authorization header)."),
-    Setting("reports.font", "Noto Sans CJK SC",
-            "Font family for the charts (must cover Chinese; a warning is logged and a fallback used if absent)."),
     Setting("reports.max_questions", 10, "At most this many common questions in a summary."),
-    Setting("reports.min_question_size", 2,
-            "A recurring issue needs at least this many messages in the period to be a common question."),
     Setting("reports.hotlist_size", 10, "Entries of the 民意热点榜 in a summary."),
     Setting("reports.answer_max_chars", 320,
             "Condensed answers keep whole sentences of the official reply up to about this many characters."),
@@ -325,7 +367,13 @@ def _coerce(setting: Setting, raw: Any, origin: str) -> Any:
             pass
     if kind is float and isinstance(raw, int) and not isinstance(raw, bool):
         return float(raw)
-    raise ValueError(f"setting {setting.name} from {origin}: expected {kind.__name__}, got {raw!r}")
+    shown = repr(raw) if len(repr(raw)) <= 80 else repr(raw)[:77] + "..."
+    raise ConfigError(f"{origin}: setting {setting.name} expects {_KIND_WORDS.get(kind, kind.__name__)}, got "
+                      f"{shown}; fix the value (see docs/configuration.md)")
+
+
+_KIND_WORDS = {int: "a whole number", float: "a number", bool: "true or false", str: "a text",
+               list: "a list (JSON in an environment variable)", dict: "a table (JSON in an environment variable)"}
 
 
 class Settings:
@@ -363,7 +411,7 @@ def _config_file() -> Path | None:
     if explicit:
         path = Path(explicit)
         if not path.is_file():
-            raise FileNotFoundError(f"HOTLINE_CONFIG points to {path}, which is not a file")
+            raise ConfigError(f"HOTLINE_CONFIG points to {path}, which is not a file: fix the path or unset it")
         return path
     local = Path("hotline.toml")
     return local if local.is_file() else None
@@ -374,16 +422,8 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
     config_file = config_file or _config_file()
     file_values: dict[str, Any] = {}
     if config_file:
-        with open(config_file, "rb") as fh:
-            data = tomllib.load(fh)
-        for section, entries in data.items():
-            if not isinstance(entries, dict):
-                raise ValueError(f"{config_file}: top-level key {section!r} must be a [section]")
-            for key, value in entries.items():
-                name = f"{section}.{key}"
-                if name not in _BY_NAME:
-                    raise ValueError(f"{config_file}: unknown setting {name!r} (see docs/configuration.md)")
-                file_values[name] = value
+        file_values = _read_config_file(config_file)
+    _check_environment(environ)
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     for setting in SETTINGS:
@@ -395,6 +435,42 @@ def load_settings(config_file: Path | None = None, environ: dict[str, str] | Non
         values[setting.name] = value
         origins[setting.name] = origin
     return Settings(values, origins, config_file)
+
+
+def _read_config_file(config_file: Path) -> dict[str, Any]:
+    try:
+        with open(config_file, "rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_file}: not valid TOML ({exc}); fix that line") from None
+    except OSError as exc:
+        raise ConfigError(f"{config_file}: cannot be read ({exc.strerror})") from None
+    values: dict[str, Any] = {}
+    for section, entries in data.items():
+        if not isinstance(entries, dict):
+            raise ConfigError(f"{config_file}: top-level key {section!r} must be a [section] "
+                              f"(write `[section]` then `name = value`)")
+        for key, value in entries.items():
+            name = f"{section}.{key}"
+            if name not in _BY_NAME:
+                raise ConfigError(f"{config_file}: unknown setting {name!r}{_suggestion(name, _BY_NAME)}; "
+                                  "remove or correct it (see docs/configuration.md)")
+            values[name] = value
+    return values
+
+
+def _suggestion(name: str, known: Any) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_environment(environ: Any) -> None:
+    """Refuse a HOTLINE_* variable that is neither a setting nor a declared non-setting variable."""
+    known = {s.env_var for s in SETTINGS} | NON_SETTING_ENV.keys()
+    unknown = sorted(key for key in environ if key.startswith("HOTLINE_") and key not in known)
+    if unknown:
+        raise ConfigError(f"environment variable {unknown[0]} is not a setting{_suggestion(unknown[0], known)}; "
+                          "unset or correct it (settings: docs/configuration.md)")
 
 
 @lru_cache(maxsize=1)
@@ -424,4 +500,9 @@ def render_docs() -> str:
         nxt = SETTINGS.index(s) + 1
         if nxt == len(SETTINGS) or SETTINGS[nxt].name.split(".", 1)[0] != section:
             lines.append("")
+    lines += ["## Environment variables that are not settings", "",
+              "Any other `HOTLINE_*` variable is refused (a misspelled setting is never silently ignored).", "",
+              "| variable | meaning |", "|---|---|"]
+    lines += [f"| `{name}` | {meaning} |" for name, meaning in NON_SETTING_ENV.items()]
+    lines.append("")
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Message, MessageRevision, Source, now_local
-from store.records import TRACKED_FIELDS, MessageRecord, Reject, validate
+from store.records import TRACKED_FIELDS, MessageRecord, Reject, cut_long_text, validate
 
 
 @dataclass
@@ -28,6 +28,8 @@ class UpsertResult:
     rejected: int = 0
     # the same item more than once in one run (a page listed twice, a duplicated export row): stored once
     duplicates: int = 0
+    # records whose title/content/reply was cut to messages.max_chars (each cut recorded in the message's extra)
+    cut: int = 0
     rejects: list[Reject] = field(default_factory=list)
     # ids of messages inserted or updated, so later steps (deadlines, routing) can work incrementally
     changed_ids: list[int] = field(default_factory=list)
@@ -42,21 +44,30 @@ class UpsertResult:
         self.unchanged += other.unchanged
         self.rejected += other.rejected
         self.duplicates += other.duplicates
+        self.cut += other.cut
         self.rejects.extend(other.rejects)
         self.changed_ids.extend(other.changed_ids)
 
     def as_dict(self) -> dict[str, int]:
         return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
-                "rejected": self.rejected, "duplicates": self.duplicates}
+                "rejected": self.rejected, "duplicates": self.duplicates, "cut": self.cut}
 
 
 def get_or_create_source(session: Session, name: str, channel: str, **attrs: Any) -> Source:
+    """The source named ``name``, created if missing by insert-or-get: two processes importing into the same
+    new source at once both get it (``INSERT … ON CONFLICT DO NOTHING``, then read), neither dies on the
+    unique name."""
     source = session.scalar(select(Source).where(Source.name == name))
-    if source is None:
-        source = Source(name=name, channel=channel, **attrs)
-        session.add(source)
-        session.flush()
-    return source
+    if source is not None:
+        return source
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    session.execute(dialect_insert(Source).values(name=name, channel=channel, created_at=now_local(), **attrs)
+                    .on_conflict_do_nothing(index_elements=["name"]))
+    return session.scalars(select(Source).where(Source.name == name)).one()
 
 
 def _revision_text(value: Any) -> str | None:
@@ -81,12 +92,19 @@ def upsert_messages(
     records: Iterable[MessageRecord],
     run_id: int | None = None,
     batch_size: int = 2000,
+    max_chars: int | None = None,
 ) -> UpsertResult:
-    """Insert new records, apply and record changes to known ones; flushes but does not commit."""
+    """Insert new records, apply and record changes to known ones; flushes but does not commit.
+
+    Text longer than ``max_chars`` (default: the setting messages.max_chars) is cut and the cut recorded."""
+    if max_chars is None:
+        from store.settings import get_settings
+
+        max_chars = int(get_settings().get("messages.max_chars"))
     result = UpsertResult()
     seen: set[str] = set()
     for batch in _batches(records, batch_size):
-        result.add(_upsert_batch(session, source, batch, run_id, seen))
+        result.add(_upsert_batch(session, source, batch, run_id, seen, max_chars))
     return result
 
 
@@ -118,7 +136,7 @@ def _same_message(stored: dict[str, Any], record: MessageRecord) -> bool:
 
 
 def _upsert_batch(session: Session, source: Source, batch: list[MessageRecord], run_id: int | None,
-                  seen: set[str]) -> UpsertResult:
+                  seen: set[str], max_chars: int) -> UpsertResult:
     result = UpsertResult()
     now = now_local()
     valid: list[MessageRecord] = []
@@ -128,6 +146,8 @@ def _upsert_batch(session: Session, source: Source, batch: list[MessageRecord], 
             result.rejected += 1
             result.rejects.append(problem)
         else:
+            if cut_long_text(record, max_chars):
+                result.cut += 1
             valid.append(record)
     if not valid:
         return result

@@ -154,11 +154,10 @@ def add_workdays(day: date, count: int) -> date:
 
 
 def deemed_received(moment: datetime) -> date:
-    """The day a message counts as received: the next working day when it came on a non-working day."""
-    day = moment.date()
-    while not is_workday(day):
-        day += timedelta(days=1)
-    return day
+    """The day counting starts after: the day of receipt, whatever kind of day it was (the general rule of time
+    computation, 民法典 第二百零一条, the default deadline convention: received Saturday, 3 working days, due
+    Wednesday)."""
+    return moment.date()
 
 
 def reply_deadline(message: DemoMessage) -> date:
@@ -614,7 +613,9 @@ def _compose_reply(ctx: _Context, parts: dict[str, Any], draft: _Draft, boilerpl
     workdays = [draft.submitted_at.date() + timedelta(days=i)
                 for i in range(1, (reply_day - draft.submitted_at.date()).days + 1)]
     workdays = [d for d in workdays if is_workday(d)] or [reply_day]
-    ctx.values["fix_md"] = _md(ctx.rng.choice(workdays))
+    # one random() draw whatever the list's length, so the deadline rule (which moves reply days) does not shift
+    # the rest of the corpus's random stream
+    ctx.values["fix_md"] = _md(workdays[int(ctx.rng.random() * len(workdays))])
     ctx.values["title"] = draft.title
     ctx.values["unit_canonical"] = draft.unit_canonical
     ctx.values["self_ref"] = self_reference(draft.unit_canonical)
@@ -646,7 +647,7 @@ def _reply_moment(rng: random.Random, draft: _Draft, late: bool) -> datetime:
     if late:
         steps = limit + rng.choice((1, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20))
     else:
-        same_day = received == draft.submitted_at.date() and draft.submitted_at.hour < 14
+        same_day = is_workday(received) and draft.submitted_at.hour < 14
         steps = 0 if (same_day and rng.random() < 0.12) else rng.randint(1, limit)
     day = add_workdays(received, steps)
     hour = _weighted(rng, _REPLY_HOURS)

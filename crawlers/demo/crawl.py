@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawlers.demo.portal import SECTIONS, DemoPortal, PortalServer, profile_name
-from crawlers.runner import CrawlOutcome, crawl_in_subprocess
+from crawlers.runner import CrawlOutcome, crawl_in_subprocess, summary_line
 
 # The portal is local: a short timeout makes its slow page time out once and be fetched again by a retry;
 # every unanswered demo message is revisited whatever its age.
@@ -34,10 +34,7 @@ class DemoCrawlReport:
         out = []
         for number, outcome in enumerate(self.rounds, 1):
             for s in outcome.summaries:
-                out.append(f"crawl {number} {s.get('profile')}: items {s.get('items', 0)}, new {s.get('inserted', 0)}, "
-                           f"updated {s.get('updated', 0)}, rejected {s.get('rejected', 0)}, "
-                           f"requests {s.get('requests', 0)}, http {s.get('http_status', {})}, "
-                           f"finish {s.get('finish_reason')}")
+                out.append(f"crawl {number} {summary_line(s)}")
             if not outcome.ok:
                 out.append(f"crawl {number} failed (exit {outcome.returncode}): {outcome.stderr_tail[-500:]}")
         return out

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from crawlers.importer.columns import ColumnMap, guess_channel
-from crawlers.importer.readers import Table, read_table
+from crawlers.importer.readers import ImportFileError, RowError, Table, read_tables
 from crawlers.parsing import DateParseError, clean_inline, clean_text, parse_int, parse_timestamp
 from store.models import CHANNELS, CrawlRun, now_local
 from store.records import MessageRecord, Reject
@@ -32,6 +32,16 @@ class ImportReport:
     rejects_file: Path | None = None
     dry_run: bool = False
     run_id: int | None = None
+    sheet: str | None = None
+    # a workbook: one report per imported sheet; refusals of the other sheets, and its empty sheets
+    parts: list[ImportReport] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    empty_sheets: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        """0 every row stored, 1 some rows (or sheets) not: README, exit codes."""
+        return 1 if self.result.rejected or self.refused else 0
 
 
 _TEXT_FIELDS = ("title", "unit", "kind", "category", "status", "reply_unit", "submitter", "external_id", "url")
@@ -107,7 +117,11 @@ def _records(table: Table, mapping: ColumnMap, channel: str, rejects: list[Rejec
     for number, row in table.rows:
         if on_row:
             on_row()
-        outcome = row_to_record(mapping, row, channel, f"{table.path.name} row {number}")
+        ref = f"{table.name} row {number}"
+        if isinstance(row, RowError):
+            rejects.append(Reject(ref, row.field, row.reason))
+            continue
+        outcome = row_to_record(mapping, row, channel, ref)
         if isinstance(outcome, Reject):
             rejects.append(outcome)
         else:
@@ -136,35 +150,74 @@ def import_file(
     rejects_dir: Path | None = None,
     on_start: Callable[[int | None], None] | None = None,
     on_row: Callable[[], None] | None = None,
+    sheets: list[str] | None = None,
+    max_chars: int | None = None,
 ) -> ImportReport:
-    """Import one export. Commits batch by batch (nothing is lost on a later failure); a dry run rolls back."""
-    table = read_table(path)
+    """Import one export: a CSV, or every sheet of a workbook (``sheets``: only those), each sheet reported in
+    ``report.parts``. Commits batch by batch (nothing is lost on a later failure); a dry run rolls back.
+
+    A sheet that is not a message export is refused on its own (``report.refused``) and the other sheets go on;
+    when no sheet is importable the whole file is refused (ImportRefused)."""
+    report: ImportReport | None = None
+    refusals: list[str] = []
+    empty: list[str] = []
+    for table in read_tables(path, sheets):
+        if isinstance(table, str):
+            empty.append(table)
+            continue
+        try:
+            part = _import_table(session, table, channel=channel, source=source, dry_run=dry_run,
+                                 batch_size=batch_size, on_start=on_start, on_row=on_row, max_chars=max_chars)
+        except ImportRefused as exc:
+            refusals.append(str(exc))
+            continue
+        if report is None:
+            report = ImportReport(path, part.source, part.channel, part.encoding, part.columns, dry_run=dry_run,
+                                  run_id=part.run_id)
+        report.parts.append(part)
+        report.result.add(part.result)
+    if report is None:
+        if refusals:
+            raise ImportRefused("; ".join(refusals))
+        raise ImportFileError(f"{path}: every sheet is empty ({', '.join(empty)})" if empty
+                              else f"{path}: no table to import")
+    report.refused, report.empty_sheets = refusals, empty
+    if report.result.rejects and rejects_dir is not None:
+        report.rejects_file = write_rejects(report.result.rejects, rejects_dir, path.stem)
+    return report
+
+
+def _import_table(session: Session, table: Table, *, channel: str | None, source: str | None, dry_run: bool,
+                  batch_size: int, on_start: Callable[[int | None], None] | None,
+                  on_row: Callable[[], None] | None, max_chars: int | None) -> ImportReport:
+    path, where = table.path, (f"{table.path} sheet {table.sheet!r}" if table.sheet else str(table.path))
     mapping = ColumnMap.from_headers(table.headers)
     if mapping.looks_like_taxonomy() and not mapping.has_text:
         raise ImportRefused(
-            f"{path}: this is a category taxonomy (columns {', '.join(h for h in table.headers if h)}), "
+            f"{where}: this is a category taxonomy (columns {', '.join(h for h in table.headers if h)}), "
             "not a message export; nothing imported. Categories come from the messages' own 分类 column."
         )
     if not mapping.has_text:
         raise ImportRefused(
-            f"{path}: no column holds message text (headers: {', '.join(table.headers)}); expected one of "
+            f"{where}: no column holds message text (headers: {', '.join(table.headers)}); expected one of "
             "留言详情/信件内容/反映内容/诉求内容/内容 or a title column"
         )
     if "submitted_at" not in mapping.fields:
         raise ImportRefused(
-            f"{path}: no column holds the submission time (headers: {', '.join(table.headers)}); expected e.g. "
+            f"{where}: no column holds the submission time (headers: {', '.join(table.headers)}); expected e.g. "
             "留言时间/来信时间/反映时间/受理时间"
         )
     channel = channel or guess_channel(table.headers, path.name)
     if channel not in CHANNELS:
         raise ImportRefused(f"unknown channel {channel!r}: use one of {', '.join(CHANNELS)}")
     source_name = source or path.stem
-    report = ImportReport(path, source_name, channel, table.encoding, mapping.describe(), dry_run=dry_run)
+    report = ImportReport(path, source_name, channel, table.encoding, mapping.describe(), dry_run=dry_run,
+                          sheet=table.sheet)
     if on_start:
         on_start(table.total_rows)
 
     src = get_or_create_source(session, source_name, channel, origin="import")
-    run = CrawlRun(source_id=src.id, kind="import", location=str(path))
+    run = CrawlRun(source_id=src.id, kind="import", location=f"{path} [{table.sheet}]" if table.sheet else str(path))
     session.add(run)
     session.flush()
     report.run_id = run.id
@@ -173,12 +226,15 @@ def import_file(
     for record in _records(table, mapping, channel, rejects, on_row):
         batch.append(record)
         if len(batch) >= batch_size:
-            report.result.add(upsert_messages(session, src, batch, run_id=run.id, batch_size=batch_size))
+            report.result.add(upsert_messages(session, src, batch, run_id=run.id, batch_size=batch_size,
+                                              max_chars=max_chars))
             batch.clear()
             if not dry_run:
                 session.commit()
     if batch:
-        report.result.add(upsert_messages(session, src, batch, run_id=run.id, batch_size=batch_size))
+        report.result.add(upsert_messages(session, src, batch, run_id=run.id, batch_size=batch_size,
+                                          max_chars=max_chars))
+    report.encoding = table.encoding_label
     report.result.rejected += len(rejects)
     report.result.rejects[:0] = rejects
     run.items = report.result.seen
@@ -191,6 +247,4 @@ def import_file(
         session.rollback()
     else:
         session.commit()
-    if report.result.rejects and rejects_dir is not None:
-        report.rejects_file = write_rejects(report.result.rejects, rejects_dir, path.stem)
     return report

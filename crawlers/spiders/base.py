@@ -23,6 +23,7 @@ from scrapy.http import Request, Response, TextResponse
 
 from crawlers.items import MessageItem
 from crawlers.profiles import Profile
+from crawlers.spiders.labels import bare_label, is_placeholder, without_own_label
 
 logger = logging.getLogger(__name__)
 MAX_LOGGED_PROBLEMS = 200
@@ -44,6 +45,9 @@ class ListEntry:
     url: str | None = None
     # what the list says about a reply: True/False, or None when the list does not show it
     replied: bool | None = None
+    # message fields the list page shows (params.list_fields, or a family's list that carries whole messages);
+    # the detail page's value wins where it has one
+    fields: dict[str, Any] | None = None
 
 
 @dataclass
@@ -88,6 +92,9 @@ class MessageSpider(scrapy.Spider):
         self.run_id: int | None = None
         self.known: dict[str, Any] = {}
         self.revisiting: set[str] = set()
+        self.placeholders = tuple(profile.params.get("reply_placeholders", ()))
+        # params.list_fields: field -> column label (table lists) or selector (generic)
+        self.list_fields: dict[str, str] = dict(profile.params.get("list_fields") or {})
 
     # --- to implement per family ---
     def list_request(self, page: int) -> Request | None:
@@ -127,8 +134,17 @@ class MessageSpider(scrapy.Spider):
         first = self.list_request(1)
         if first is not None:
             yield self._as_list(first, 1)
-        max_age = self.settings.getint("HOTLINE_REVISIT_MAX_AGE_DAYS", 365)
-        for message in unanswered_to_revisit(self.known, max_age):
+        max_age = self.profile.revisit_max_age_days
+        if max_age is None:
+            max_age = self.settings.getint("HOTLINE_REVISIT_MAX_AGE_DAYS", 365)
+        revisit, too_old = unanswered_to_revisit(self.known, max_age)
+        stats = self.crawler.stats
+        stats.set_value("hotline/revisit_window_days", max_age)
+        if too_old:
+            # open cases the crawl no longer looks at: said in the run record, never silently dropped
+            stats.set_value("hotline/open_past_window", len(too_old))
+            stats.set_value("hotline/open_past_window_oldest", too_old[0].submitted_at)
+        for message in revisit:
             self.revisiting.add(message.external_id)
             self.crawler.stats.inc_value("hotline/revisits")
             yield self._as_detail(self.detail_request(message.external_id, message.url), message.external_id)
@@ -146,7 +162,23 @@ class MessageSpider(scrapy.Spider):
         return request
 
     def entry_request(self, entry: ListEntry) -> Request:
-        return self._as_detail(self.detail_request(entry.external_id, entry.url), entry.external_id)
+        request = self._as_detail(self.detail_request(entry.external_id, entry.url), entry.external_id)
+        if entry.fields:
+            request.meta["list_fields"] = entry.fields
+        return request
+
+    def fields_from_columns(self, columns: list[str], values: list[str]) -> dict[str, str]:
+        """params.list_fields read from a list table's row: ``columns`` its header labels, ``values`` the row's
+        cell texts."""
+        if not self.list_fields:
+            return {}
+        position = {bare_label(label): index for index, label in enumerate(columns)}
+        found = {}
+        for name, label in self.list_fields.items():
+            index = position.get(bare_label(label))
+            if index is not None and index < len(values) and values[index]:
+                found[name] = values[index]
+        return found
 
     def problem(self, ref: str, kind: str, reason: str) -> None:
         stats = self.crawler.stats
@@ -161,8 +193,20 @@ class MessageSpider(scrapy.Spider):
         logger.warning("%s: %s", kind, reason)
 
     def on_error(self, failure: Any) -> None:
+        from scrapy.exceptions import IgnoreRequest
+        from twisted.internet.defer import TimeoutError as DeferTimeout
+        from twisted.internet.error import TimeoutError as ConnectTimeout
+
         request = getattr(failure, "request", None)
-        self.problem(getattr(request, "url", "?"), "request_failed", f"{failure.type.__name__}: {failure.value}")
+        if failure.check(IgnoreRequest):
+            reason = str(failure.value)
+            if reason.startswith(("Filtered offsite request", "time budget")):
+                return  # recorded where it happened (offsite_redirect, the run's time_budget), not a failure
+            kind = "robots_forbidden" if "robots.txt" in reason else "ignored"
+            self.problem(getattr(request, "url", "?"), kind, reason)
+            return
+        kind = "timeout" if failure.check(ConnectTimeout, DeferTimeout) else "request_failed"
+        self.problem(getattr(request, "url", "?"), kind, f"{failure.type.__name__}: {failure.value}")
 
     def on_list(self, response: Response) -> Iterator[Any]:
         page_no = response.meta.get("page", 1)
@@ -177,7 +221,9 @@ class MessageSpider(scrapy.Spider):
         stats = self.crawler.stats
         stats.inc_value("hotline/list_pages")
         if not page.entries:
-            self.problem(response.url, "list_empty", f"{response.url}: list page {page_no} has no entries")
+            if page_no == 1:
+                self.problem(response.url, "list_empty", f"{response.url}: list page {page_no} has no entries")
+            stats.set_value("hotline/stop_reason", "empty_page")  # past page 1: the usual end of a list
             return
         fresh = 0
         for entry in page.entries:
@@ -195,12 +241,16 @@ class MessageSpider(scrapy.Spider):
                 stats.inc_value("hotline/list_known")
         if fresh == 0:
             stats.set_value("hotline/stopped_at_page", page_no)
+            stats.set_value("hotline/stop_reason", "known_entries")
+            return
+        if page.next_request is None:
+            stats.set_value("hotline/stop_reason", "last_page")
             return
         if page_no >= self.max_pages:
             stats.set_value("hotline/page_limit_reached", page_no)
+            stats.set_value("hotline/stop_reason", "page_cap")
             return
-        if page.next_request is not None:
-            yield self._as_list(page.next_request, page_no + 1)
+        yield self._as_list(page.next_request, page_no + 1)
 
     def on_detail(self, response: Response) -> Iterator[Any]:
         try:
@@ -215,9 +265,15 @@ class MessageSpider(scrapy.Spider):
 
     def make_item(self, fields: dict[str, Any], response: Response) -> MessageItem:
         item = MessageItem(channel=self.profile.channel, source=self.profile.source)
+        from_list = response.meta.get("list_fields") or {}
+        fields = {**from_list, **{k: v for k, v in fields.items() if v not in (None, "")}}
         item["external_id"] = fields.pop("external_id", None) or response.meta.get("external_id")
         item["url"] = fields.pop("url", None) or response.url
         for key, value in fields.items():
             if value not in (None, ""):
-                item[key] = value
+                item[key] = without_own_label(key, value)
+        if is_placeholder(item.get("reply_text"), self.placeholders):
+            # "正在办理中" is the absence of a reply: keep it as the status when the page shows none
+            item.setdefault("status", item.pop("reply_text"))
+            self.crawler.stats.inc_value("hotline/reply_placeholders")
         return item

@@ -14,6 +14,8 @@ Selectors are CSS, or XPath when they start with ``/``, ``./`` or ``(``. A selec
     next = "a.next::attr(href)"               # optional: else the next page is asked while pages are full
     page_size = 20                            # entries of a full page (only without `next`)
     date_formats = ["%Y/%m/%d %H:%M"]         # tried before the usual forms
+    [params.list_fields]                      # optional: fields shown on the list, a selector within the entry
+    kind = "span.kind::text"
     [params.fields]                           # on the detail page: any MessageItem field
     title = "h1.title::text"
     content = "div.content"
@@ -96,7 +98,9 @@ class GenericSpider(MessageSpider):
             if p.get("replied"):
                 state = first(node, p["replied"]) or ""
                 replied = any(word in state for word in words)
-            entries.append(ListEntry(self._entry_id(node, url), url, replied=replied))
+            fields = {name: first(node, expression) for name, expression in self.list_fields.items()}
+            entries.append(ListEntry(self._entry_id(node, url), url, replied=replied,
+                                     fields={k: v for k, v in fields.items() if v} or None))
         page = response.meta.get("list_page", 1)
         if p.get("next"):
             nxt = first(response, p["next"])

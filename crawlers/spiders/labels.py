@@ -1,42 +1,75 @@
-"""Label → field mapping for detail pages laid out as label/value pairs (th/td, dt/dd, "标签：值" cells)."""
+"""Label → field mapping for pages laid out as label/value pairs (th/td, dt/dd, "标签：<span>值</span>").
+
+The vocabulary lives in crawlers/data/labels.toml (data, not code): a bureau adds its site's wording there.
+"""
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from parsel import Selector
 
 from crawlers.parsing import clean_inline
 
-# Exact labels (after stripping colons and spaces) first, as the site families print them.
-LABELS: dict[str, str] = {}
-for _field, _names in {
-    "external_id": "信件编号 受理编号 办件编号 留言编号 咨询编号 流水号 编号 查询码",
-    "title": "标题 信件标题 来信标题 留言标题 留言主题 咨询标题 咨询主题 诉求标题 主题",
-    "submitter": "来信人 留言人 留言用户 咨询人 诉求人 反映人 姓名 写信人",
-    "submitted_at": "来信时间 来信日期 留言时间 留言日期 咨询时间 受理时间 提交时间 写信时间 诉求时间",
-    "kind": "信件类型 来信类型 留言类型 咨询类型 诉求类型 所属类型 类型 类别",
-    "category": "问题分类 分类 一级分类 问题类别 业务类别 所属领域",
-    "unit": "承办单位 办理单位 处理单位 责任单位 受理单位 承办部门 办理部门 来信对象 咨询部门",
-    "status": "办理状态 处理状态 状态 信件状态 当前状态",
-    "content": "来信内容 信件内容 留言内容 留言详情 咨询内容 诉求内容 反映内容 内容",
-    "reply_unit": "回复单位 答复单位 回复部门 答复部门 答复机构",
-    "replied_at": "回复时间 答复时间 办结时间 回复日期 答复日期 处理时间",
-    "reply_text": "回复内容 答复内容 答复意见 办理结果 处理结果 处理情况 回复意见",
-    "votes_up": "点赞数 支持数 满意数",
-    "votes_down": "反对数 不满意数",
-}.items():
-    for _name in _names.split():
-        LABELS[_name] = _field
-
+VOCABULARY_FILE = Path(__file__).parent.parent / "data" / "labels.toml"
 _LABEL_NOISE = re.compile(r"[\s:：\u3000\u00a0]+")
+_PLACEHOLDER_NOISE = re.compile(r"[\s\u3000\u00a0。.！!…]+")
 # fields whose value keeps its line breaks (HTML is kept and cleaned later by items.item_to_record)
 MULTILINE = {"content", "reply_text"}
 
 
+@lru_cache(maxsize=1)
+def vocabulary() -> dict[str, Any]:
+    with open(VOCABULARY_FILE, "rb") as fh:
+        data = tomllib.load(fh)
+    labels = {name: field for field, names in data["labels"].items() for name in names}
+    return {"labels": labels, "no_reply": tuple(data["no_reply"]["placeholders"]),
+            "answered": tuple(data["answered"]["words"])}
+
+
+def bare_label(label: str) -> str:
+    """A label as compared: without spaces and colons (“诉求类型：” and “诉求 类型” are 诉求类型)."""
+    return _LABEL_NOISE.sub("", label or "")
+
+
 def label_field(label: str) -> str | None:
-    return LABELS.get(_LABEL_NOISE.sub("", label or ""))
+    return vocabulary()["labels"].get(bare_label(label))
+
+
+def answered_words() -> tuple[str, ...]:
+    return vocabulary()["answered"]
+
+
+def is_placeholder(text: str | None, extra: Iterable[str] = ()) -> bool:
+    """True when ``text`` (a reply) only says that no reply exists yet (正在办理中, 待回复…)."""
+    if not text:
+        return False
+    bare = _PLACEHOLDER_NOISE.sub("", clean_inline(text))
+    return any(bare == _PLACEHOLDER_NOISE.sub("", word) for word in (*vocabulary()["no_reply"], *extra))
+
+
+_LEADING_LABEL = re.compile(r"^\s*([\u4e00-\u9fff]{2,8})\s*[:：]\s*")
+
+
+def without_own_label(name: str, value: Any) -> Any:
+    """``value`` without a leading label naming its own field ("留言人：张三" as the submitter → "张三"), as pages
+    print a label and its value in one element. Other text before a colon is kept."""
+    if not isinstance(value, str) or name in MULTILINE:
+        return value
+    match = _LEADING_LABEL.match(value)
+    if match and label_field(match.group(1)) == name:
+        return value[match.end():]
+    return value
+
+
+def cell_value(name: str, cell: Selector) -> str:
+    if name in MULTILINE:
+        return "".join(cell.xpath("node()").getall())
+    return clean_inline(" ".join(cell.xpath(".//text()").getall()))
 
 
 def fields_from_pairs(pairs: Iterable[tuple[str, Selector]]) -> dict[str, Any]:
@@ -46,19 +79,37 @@ def fields_from_pairs(pairs: Iterable[tuple[str, Selector]]) -> dict[str, Any]:
         name = label_field(label)
         if name is None or name in fields:
             continue
-        if name in MULTILINE:
-            inner = cell.xpath("node()").getall()
-            fields[name] = "".join(inner)
-        else:
-            fields[name] = clean_inline(" ".join(cell.xpath(".//text()").getall()))
+        fields[name] = cell_value(name, cell)
     return fields
 
 
 def table_pairs(rows: Iterable[Selector]) -> Iterator[tuple[str, Selector]]:
-    """(label, value cell) pairs from table rows whose cells alternate label, value (th/td or td/td)."""
+    """(label, value cell) pairs from table rows whose cells alternate label, value (th/td or td/td), and from
+    cells that hold both, the label as text and the value in a ``<span>`` ("信件标题：<span>…</span>")."""
     for row in rows:
         cells = row.xpath("./th|./td")
-        for index in range(0, len(cells) - 1, 2):
-            label = clean_inline(" ".join(cells[index].xpath(".//text()").getall()))
-            yield label, cells[index + 1]
+        index = 0
+        while index < len(cells):
+            cell = cells[index]
+            spans = cell.xpath("./span")
+            own = clean_inline(" ".join(cell.xpath("./text()").getall()))
+            if spans and own and label_field(own):
+                yield own, spans[0]
+                index += 1
+                continue
+            if index + 1 < len(cells):
+                yield clean_inline(" ".join(cell.xpath(".//text()").getall())), cells[index + 1]
+            index += 2
 
+
+def dl_pairs(root: Selector) -> Iterator[tuple[str, Selector]]:
+    """(label, value) pairs from ``<dl><dt>label</dt><dd>value</dd>…</dl>`` lists under ``root``."""
+    for dt in root.xpath(".//dt"):
+        dd = dt.xpath("following-sibling::*[1][self::dd]")
+        if dd:
+            yield clean_inline(dt.xpath("string()").get()), dd[0]
+
+
+def header_columns(cells: Iterable[Selector]) -> list[str]:
+    """The labels of a list table's header cells, as printed."""
+    return [clean_inline(cell.xpath("string()").get()) for cell in cells]

@@ -16,7 +16,7 @@ from scrapy.http import Request, TextResponse
 
 from crawlers.parsing import clean_inline
 from crawlers.spiders.base import ListEntry, ListPage, MessageSpider, PageProblem
-from crawlers.spiders.labels import fields_from_pairs
+from crawlers.spiders.labels import answered_words, dl_pairs, fields_from_pairs
 
 
 def _sn(url: str) -> str | None:
@@ -50,7 +50,7 @@ class TrsSpider(MessageSpider):
                 continue
             url = response.urljoin(href)
             state = clean_inline(li.css("span.state").xpath("string()").get())
-            entries.append(ListEntry(_sn(url), url, replied=state in ("已回复", "已答复", "已办结")))
+            entries.append(ListEntry(_sn(url), url, replied=state in answered_words()))
         page = response.meta.get("list_page", 1)
         total = response.css("input#totalPage::attr(value)").get()
         more = page < int(total) if total and total.isdigit() else bool(entries)
@@ -60,8 +60,6 @@ class TrsSpider(MessageSpider):
         block = response.css("div.refer-detail")
         if not block:
             raise PageProblem("no_detail_block", f"{response.url}: no div.refer-detail")
-        pairs = [(clean_inline(dt.xpath("string()").get()), dt.xpath("following-sibling::dd[1]")[0])
-                 for dt in block.css("dt") if dt.xpath("following-sibling::dd[1]")]
-        fields = fields_from_pairs(pairs)
+        fields = fields_from_pairs(dl_pairs(block))
         fields["external_id"] = fields.get("external_id") or _sn(response.url)
         return fields

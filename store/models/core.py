@@ -167,3 +167,16 @@ class CrawlRun(Base):
     http_status: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
     field_coverage: Mapped[dict[str, float]] = mapped_column(JSONType, default=dict)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # crawl health (migration 0016): what a crawl fetched vs what it already knew, how it ended, what it saw go
+    # wrong, and the open cases it no longer revisits
+    known: Mapped[int] = mapped_column(Integer, default=0)  # list entries known unchanged (not fetched)
+    list_pages: Mapped[int] = mapped_column(Integer, default=0)
+    stop_reason: Mapped[str | None] = mapped_column(String(40))  # known_entries|last_page|page_cap|time_budget…
+    page_cap_hit: Mapped[bool] = mapped_column(Boolean, default=False)
+    offsite_redirects: Mapped[int] = mapped_column(Integer, default=0)
+    timeouts: Mapped[int] = mapped_column(Integer, default=0)
+    open_past_window: Mapped[int] = mapped_column(Integer, default=0)
+    open_past_window_oldest: Mapped[datetime | None] = mapped_column(DateTime)
+    revisit_window_days: Mapped[int | None] = mapped_column(Integer)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(100))

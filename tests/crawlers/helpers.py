@@ -24,7 +24,7 @@ LIST_FIXTURE = {"rmw": "list.json", "hanweb": "list.xml", "vsb": "list.html", "t
                 "case12345": "list.html", "generic": "list.html"}
 DETAIL_FIXTURE = {f: ("detail.json" if f == "rmw" else "detail.html") for f in FAMILIES}
 CONTENT_TYPES = {".json": "application/json;charset=UTF-8", ".xml": "text/xml;charset=UTF-8",
-                 ".html": "text/html"}
+                 ".html": "text/html", ".js": "application/javascript;charset=UTF-8"}
 
 
 def make_spider(family: str, **params: Any) -> MessageSpider:
@@ -51,7 +51,7 @@ def response_for(request: Request | str, body: bytes, name: str, content_type: s
     if meta:
         request = request.replace(meta={**request.meta, **meta})
     suffix = Path(name).suffix
-    cls = {".json": JsonResponse, ".xml": XmlResponse}.get(suffix, HtmlResponse)
+    cls = {".json": JsonResponse, ".xml": XmlResponse, ".js": TextResponse}.get(suffix, HtmlResponse)
     headers = {"Content-Type": content_type or CONTENT_TYPES[suffix]}
     return cls(url=request.url, body=body, headers=headers, request=request)
 

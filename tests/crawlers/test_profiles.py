@@ -18,12 +18,21 @@ def test_with_origin_keeps_the_path():
     assert profile.allowed_domains == ("127.0.0.1",)
 
 
+_BASE = 'name = "x"\nfamily = "vsb"\nchannel = "mailbox"\nbase_url = "http://a.gov.cn/"\n'
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ('name = "x"\nfamily = "wordpress"\nchannel = "mailbox"\nbase_url = "http://a.gov.cn/"', "family 'wordpress'"),
     ('name = "x"\nfamily = "vsb"\nchannel = "mail"\nbase_url = "http://a.gov.cn/"', "channel 'mail'"),
     ('name = "x"\nfamily = "vsb"\nchannel = "mailbox"', "missing required key 'base_url'"),
     ('name = "x"\nfamily = "vsb"\nchannel = "mailbox"\nbase_url = "http://a.gov.cn/"\nspeed = 3', "unknown key"),
     ('name = "x', "not valid TOML"),
+    (_BASE + 'max_pages = "10"', "key 'max_pages' must be int, not str"),
+    (_BASE + 'time_budget_seconds = true', "key 'time_budget_seconds' must be int or float, not bool"),
+    (_BASE + 'encoding = "gbk2"', "encoding 'gbk2' is not an encoding Python knows"),
+    (_BASE + '[params]\nreply_placeholders = "待回复"', "params.reply_placeholders must be a list, not str"),
+    (_BASE + '[params.list_fields]\nreply = "回复"', "params.list_fields.reply is not a message field"),
+    (_BASE + '[params.list_fields]\nkind = ""', "params.list_fields.kind must be a non-empty text"),
 ])
 def test_bad_profile(tmp_path, text, message):
     path = tmp_path / "site.toml"

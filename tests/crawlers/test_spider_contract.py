@@ -48,9 +48,22 @@ def bad_pages(family: str, name: str, detail: bool) -> dict[str, bytes]:
     return pages
 
 
-CASES = [(family, kind, page) for family in FAMILIES for page in ("list", "detail")
-         for kind in bad_pages(family, (DETAIL_FIXTURE if page == "detail" else LIST_FIXTURE)[family],
-                               page == "detail")]
+# every documented shape of every family (tests/fixtures/<family>/SOURCES.md): page, fixture, profile params
+SHAPES: dict[str, list[tuple[str, str, dict]]] = {
+    "rmw": [("list", "list.json", {}), ("detail", "detail.json", {}),
+            ("list", "query_list.json", {"list_api": "query"}), ("detail", "query_detail.html", {"list_api": "query"})],
+    "hanweb": [("list", "list.xml", {}), ("list", "list.json", {}), ("list", "list.js", {}),
+               ("list", "list_page.html", {}), ("detail", "detail.html", {}), ("detail", "detail_span.html", {})],
+    "vsb": [("list", "list.html", {}), ("list", "list_formname.html", {}), ("detail", "detail.html", {}),
+            ("detail", "detail_titlestyle.html", {})],
+    "case12345": [("list", "list.html", {}), ("list", "list_workorder.html", {}), ("detail", "detail.html", {}),
+                  ("detail", "detail_dl.html", {}), ("detail", "detail_dl_pending.html", {})],
+    "trs": [("list", LIST_FIXTURE["trs"], {}), ("detail", DETAIL_FIXTURE["trs"], {})],
+    "generic": [("list", LIST_FIXTURE["generic"], {}), ("detail", DETAIL_FIXTURE["generic"], {})],
+}
+assert set(SHAPES) == set(FAMILIES)
+CASES = [(family, kind, page, name, params) for family in FAMILIES for page, name, params in SHAPES[family]
+         for kind in bad_pages(family, name, page == "detail")]
 
 
 def _counted(spider) -> int:
@@ -58,22 +71,23 @@ def _counted(spider) -> int:
     return (stats.get_value("hotline/problems", 0) or 0) + (stats.get_value("hotline/rejected", 0) or 0)
 
 
-@pytest.mark.parametrize(("family", "kind", "page"), CASES, ids=[f"{f}-{p}-{k}" for f, k, p in CASES])
-def test_bad_page_is_counted_never_half_stored(family, kind, page):
-    spider = make_spider(family)
+@pytest.mark.parametrize(("family", "kind", "page", "name", "params"), CASES,
+                         ids=[f"{f}-{n}-{k}" for f, k, p, n, _ in CASES])
+def test_bad_page_is_counted_never_half_stored(family, kind, page, name, params):
+    spider = make_spider(family, **params)
     if page == "list":
-        body = bad_pages(family, LIST_FIXTURE[family], False)[kind]
-        outputs = list(spider.on_list(list_response(spider, body=body)))
+        body = bad_pages(family, name, False)[kind]
+        outputs = list(spider.on_list(list_response(spider, name, body=body)))
         assert not [o for o in outputs if isinstance(o, MessageItem)]
         if kind == "wrong_encoding" and _counted(spider) == 0:
             # a page that declares no charset is decoded by detection: then it must have been read right
-            good = list(make_spider(family).on_list(list_response(spider)))
+            good = list(make_spider(family, **params).on_list(list_response(spider, name)))
             assert [o.url for o in outputs] == [o.url for o in good]
             return
         assert _counted(spider) >= 1, spider.crawler.stats.get_stats()
         return
-    body = bad_pages(family, DETAIL_FIXTURE[family], True)[kind]
-    outputs = list(spider.on_detail(detail_response(spider, body=body, external_id="x1")))
+    body = bad_pages(family, name, True)[kind]
+    outputs = list(spider.on_detail(detail_response(spider, name, body=body, external_id="x1")))
     from crawlers.pipelines import record_reject
     from store.records import Reject
 
@@ -86,6 +100,17 @@ def test_bad_page_is_counted_never_half_stored(family, kind, page):
             assert all(getattr(result, name) for name in REQUIRED_FIELDS)
             assert "\ufffd" not in (result.content or "") + (result.title or "")
     assert _counted(spider) >= 1, spider.crawler.stats.get_stats()
+
+
+@pytest.mark.parametrize(("family", "name", "params"), [
+    (family, name, params) for family in FAMILIES for page, name, params in SHAPES[family] if page == "list"])
+def test_every_list_shape_reads_whole(family, name, params):
+    """The good page of each shape: every entry has an id and a detail request, no problem counted."""
+    spider = make_spider(family, **params)
+    outputs = list(spider.on_list(list_response(spider, name)))
+    details = [o for o in outputs if o.meta.get("external_id")]
+    assert details and all(o.meta["external_id"] for o in details)
+    assert _counted(spider) == 0, spider.crawler.stats.get_value("hotline/problem_list")
 
 
 def test_problem_names_page_and_reason():

@@ -52,8 +52,10 @@ def test_workdays_add_json(app, runner):
 def test_workdays_add_saturday_and_chinese(app, runner):
     result = runner.invoke(app, ["workdays", "add", "2025-03-08", "3", "--json", "--lang", "zh"])
     data = json.loads(result.stdout)
-    assert data["due"] == "2025-03-13"
-    assert "视为2025-03-10（周一）收到" in data["explanation"]
+    # General rule (the default since issue 17): Saturday not counted, Mon, Tue, Wed (was Thu when a Saturday
+    # letter was deemed received on Monday).
+    assert data["due"] == "2025-03-12"
+    assert "收到当日不计入，自次日起算（民法典第二百零一条）" in data["explanation"]
 
 
 def test_workdays_add_into_a_provisional_year_warns_on_stderr(app, runner):

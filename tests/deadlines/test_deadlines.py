@@ -56,27 +56,50 @@ def test_the_issue_example_spring_festival_2025(calendar):
                                      "01-28至02-04春节放假；2025-02-07（周五）到期")
 
 
-def test_received_on_a_saturday_three_working_days_is_due_thursday(calendar):
+# The default is the general rule of time computation (民法典 第二百零一条, DESIGN.md "Policy rules"): the day
+# of receipt is not counted whatever kind of day it was, and the due date is the N-th working day after it.
+# These expected dates moved one working day earlier when that became the default (issue 17); the former
+# default, next_working_day ("deemed received on the next working day, then counted from the day after"),
+# keeps its own dates below as a named option.
+
+
+def test_received_on_a_saturday_three_working_days_is_due_wednesday(calendar):
     result = due(datetime(2025, 3, 8, 10, 15), 3, calendar)
+    assert result.deemed_received_on == D(2025, 3, 8)  # counting begins the next day: Mon, Tue, Wed
+    assert result.due == D(2025, 3, 12)
+    assert "Sat 2025-03-08 is a weekend day; as any day of receipt it is not counted" in result.explanation
+    assert "民法典第二百零一条" in result.explanation_zh
+
+
+def test_next_working_day_convention_deems_a_saturday_letter_received_monday(calendar):
+    result = due(datetime(2025, 3, 8, 10, 15), 3, calendar, convention="next_working_day")
     assert result.deemed_received_on == D(2025, 3, 10)
-    assert result.due == D(2025, 3, 13)
+    assert result.due == D(2025, 3, 13)  # deemed received Mon, not counted: Tue, Wed, Thu
     assert "Sat 2025-03-08 is a weekend day, deemed received Mon 2025-03-10" in result.explanation
 
 
 def test_received_on_a_saturday_before_a_make_up_sunday(calendar):
-    # Sun 2025-01-26 is a working day: counting starts there.
+    # The issue's example: Sun 2025-01-26 is a make-up working day and is the first day counted.
     result = due(D(2025, 1, 25), 3, calendar)
-    assert result.deemed_received_on == D(2025, 1, 26)
-    assert result.due == D(2025, 2, 6)  # Mon 01-27, (holiday 01-28..02-04), Wed 02-05, Thu 02-06
-    assert "deemed received Sun 2025-01-26 (a make-up working day)" in result.explanation
+    assert result.deemed_received_on == D(2025, 1, 25)
+    assert result.due == D(2025, 2, 5)  # Sun 01-26, Mon 01-27, (holiday 01-28..02-04), Wed 02-05
+    assert "Sun 01-26 is a make-up working day" in result.explanation
+    deemed = due(D(2025, 1, 25), 3, calendar, convention=Convention.NEXT_WORKING_DAY)
+    assert deemed.deemed_received_on == D(2025, 1, 26)
+    assert deemed.due == D(2025, 2, 6)  # Mon 01-27, (holiday 01-28..02-04), Wed 02-05, Thu 02-06
+    assert "deemed received Sun 2025-01-26 (a make-up working day)" in deemed.explanation
 
 
 def test_received_on_a_holiday(calendar):
     result = due(D(2025, 10, 3), 3, calendar)
-    assert result.deemed_received_on == D(2025, 10, 9)
-    assert result.due == D(2025, 10, 13)  # Fri 10-10, Sat 10-11 (make-up), Mon 10-13
-    assert "Fri 2025-10-03 is in the National Day holiday, deemed received Thu 2025-10-09" in result.explanation
+    assert result.deemed_received_on == D(2025, 10, 3)
+    assert result.due == D(2025, 10, 11)  # Thu 10-09, Fri 10-10, Sat 10-11 (make-up)
+    assert "Fri 2025-10-03 is in the National Day holiday; as any day of receipt" in result.explanation
     assert "Sat 10-11 is a make-up working day" in result.explanation
+    deemed = due(D(2025, 10, 3), 3, calendar, convention=Convention.NEXT_WORKING_DAY)
+    assert deemed.deemed_received_on == D(2025, 10, 9)
+    assert deemed.due == D(2025, 10, 13)  # deemed Thu 10-09: Fri 10-10, Sat 10-11 (make-up), Mon 10-13
+    assert "Fri 2025-10-03 is in the National Day holiday, deemed received Thu 2025-10-09" in deemed.explanation
 
 
 def test_received_on_a_make_up_working_day_counts_as_a_working_day(calendar):
@@ -107,13 +130,15 @@ def test_convention_comes_from_the_policy_by_default(calendar):
 
 
 def test_receipt_cutoff_moves_a_late_message_to_the_next_day(calendar):
+    # Thursday evening (not Friday as before issue 17: under the general rule a Friday-evening letter counted
+    # as received Saturday is due the same day as on Friday, so Friday shows no effect of the cut-off).
     policy = DeadlinePolicy(receipt_cutoff=time(17, 30))
-    late = compute_deadline(datetime(2025, 3, 7, 18, 5), 3, calendar=calendar, policy=policy)
-    assert late.received_on == D(2025, 3, 8)
-    assert late.due == D(2025, 3, 13)
-    assert "after 17:30, counted as received Sat 2025-03-08" in late.explanation
-    early = compute_deadline(datetime(2025, 3, 7, 17, 29), 3, calendar=calendar, policy=policy)
-    assert early.due == D(2025, 3, 12)
+    late = compute_deadline(datetime(2025, 3, 6, 18, 5), 3, calendar=calendar, policy=policy)
+    assert late.received_on == D(2025, 3, 7)
+    assert late.due == D(2025, 3, 12)  # Mon, Tue, Wed after Fri 03-07
+    assert "after 17:30, counted as received Fri 2025-03-07" in late.explanation
+    early = compute_deadline(datetime(2025, 3, 6, 17, 29), 3, calendar=calendar, policy=policy)
+    assert early.due == D(2025, 3, 11)  # Fri, Mon, Tue after Thu 03-06
 
 
 def test_calendar_day_rule_moves_a_due_date_off_a_day_off(calendar):
@@ -361,12 +386,13 @@ def test_vectorised_states_agree_with_deadline_state(calendar):
 # ---- bulk ---------------------------------------------------------------------------------------
 
 
-def test_bulk_due_dates_agree_with_compute_deadline(calendar):
+@pytest.mark.parametrize("convention", list(Convention))
+def test_bulk_due_dates_agree_with_compute_deadline(calendar, convention):
     rng = random.Random(3)
     submitted = [datetime(2023, 1, 1) + timedelta(minutes=rng.randrange(60 * 24 * 1000)) for _ in range(300)]
     kinds = [rng.choice(["咨询", "投诉", "建议", None]) for _ in submitted]
     rules = load_rules()
-    policy = DeadlinePolicy(receipt_cutoff=time(17, 30))
+    policy = DeadlinePolicy(convention=convention, receipt_cutoff=time(17, 30))
     bulk = bulk_due_dates(submitted, kinds=kinds, rules=rules, calendar=calendar, policy=policy)
     for i, (moment, kind) in enumerate(zip(submitted, kinds, strict=True)):
         expected = compute_deadline(moment, rule=rules.match(kind=kind), calendar=calendar, policy=policy)
@@ -387,7 +413,8 @@ def test_bulk_skips_dates_outside_the_calendar_instead_of_failing(calendar):
     bulk = bulk_due_dates([datetime(1900, 1, 1), datetime(2025, 3, 8, 9)], kinds=[None, "咨询"], calendar=calendar,
                           rules=load_rules())
     assert bulk.out_of_range == 1
-    assert bulk.due[0] == NO_DATE and D.fromordinal(int(bulk.due[1])) == D(2025, 3, 13)
+    # Sat 2025-03-08, 3 working days by the general rule: Mon, Tue, Wed 03-12 (03-13 under next_working_day)
+    assert bulk.due[0] == NO_DATE and D.fromordinal(int(bulk.due[1])) == D(2025, 3, 12)
 
 
 # ---- statistics ---------------------------------------------------------------------------------

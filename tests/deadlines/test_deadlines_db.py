@@ -9,6 +9,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from analysis.deadlines import (
+    Convention,
     DeadlinePolicy,
     DeadlineState,
     compute_deadlines,
@@ -191,3 +192,22 @@ def test_a_calendar_override_is_also_seen_by_get_calendar(override_dir):
     (override_dir / "2027.toml").write_text(OVERRIDE_2027, encoding="utf-8")
     assert get_calendar().fingerprint == WorkCalendar(load_overrides(
         [override_dir.parent / "none", override_dir])).fingerprint
+
+
+def test_the_general_rule_default_recomputes_stored_deadlines_and_logs_each_move(session, source):
+    # Deadlines stored under the former default (next_working_day), then `analyze` under the general rule
+    # (issue 17): a Saturday letter moves one working day earlier, a weekday letter does not move.
+    saturday = add_message(session, source, 1, datetime(2025, 1, 25, 10, 0), kind="咨询")  # the issue's example
+    tuesday = add_message(session, source, 2, datetime(2025, 3, 4, 10, 0), kind="咨询")
+    compute_deadlines(session, as_of=D(2025, 3, 1), policy=DeadlinePolicy(convention=Convention.NEXT_WORKING_DAY))
+    assert session.scalar(select(Deadline.due_on).where(Deadline.message_id == saturday.id)) == D(2025, 2, 6)
+
+    counts = compute_deadlines(session, as_of=D(2025, 3, 1))  # the settings' default: general_rule
+    assert counts.due_changed == 1
+    session.expire_all()
+    row = session.scalar(select(Deadline).where(Deadline.message_id == saturday.id))
+    assert (row.due_on, row.convention, row.deemed_received_on) == (D(2025, 2, 5), "general_rule", D(2025, 1, 25))
+    assert session.scalar(select(Deadline.due_on).where(Deadline.message_id == tuesday.id)) == D(2025, 3, 7)
+    change = session.scalars(select(DeadlineChange)).one()
+    assert (change.message_id, change.old_due_on, change.new_due_on) == (saturday.id, D(2025, 2, 6), D(2025, 2, 5))
+    assert "rules" in change.reason

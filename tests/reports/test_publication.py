@@ -22,6 +22,9 @@ from tests.reports.corpus import load_march_2024
 
 PERIOD = Period.parse("2024-03-16:2024-03-31")
 AS_OF = dt.date(2024, 4, 20)
+# Figures are counted to the end of the reply window: 2024-03-31 + 5 working days = Apr 1, 2, 3, (清明 4-6),
+# Sun Apr 7 (make-up working day), Apr 8.
+STATS_DATE = dt.date(2024, 4, 8)
 
 
 @pytest.fixture
@@ -52,12 +55,13 @@ def test_every_number_matches_the_database(session, draft):
                                        .group_by(Message.category)).all())
     assert {r["name"]: r["count"] for r in content["overview"]["by_category"]} == by_category
     replied = session.scalar(select(func.count()).select_from(Message).where(
-        in_period, Message.replied_at.is_not(None), func.date(Message.replied_at) <= AS_OF))
+        in_period, Message.replied_at.is_not(None), func.date(Message.replied_at) <= STATS_DATE))
+    assert content["statistics_date"] == STATS_DATE.isoformat()
     assert content["overview"]["replied"] == replied
     replies_given = session.scalar(select(func.count()).select_from(Message).where(
         Message.replied_at >= start, Message.replied_at < end))
     assert content["overview"]["replies_in_period"] == replies_given
-    # On time: replied on or before the stored due date (every due date here is before AS_OF: all decided).
+    # On time: replied on or before the stored due date (every due date here is before STATS_DATE: all decided).
     rows = session.execute(select(Message.replied_at, Deadline.due_on).join(Deadline, Deadline.message_id == Message.id)
                            .where(in_period)).all()
     assert len(rows) == received
@@ -68,10 +72,12 @@ def test_every_number_matches_the_database(session, draft):
     previous = session.scalar(select(func.count()).select_from(Message).where(
         Message.submitted_at >= PERIOD.previous().start_dt, Message.submitted_at < start))
     assert content["previous"]["received"] == previous
-    # Each question's count is the number of its messages, all in the period, and the answer is one of them.
+    # Each question's count is the number of different people among its letters (asked_count, the same as
+    # distinct_submitters), all in the period, and the answer is one of them.
     for question in content["questions"]:
         members = session.execute(select(Message).where(Message.id.in_(question["message_ids"]))).scalars().all()
-        assert question["asked_count"] == len(members) == len(question["message_ids"])
+        assert question["letters"] == len(members) == len(question["message_ids"])
+        assert question["asked_count"] == question["distinct_submitters"] <= len(members)
         assert all(start <= m.submitted_at < end for m in members)
         if question["answer_message_id"] is not None:
             assert question["answer_message_id"] in question["message_ids"]
@@ -115,7 +121,9 @@ def test_edit_then_regenerate_keeps_the_edit(session, draft):
     assert regenerated.content["overview"]["received"] == 8
     document = P.final_document(regenerated)
     grown = next(q for q in document["questions"] if {"P-1", "P-2", "P-3"} <= set(q["external_ids"]))
-    assert grown["asked_count"] == 5
+    # Five letters, four people: P-4 and P-5 are the same words a minute apart without a submitter, which
+    # analysis.complainants counts as one person writing twice.
+    assert grown["letters"] == 5 and grown["asked_count"] == grown["distinct_submitters"] == 4
     assert grown["question"] == "幸福小区停车难的问题何时能解决？"
     assert document["texts"]["intro"] == "本期导语由编辑改写。"
     assert "幸福小区停车难的问题何时能解决？" in P.preview_html(regenerated)

@@ -35,15 +35,19 @@ def test_warnings(sqlite_engine):
                 datetime(2025, 3, 10, 9))
         _source(session, "blocked", [{**ok, "http_status": {"200": 5, "403": 10, "503": 2}}], datetime(2025, 3, 10))
         _source(session, "stale", [ok], datetime(2025, 2, 20, 9), objective=5)
+        _source(session, "never-any", [{**ok, "items": 0, "field_coverage": {}}], datetime(2025, 3, 10, 9))
         refused = [{"ref": f"http://a.gov.cn/{i}", "field": "request_failed", "reason": "refused"} for i in range(9)]
         _source(session, "unreachable", [{**ok, "requests": 10, "errors": refused}], datetime(2025, 3, 10, 9))
     with session_scope() as session:
         report = {h.name: h for h in source_health(session, today=date(2025, 3, 12))}
     assert report["healthy"].warnings == []
     assert report["healthy"].workdays_since_new == 2
-    assert report["empty"].warnings == ["zero items in the last run"]
+    # the run before saw 40: an empty run after a full one is a broken profile, said so (not just "zero items")
+    assert report["empty"].warnings == ["the last run found no entries at all, earlier runs saw up to 40 "
+                                        "(list page changed? check the profile with `crawl --check`)"]
     assert report["changed"].warnings == ["field coverage dropped (page structure changed?): unit 90%→10%"]
     assert report["blocked"].warnings == ["71% of responses were 403/429/5xx (blocked?)"]
+    assert report["never-any"].warnings == ["zero items in the last run"]  # no earlier run to compare with
     assert report["stale"].workdays_since_new == 14
     assert report["stale"].warnings == ["stale: no new item for 14 working days (objective 5)"]
     assert report["unreachable"].warnings == ["9 of 10 requests failed without an answer (site unreachable?)"]

@@ -28,7 +28,7 @@ def test_init_import_list_stats(tmp_path):
 
     path = _export(tmp_path / "mayor_mailbox.csv")
     result = runner.invoke(app, ["import", str(path)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # 1: a row was rejected, the rest stored (issue 17 exit codes)
     assert "channel=mailbox encoding=gb18030: inserted 2, updated 0, unchanged 0, rejected 1" in result.output
     assert "mayor_mailbox.csv row 4: 来信时间: not a valid date: '2025-13-01'" in result.output
     dry = runner.invoke(app, ["import", str(path), "--dry-run"])

@@ -185,16 +185,24 @@ def test_train_classify_and_evaluate_commands(migrated_db, tmp_path, corpus):
         writer.writerow(["A1", "柳溪村公交车班次太少", "柳溪村的公交车班次太少，早晚高峰拥堵严重。"])
         writer.writerow(["A2", "", ""])
         writer.writerow(["A3", "翠湖花园烧烤摊油烟扰民", "翠湖花园的烧烤摊夜间噪音扰民，油烟扰民。"])
+        # a cell a spreadsheet would run as a formula: copied with a leading apostrophe
+        writer.writerow(["=HYPERLINK(\"http://x\",\"A4\")", "-公交车班次太少", "@柳溪村公交车班次太少"])
     out = tmp_path / "out.csv"
     result = runner.invoke(app, ["classify", str(source), "--field", "category", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "row 3: no text" in result.output
     with out.open(encoding="utf-8") as fh:
         table = list(csv.DictReader(fh))
-    assert [r["编号"] for r in table] == ["A1", "A2", "A3"]
+    assert [r["编号"] for r in table] == ["A1", "A2", "A3", "'=HYPERLINK(\"http://x\",\"A4\")"]
     assert table[0]["predicted_category"] == "交通运输" and float(table[0]["category_confidence"]) > 0.5
-    assert table[1]["predicted_category"] == "" and table[1]["category_needs_manual"] == "true"
+    assert table[0]["category_needs_manual"] == "false"
+    # no text: still a best guess (one of the trained classes) with its confidence, but routed by hand
+    assert table[1]["predicted_category"] in {"交通运输", "环境保护", "城乡建设", "教育文体", "劳动和社会保障",
+                                             "卫生计生", "商贸旅游"}
+    assert float(table[1]["category_confidence"]) > 0 and table[1]["category_needs_manual"] == "true"
     assert table[2]["predicted_category"] == "环境保护"
+    assert table[3]["信件标题"] == "'-公交车班次太少" and table[3]["信件内容"] == "'@柳溪村公交车班次太少"
+    assert table[3]["predicted_category"] == "交通运输"
 
     result = runner.invoke(app, ["routing", "evaluate", "--field", "unit", "--json"])
     assert result.exit_code == 0, result.output

@@ -8,6 +8,17 @@ import sys
 from pathlib import Path
 
 ZH = {
+    "Admit": "改判为可纳入",
+    "Admitted by an editor:": "已由编辑改判纳入：",
+    "Judgement": "判定",
+    "Letter no.": "编号",
+    "Letters kept out of common questions": "未纳入共性问题的来信",
+    "No letter was kept out in this period.": "本期没有被排除的来信。",
+    "Reason": "原因",
+    ("These letters were judged unable to make a common question (they are still counted in the figures). "
+     "An editor can admit one; the draft is then generated again."):
+        "以下来信经判定不纳入共性问题（仍计入受理件数）。编辑可改判为可纳入，草稿随即重新生成。",
+    "Title": "标题",
     "%(num)s error": "%(num)s个错误",
     "%(num)s letter": "%(num)s件",
     "%(num)s levels": "共%(num)s级",

@@ -40,6 +40,7 @@ def _detail(request: Request, db: Session, pub: Publication, user: User, error: 
     return render(request, "summaries/detail.html", {
         "pub": pub, "texts": P.editable_texts(pub), "events": pub.events, "error": error,
         "period": P.period_of(pub).key, "can_approve": user.role in ("editor", "admin"),
+        "admitted_ids": sorted(P.admitted_messages(pub)),
         "can_reopen": user.role in ("editor", "admin"),
     }, status_code=status_code)
 
@@ -104,6 +105,16 @@ async def summary_edit(request: Request, publication_id: int, user: User = Depen
                 P.edit_text(db, pub, target, text, editor=user.login, note=note)
 
     return _run(request, db, pub, user, apply, "saved")
+
+
+@router.post("/summaries/{publication_id}/admit")
+def summary_admit(request: Request, publication_id: int, message_id: int = Form(...), user: User = Depends(EDITORS),
+                  db: Session = Depends(get_db)):
+    """An editor overrules the exclusion of a letter from the common questions (the draft is regenerated)."""
+    from reports import publication as P
+
+    pub = _publication(db, publication_id)
+    return _run(request, db, pub, user, lambda: P.overrule_exclusion(db, pub, message_id, user.login), "saved")
 
 
 @router.post("/summaries/{publication_id}/review")

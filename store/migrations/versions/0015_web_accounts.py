@@ -2,13 +2,13 @@
 index for throttling by (login, client address).
 
 Revision ID: 0015_web_accounts
-Revises: 0012_admissibility
+Revises: 0013_asked_count_complainants
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_web_accounts"
-down_revision = "0012_admissibility"
+down_revision = "0013_asked_count_complainants"
 branch_labels = None
 depends_on = None
 
