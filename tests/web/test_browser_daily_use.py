@@ -42,7 +42,7 @@ def test_ui_in_chinese_and_in_english_by_choice(browser, live_server, seeded, sq
         page = user.page
         for name in names:
             user.go(_page_path(seeded, name))
-            text = page.inner_text("body")
+            text = re.sub(r"[A-Za-z]+…", "…", page.inner_text("body"))  # data cut short ("xss-ti…")
             english = set(re.findall(r"[A-Za-z]{2,}", text)) - allowed - _data_words(sqlite_engine)
             assert not english, (role, name, sorted(english))
             assert page.locator("html").get_attribute("lang") == "zh-CN"

@@ -22,6 +22,8 @@ ZH = {
     "%(num)s error": "%(num)s个错误",
     "%(num)s letter": "%(num)s件",
     "%(num)s levels": "共%(num)s级",
+    "%(num)s open deadline(s) use a provisional holiday calendar (the State Council notice for that year is not in "
+    "the calendar yet).": "%(num)s件未到期信件使用临时节假日日历（当年国务院放假通知尚未录入）。",
     "%(num)s row": "共%(num)s条",
     "%(num)s person": "%(num)s人",
     "%(num)s working days": "%(num)s个工作日",
