@@ -11,6 +11,11 @@ Public API:
     ``Redaction.text`` is the masked text, ``Redaction.spans`` what was masked. Each masking is logged
     (record id, type, position, rule; never the value) on the ``hotline.audit.redact`` logger.
 
+``redact_letter(fields, submitter=None, …) -> dict[str, Redaction]``
+    One letter's fields together (title, content, reply…): a name, number or address found in any field is
+    masked in every mention in every field (consistency); office numbers in the reply fields are public.
+    ``find_personal_data(…, known=…, reply=…, public_numbers=…)`` takes the same options for one text.
+
 ``residual_numbers(text) -> list[str]``
     Digit runs in ``text`` that still validate as a resident ID or a phone number. Empty for every text
     ``redact`` returns; the publication gate can assert it.
@@ -23,7 +28,10 @@ date and region but a wrong check digit is masked too, a typo does not make it p
 (with area code, 400/800 service numbers, or a local number after 电话/座机), bank_card (Luhn-valid, or any
 16-19 digits after 卡号/账号), email, plate, qq, wechat (after their cue word), name (张先生/李女士, 王某某,
 after cues such as 我叫/姓名：/联系人, the submitter; titles such as 刘局长 are not private persons) and
-address (the detailed part: building/unit/floor/room, door numbers after a road, village groups).
+address (the detailed part: building/unit/floor/room, door numbers after a road, village groups; a room
+number goes with its street number: 18号27-25, 5-2902). Names without a cue word (村民鲍鑫, signature
+lists, 翟朝勇，男) come from ``analysis.pii_names``. An organisation's number (400/800, one an organisation
+is named before, one in an official reply, the unit directory's) is no personal data and stays.
 
 Positions are character offsets into the text as given (full-width digits are matched without changing them).
 """
