@@ -238,8 +238,8 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
     (cosine of each message to its centroid), ``centroids_`` (CSR, one row per label), ``sizes_``.
     """
 
-    def __init__(self, similarity_threshold: float = 0.35, merge_threshold: float = 0.45,
-                 same_place_merge_threshold: float = 0.45, attach_threshold: float = 0.45,
+    def __init__(self, similarity_threshold: float = 0.45, merge_threshold: float = 0.55,
+                 same_place_merge_threshold: float = 0.45, attach_threshold: float = 0.6,
                  entity_weight: float = 1.0, generic_weight: float = 0.2,
                  min_df: int = 1, max_df: float = 0.2, max_block: int = 1500, centroid_terms: int = 40,
                  rare_term_df: int = 500, place_problem_threshold: float = 0.35, random_state: int = 0):

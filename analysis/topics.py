@@ -611,13 +611,20 @@ def _word_tag(word: str) -> str:
     return pieces[0].flag if len(pieces) == 1 else ""
 
 
+@lru_cache(maxsize=50000)
+def _keyword_allowed(word: str) -> bool:
+    """Not a personal or place name (part-of-speech tag) and nothing the de-identification would mask; cached:
+    the same words come back in topic after topic."""
+    from analysis.redact import find_personal_data
+
+    return _word_tag(word) not in _NAME_TAGS | _PLACE_TAGS and not find_personal_data(word)
+
+
 def _keywords(clusterer: TopicClusterer | None, features: list[list[str]], top: int = 8) -> list[str]:
     """Class-based TF-IDF: a word's share of the topic's words times its corpus idf. Words the model's
     vocabulary dropped for being in too many letters (the city's own name, 来电 …) have no idf and are left
     out, as are filler words (``data/label_filler.txt``), personal and place names (by jieba's part-of-speech
     tag) and anything the de-identification would mask."""
-    from analysis.redact import find_personal_data
-
     filler = _filler_words()
     counts: Counter = Counter()
     for items in features:
@@ -638,7 +645,7 @@ def _keywords(clusterer: TopicClusterer | None, features: list[list[str]], top: 
                     key=lambda w: (-(counts[w] / total) * idf.get(w, 1.0), w))
     keywords = []
     for word in scored:
-        if _word_tag(word) in _NAME_TAGS | _PLACE_TAGS or find_personal_data(word):
+        if not _keyword_allowed(word):
             continue
         keywords.append(word)
         if len(keywords) == top:
@@ -671,13 +678,18 @@ def deidentify_label(text: str, submitter: str | None = None) -> str:
     return cleaned or "（标题含个人信息，已隐去）"
 
 
-# a place worth naming in a label: not a bare organisation suffix (有限公司), not a phrase the name finder
-# glued a verb or a number onto (求政府, 委市政府, 一名)
+# a place worth naming in a label: not a bare suffix (有限公司, 花园), not a phrase the name finder glued a
+# verb or a number onto (求政府, 委市政府, 一名)
 _UNNAMEABLE_PLACE = re.compile(r"^(?:[求委请在向给对把被让一该本某]|(?:集团)?有限公司$|公司$|集团$|国际$|花园$)|政府$")
 
 
+# organisations are named by the letters' own titles; a label's prefix is a *place* (estate, road, village…)
+_ORGANISATION_END = re.compile(r"(?:公司|集团|银行|酒店|宾馆|超市|商场|项目|厂|所|府|局|委|办)$")
+
+
 def _nameable(place: str) -> bool:
-    return len(place) >= 3 and not _UNNAMEABLE_PLACE.search(place)
+    return (3 <= len(place) <= 8 and not _UNNAMEABLE_PLACE.search(place)
+            and not _ORGANISATION_END.search(place))
 
 
 def topic_label(title: str | None, content: str | None, place: str | None, submitter: str | None = None) -> str:

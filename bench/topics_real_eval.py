@@ -176,7 +176,8 @@ def _print(result: dict[str, Any]) -> None:
     hot = result["hotlist"]
     print(f"    hot list {hot['from']} .. {hot['to']} (top {len(hot['entries'])}; {hot['inadmissible']} "
           f"inadmissible letters left out, {len(hot['skipped'])} skipped: "
-          + "; ".join(f"{s['message_id']} {s['reason']}" for s in hot["skipped"][:3]) + ")")
+          + "; ".join(f"{s['message_id'] or str(s.get('count')) + ' letters'} {s['reason']}"
+                      for s in hot["skipped"][:3]) + ")")
     for rank, entry in enumerate(hot["entries"], 1):
         print(f"    {rank:>2}. {entry['distinct_submitters']:>3} people {entry['size']:>4} letters "
               f"{entry['votes']:>5} votes  score {entry['score']:.3f}  {entry['label']}")
