@@ -74,7 +74,7 @@ _QUOTED_QUESTION = re.compile(r"^(?:您|你)(?:提出|反映|咨询|询问|来�
 # A case number (G20180713-0012号): it identifies the writer's file to anyone inside.
 CASE_NUMBER = re.compile(r"[A-Za-z]{0,4}\d{8}-\d{2,5}号?")
 _ENUMERATION = re.compile(r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[（(]?\d{1,2}[)）、．.](?!\d)"
-                          r"|[一二三四五六七八九十]是)\s*")
+                          r"|[一二三四五六七八九十]是|第[一二三四五六七八九十]+[，,、])\s*")
 
 
 def substance_sentences(reply_text: str, submitter: str | None = None) -> list[str]:

@@ -117,9 +117,15 @@ def _usable(clause: str, submitter: str | None) -> bool:
 _ENUMERATION = re.compile(r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[（(]?\d{1,2}[)）、．.](?!\d))\s*")
 
 
+# "问题2" closing a clause, "：1、" opening a list inside one: numbering of the letter's own outline.
+_STRAY_NUMBER = re.compile(r"(?:问题|事项)\d+$|[：:]\s*\d{1,2}[、.．]")
+
+
 def _clauses(sentence: str) -> list[str]:
     sentence = _ENUMERATION.sub("", sentence.strip())
-    return [c.strip(" ，,、") for c in re.split(r"[，,]", sentence) if c.strip(" ，,、")]
+    parts = (_STRAY_NUMBER.sub(lambda m: m.group()[:2] if m.group()[0] in "问事" else "：", c.strip(" ，,、"))
+             for c in re.split(r"[，,]", sentence))
+    return [c for c in parts if c]
 
 
 def detail(members: list[tuple[str, str | None]], people: int, limit: int = DETAIL_MAX) -> str:

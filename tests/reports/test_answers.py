@@ -89,6 +89,8 @@ def test_openings_and_quoted_restatements_are_not_the_answer():
 def test_a_cut_list_loses_its_numbering():
     sentences = ["一是新桥抗洪能力提高，阻水率从14.6%降至5.7%。", "二是可打通沿河栈道。",
                  "三是建成后将成为城市地标，寄托情感。"]
+    assert answers.condense(["第一，旧桥未列入文物名录。", "第三，新桥于2020年5月建成通车。"], "新桥何时建成",
+                            12).startswith("新桥于2020年5月")
     text = answers.condense(sentences, "关于反对拆除旧桥的问题。旧桥抗洪", 30)
     assert "阻水率从14.6%降至5.7%" in text  # the figure that answers stays
     assert not any(marker in text for marker in ("一是", "二是", "三是")), text

@@ -57,3 +57,10 @@ def test_detail_leaves_out_who_the_writer_is_and_list_numbers():
     text = wording.detail(members, people=2)
     assert "老住户" not in text and "一、" not in text, text
     assert "五一桥" in text or "狭窄" in text
+
+
+def test_detail_drops_stray_item_numbers():
+    members = [("集体产权改革。集体产权改革工作问题2，但工作内容有问题：1、十五户选一个代表如何产生。", None),
+               ("集体产权改革代表。集体产权改革工作中十五户选一个代表如何产生，希望公开。", None)]
+    text = wording.detail(members, people=2)
+    assert "问题2" not in text and "：1、" not in text, text
