@@ -49,6 +49,7 @@ from sqlalchemy.orm import Session
 
 from analysis.complainants import distinct_complainants
 from analysis.dedup import near_duplicate_groups
+from analysis.executor import message_features_many
 from analysis.topic_model import GENERIC_WORDS, TopicClusterer, message_features
 from store.models import Message, now_local
 from store.models.topics import (
@@ -176,10 +177,12 @@ def _load_corpus(session: Session, *, since: datetime | None, until: datetime | 
     if after_id is not None:
         query = query.where(Message.id > after_id)
     ids: list[int] = []
-    features: list[list[str]] = []
+    texts: list[tuple[str | None, str | None]] = []
     for message_id, title, content in session.execute(query):
         ids.append(message_id)
-        features.append(message_features(title, content))
+        texts.append((title, content))
+    features = message_features_many(texts)  # over the analysis.executor workers
+    del texts
     threshold = get_settings().get("topics.duplicate_threshold")
     group_rows = near_duplicate_groups(features, threshold=threshold) if ids else np.zeros(0, dtype=np.int64)
     groups = {ids[i]: ids[int(g)] for i, g in enumerate(group_rows)}

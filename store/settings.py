@@ -141,6 +141,19 @@ SETTINGS: list[Setting] = [
             "Units (or other groups) with fewer decided cases are reported but marked, not ranked."),
     Setting("deadlines.closed_statuses", ["已办结", "办结", "已完成", "已关闭", "已结束", "已终止"],
             "Statuses meaning the case is closed: a closed message without any reply is `unanswered`."),
+    # --- analysis (execution) ---
+    Setting("analysis.executor", "process",
+            "Where per-message work (normalising, tokenising, features, reply tokens) runs: `serial` (this "
+            "process), `process` (a pool of `analysis.workers` processes on this machine) or `dask` (a Dask "
+            "distributed cluster: `analysis.dask_scheduler`, else a local cluster; needs "
+            "`pip install .[distributed]`). The results are the same whichever runs them."),
+    Setting("analysis.workers", 2, "Worker processes of the `process` executor (and of a local Dask cluster)."),
+    Setting("analysis.parallel_min_items", 5000,
+            "Below this many messages per-message work stays in this process (starting workers costs more)."),
+    Setting("analysis.chunk_size", 2000, "Messages per chunk handed to a worker."),
+    Setting("analysis.dask_scheduler", "",
+            "Address of a Dask scheduler (`tcp://host:8786`) for `analysis.executor = dask`; empty: a local "
+            "cluster of `analysis.workers` processes."),
     # --- text / routing ---
     Setting("text.segmenter", "auto",
             "Chinese word segmenter: `auto` (rjieba when installed, else jieba), `jieba` or `rjieba`. Both give "

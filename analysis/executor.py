@@ -1,0 +1,112 @@
+"""Per-message work spread over processes (setting ``analysis.executor``), in input order.
+
+``map_chunks(function, items)`` cuts ``items`` into chunks, applies ``function`` (a module-level function of
+a list, so that it pickles by reference) to each chunk on the configured executor, and returns the
+concatenated results in the order of ``items``. The same chunks give the same results whichever executor runs
+them, so the analysis does not depend on the setting:
+
+- ``serial``: this process (also used below ``analysis.parallel_min_items`` items: starting workers and
+  loading their dictionaries costs more than it saves on a small batch);
+- ``process``: a ``concurrent.futures.ProcessPoolExecutor`` of ``analysis.workers`` processes;
+- ``dask``: a Dask distributed cluster, the path for a province whose messages outgrow one machine: the
+  scheduler at ``analysis.dask_scheduler``, or a ``LocalCluster`` of ``analysis.workers`` worker processes
+  when it is empty. Needs the optional extra (``pip install .[distributed]``).
+
+Batch helpers for the per-message steps: ``message_features_many(pairs)`` (topic features of (title,
+content) pairs) and ``tokens_many(texts)`` (the feature tokens of ``analysis.tokenize``).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+log = logging.getLogger(__name__)
+
+__all__ = ["EXECUTORS", "map_chunks", "message_features_many", "tokens_many"]
+
+EXECUTORS = ("serial", "process", "dask")
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _settings() -> tuple[str, int, int, int, str]:
+    from store.settings import get_settings
+
+    settings = get_settings()
+    kind = settings.get("analysis.executor")
+    if kind not in EXECUTORS:
+        raise ValueError(f"analysis.executor = {kind!r}: use one of {', '.join(EXECUTORS)}")
+    workers = settings.get("analysis.workers") or os.cpu_count() or 1
+    return (kind, max(1, int(workers)), int(settings.get("analysis.parallel_min_items")),
+            int(settings.get("analysis.chunk_size")), settings.get("analysis.dask_scheduler"))
+
+
+def map_chunks(function: Callable[[list[T]], list[R]], items: Sequence[T], *, executor: str | None = None,
+               workers: int | None = None, chunk_size: int | None = None) -> list[R]:
+    """``function`` over chunks of ``items`` on the configured executor; results in the order of ``items``."""
+    kind, default_workers, min_items, default_chunk, scheduler = _settings()
+    kind = executor or kind
+    workers = workers or default_workers
+    chunk_size = chunk_size or default_chunk
+    items = list(items)
+    if kind == "serial" or (executor is None and (len(items) < min_items or workers == 1)):
+        return function(items)
+    chunks = [items[start:start + chunk_size] for start in range(0, len(items), chunk_size)]
+    if kind == "process":
+        results = _run_processes(function, chunks, workers)
+    elif kind == "dask":
+        results = _run_dask(function, chunks, workers, scheduler)
+    else:
+        raise ValueError(f"unknown executor {kind!r}: use one of {', '.join(EXECUTORS)}")
+    return [result for chunk in results for result in chunk]
+
+
+def _run_processes(function: Callable[[list[T]], list[R]], chunks: list[list[T]], workers: int) -> list[list[R]]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork: workers inherit what this process has loaded (dictionaries, settings) instead of loading it again.
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
+        return list(pool.map(function, chunks))
+
+
+def _run_dask(function: Callable[[list[T]], list[R]], chunks: list[list[T]], workers: int,
+              scheduler: str) -> list[list[R]]:
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise RuntimeError("analysis.executor = 'dask' needs the optional extra: pip install '.[distributed]'"
+                           ) from exc
+    if scheduler:
+        with Client(scheduler) as client:
+            return client.gather(client.map(function, chunks, pure=False))
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        return client.gather(client.map(function, chunks, pure=False))
+
+
+# --- the per-message steps ------------------------------------------------------------------------------
+
+def _features_chunk(pairs: list[tuple[str | None, str | None]]) -> list[list[str]]:
+    from analysis.topic_model import message_features
+
+    return [message_features(title, content) for title, content in pairs]
+
+
+def _tokens_chunk(texts: list[str]) -> list[list[str]]:
+    from analysis.tokenize import tokens
+
+    return [tokens(text) for text in texts]
+
+
+def message_features_many(pairs: Sequence[tuple[str | None, str | None]], **options: Any) -> list[list[str]]:
+    """``message_features(title, content)`` of every pair, over the configured executor."""
+    return map_chunks(_features_chunk, pairs, **options)
+
+
+def tokens_many(texts: Sequence[str], **options: Any) -> list[list[str]]:
+    """``analysis.tokenize.tokens(text)`` of every text, over the configured executor."""
+    return map_chunks(_tokens_chunk, texts, **options)
