@@ -57,8 +57,8 @@ def screenshot(html: Path, png: Path) -> None:
 def draft(name: str, out: Path, analyze: bool, shot: bool) -> bool:
     files, period, as_of, city = DRAFTS[name]
     work = Path(tempfile.mkdtemp(prefix=f"summary-{name}-"))
-    env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{work / 'hotline.db'}", "HOTLINE_GENERAL_VAR_DIR": str(work),
-           "HOTLINE_REPORTS_CITY": city}
+    env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{work / 'hotline.db'}",
+           "HOTLINE_GENERAL_VAR_DIR": str(work), "HOTLINE_REPORTS_CITY": city}
     started = time.perf_counter()
     _cli(env, "init")
     for file in files:
