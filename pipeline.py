@@ -148,9 +148,9 @@ def analyze_locked(engine, as_of: dt.datetime | None = None, only: set[str] | No
     lock = ProcessLock(engine, ANALYZE_LOCK)
     try:
         lock.acquire()
-    except LockHeld as exc:
+    except LockHeld:
         if on_wait:
-            on_wait(f"{exc}: waiting up to {wait_seconds:.0f} s")
+            on_wait(f"another analyze is running: waiting up to {wait_seconds:.0f} s for it to finish")
         lock.acquire(wait_seconds)
     try:
         with session_factory(engine)() as session:
