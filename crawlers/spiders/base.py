@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import scrapy
+import scrapy.exceptions
 from scrapy.http import Request, Response, TextResponse
 
 from crawlers.items import MessageItem
@@ -27,6 +28,9 @@ from crawlers.spiders.labels import bare_label, is_placeholder, without_own_labe
 
 logger = logging.getLogger(__name__)
 MAX_LOGGED_PROBLEMS = 200
+# Scrapy 2.19 reports a download timeout as its own exception; older versions pass Twisted's through
+_DOWNLOAD_TIMEOUT = getattr(scrapy.exceptions, "DownloadTimeoutError", None)
+TIMEOUTS: tuple[type[BaseException], ...] = (_DOWNLOAD_TIMEOUT,) if _DOWNLOAD_TIMEOUT else ()
 
 
 class PageProblem(Exception):
@@ -205,7 +209,7 @@ class MessageSpider(scrapy.Spider):
             kind = "robots_forbidden" if "robots.txt" in reason else "ignored"
             self.problem(getattr(request, "url", "?"), kind, reason)
             return
-        kind = "timeout" if failure.check(ConnectTimeout, DeferTimeout) else "request_failed"
+        kind = "timeout" if failure.check(*TIMEOUTS, ConnectTimeout, DeferTimeout) else "request_failed"
         self.problem(getattr(request, "url", "?"), kind, f"{failure.type.__name__}: {failure.value}")
 
     def on_list(self, response: Response) -> Iterator[Any]:

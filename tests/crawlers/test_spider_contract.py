@@ -127,3 +127,19 @@ def test_missing_date_is_rejected_with_the_field_named():
                                                external_id="9"))
     reject = item_to_record(item)
     assert (reject.field, reject.reason) == ("submitted_at", "missing on the page")
+
+
+def test_download_timeout_is_counted_as_a_timeout():
+    from scrapy.http import Request
+    from twisted.internet.error import TimeoutError as TwistedTimeout
+    from twisted.python.failure import Failure
+
+    from crawlers.spiders.base import TIMEOUTS
+
+    error = TIMEOUTS[0] if TIMEOUTS else TwistedTimeout  # Scrapy 2.19's own exception, else Twisted's
+    spider = make_spider("vsb")
+    failure = Failure(error("Getting http://a.gov.cn/x took longer than 30 seconds."))
+    failure.request = Request("http://a.gov.cn/x")
+    spider.on_error(failure)
+    assert spider.crawler.stats.get_value("hotline/problems/timeout") == 1
+    assert spider.crawler.stats.get_value("hotline/problem_list")[0]["ref"] == "http://a.gov.cn/x"
