@@ -168,7 +168,7 @@ def test_curation_by_picking(browser, live_server, seeded, sqlite_engine):  # no
     page.fill("#move-by-number input[name=message_ref]", "NO-SUCH-NUMBER")
     page.fill("#move-by-number input[name=target_ref]", f"#{road}")
     page.click("#move-by-number button[type=submit]")
-    assert "NO-SUCH-NUMBER" in page.inner_text(".error")
+    assert page.inner_text(".error") == "没有编号为“NO-SUCH-NUMBER”的信件"
     analyst.shot("zh-topic-curation")
     analyst.context.close()
     with session_scope(sqlite_engine) as session:
