@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from analysis import topics as T
 from store.models.topics import Topic, TopicMembership
+from web.i18n import gettext
 
 CurationError = T.CurationError
 MAX_LABEL_CHARS = 200
@@ -25,12 +26,12 @@ def resolve_topic(session: Session, ref: str) -> int:
     number = text.rsplit("#", 1)[1].strip() if "#" in text else text
     if number.isdigit():
         if session.get(Topic, int(number)) is None:
-            raise CurationError(f"topic: no topic #{number}")
+            raise CurationError(gettext("topic: no topic #%(number)s") % {"number": number})
         return int(number)
     ids = list(session.scalars(select(Topic.id).where(Topic.label == text, Topic.status != "merged").limit(2)))
     if len(ids) != 1:
-        raise CurationError(f"topic: {text!r} names {'no' if not ids else 'more than one'} topic; pick one from "
-                            "the list")
+        raise CurationError(gettext("topic: “%(name)s” names no topic, or several; pick one from the list")
+                            % {"name": text})
     return ids[0]
 
 
@@ -40,16 +41,16 @@ def resolve_message(session: Session, ref: str) -> int:
 
     text = (ref or "").strip()
     if not text:
-        raise CurationError("letter: give its number")
+        raise CurationError(gettext("letter: give its number"))
     ids = list(session.scalars(select(Message.id).where(Message.external_id == text).limit(2)))
     if len(ids) == 1:
         return ids[0]
     if len(ids) > 1:
-        raise CurationError(f"letter: {text!r} is the number of letters from several sources; tick it in the "
-                            "list instead")
+        raise CurationError(gettext("letter: “%(ref)s” is the number of letters from several sources; tick "
+                                    "the letter in the list instead") % {"ref": text})
     if text.lstrip("#").isdigit() and session.get(Message, int(text.lstrip("#"))) is not None:
         return int(text.lstrip("#"))
-    raise CurationError(f"letter: no letter numbered {text!r}")
+    raise CurationError(gettext("letter: no letter numbered “%(ref)s”") % {"ref": text})
 
 
 def topic_choices(session: Session, limit: int = 500) -> list[tuple[int, str | None, int]]:

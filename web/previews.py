@@ -36,3 +36,19 @@ def preview_file(settings: Settings, pub: Publication) -> Path:
         if old != path:
             old.unlink(missing_ok=True)
     return path
+
+
+def prerender(session_factory, settings: Settings, publication_id: int) -> None:
+    """Draw the current version's preview ahead of its first view (run after a workflow step's response). A
+    failure only means the first view draws it."""
+    import logging
+
+    session = session_factory()
+    try:
+        pub = session.get(Publication, publication_id)
+        if pub is not None:
+            preview_file(settings, pub)
+    except Exception:  # noqa: BLE001 - a background nicety: never an error page
+        logging.getLogger(__name__).exception("preview of summary %s not drawn ahead", publication_id)
+    finally:
+        session.close()

@@ -25,6 +25,9 @@ def test_preview_is_rendered_once_per_version(client, seeded, sqlite_engine):
     edited = client.post(f"/summaries/{pid}/edit", data={"text:title": "本期标题（修订）", "csrf_token": csrf_of(client)},
                          follow_redirects=False)
     assert edited.status_code == 303
-    second = client.get(f"/summaries/{pid}/preview")
+    # Drawn after the edit's response, before anyone asks for it.
     after = list(directory.glob(f"summary-{pid}-*.html"))
-    assert "本期标题（修订）" in second.text and len(after) == 1 and after[0] != files[0]
+    assert len(after) == 1 and after[0] != files[0] and "本期标题（修订）" in after[0].read_text(encoding="utf-8")
+    stamp = after[0].stat().st_mtime_ns
+    second = client.get(f"/summaries/{pid}/preview")
+    assert "本期标题（修订）" in second.text and after[0].stat().st_mtime_ns == stamp

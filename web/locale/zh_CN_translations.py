@@ -393,6 +393,14 @@ ZH = {
     "temporary password": "临时密码",
     "this alert is not about a letter": "这条提醒不针对具体信件",
     "title": "标题",
+    "topic: no topic #%(number)s": "没有编号为 #%(number)s 的话题",
+    "topic: “%(name)s” names no topic, or several; pick one from the list":
+        "“%(name)s”不对应唯一的话题，请从列表中选择",
+    "letter: give its number": "请填写信件编号",
+    "letter: “%(ref)s” is the number of letters from several sources; tick the letter in the list instead":
+        "编号“%(ref)s”对应多个来源的信件，请在列表中勾选",
+    "letter: no letter numbered “%(ref)s”": "没有编号为“%(ref)s”的信件",
+    "move: tick a letter or give its number": "请勾选信件或填写信件编号",
     "the newest %(num)s entries; the export has them all": "最新%(num)s条，全部请导出",
     "to": "至",
     "to topic": "的信件移到话题",

@@ -84,7 +84,14 @@ def _run(request: Request, db: Session, pub: Publication, user: User, action, do
     except PublicationError as exc:
         db.refresh(pub)
         return _detail(request, db, pub, user, error=str(exc), status_code=409)
-    return RedirectResponse(f"/summaries/{pub.id}?done={done}", status_code=303)
+    from starlette.background import BackgroundTask
+
+    from web.previews import prerender
+
+    # The new version's preview is drawn after the response (and the commit), so the page's frame reads a file.
+    return RedirectResponse(f"/summaries/{pub.id}?done={done}", status_code=303,
+                            background=BackgroundTask(prerender, request.app.state.session_factory,
+                                                      request.app.state.settings, pub.id))
 
 
 @router.post("/summaries/{publication_id}/edit")

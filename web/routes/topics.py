@@ -11,9 +11,9 @@ from store.models.topics import Topic, TopicCuration, TopicLineage
 from web import curation
 from web.auth import get_db, require_roles
 from web.clock import as_of_day
-from web.i18n import N_
+from web.i18n import N_, gettext
 from web.queries.topics import daily_counts, list_topics, topic_messages
-from web.templating import render
+from web.templating import render, use_locale
 
 router = APIRouter()
 STAFF = require_roles("analyst", "editor")
@@ -60,6 +60,7 @@ def _render_topic(request: Request, db: Session, topic_id: int, error: str | Non
 
 
 def _apply(request: Request, db: Session, user: User, topic_id: int, action, done: str, redirect_to: int | None = None):
+    use_locale(request)  # the refusals resolve_topic/resolve_message word are in the user's language
     try:
         result = action()  # analysis.topics commits each action itself
     except curation.CurationError as exc:
@@ -85,6 +86,7 @@ async def topics_merge(request: Request, user: User = Depends(STAFF), db: Sessio
     except ValueError:
         raise HTTPException(400, N_("topic_id: topic ids are numbers")) from None
     refs = [str(v) for v in form.getlist("topic_ref") if str(v).strip()]
+    use_locale(request)
     if refs:  # picked or typed in a box: a name from the list, a number
         try:
             ids = sorted(set(ids) | {curation.resolve_topic(db, ref) for ref in refs})
@@ -127,7 +129,7 @@ async def topic_move(request: Request, topic_id: int, user: User = Depends(STAFF
         if form.get("message_ref"):
             moving.append(curation.resolve_message(db, str(form.get("message_ref"))))
         if not moving:
-            raise curation.CurationError("move: tick a letter or give its number")
+            raise curation.CurationError(gettext("move: tick a letter or give its number"))
         result = None
         for message_id in moving:
             result = curation.move(db, message_id, target, user.login)
