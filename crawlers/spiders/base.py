@@ -77,7 +77,10 @@ def check_page(response: Response, encoding: str | None = None, end_marker: byte
     text = response.text
     bad = text.count("\ufffd")
     if bad > max(2, len(text) // 2000):
-        raise PageProblem("encoding", f"{response.url}: {bad} undecodable characters as {response.encoding}")
+        declared = "the profile's `encoding`" if encoding else "as the site declares it"
+        raise PageProblem("encoding", f"{response.url}: encoding problem: {bad} characters do not decode as "
+                          f"{response.encoding} ({declared}); set `encoding` in the profile to the encoding the "
+                          "pages are really in, e.g. gbk (docs/profiles.md section 12)")
     return response
 
 
