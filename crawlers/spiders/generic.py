@@ -1,6 +1,7 @@
 """A list+detail spider driven entirely by its profile, for sites of no known family.
 
-Selectors are CSS, or XPath when they start with ``/``, ``./`` or ``(``. A selector may end in ``::text`` or
+Selectors are CSS, or XPath when they start with ``/``, ``./``, ``(`` or a function call (``substring-after(``,
+``normalize-space(``: no CSS selector starts with a name and a bracket). A selector may end in ``::text`` or
 ``::attr(x)`` (CSS) or ``/text()``/``/@x`` (XPath); otherwise the matched element's HTML is taken and cleaned.
 
     [params]
@@ -22,6 +23,7 @@ Selectors are CSS, or XPath when they start with ``/``, ``./`` or ``(``. A selec
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -32,9 +34,15 @@ from crawlers.items import MESSAGE_FIELDS
 from crawlers.profiles import Profile, ProfileError
 from crawlers.spiders.base import ListEntry, ListPage, MessageSpider, PageProblem
 
+_XPATH = re.compile(r"/|\./|\(|[a-z][a-z-]*\(")
+
+
+def is_xpath(expression: str) -> bool:
+    return _XPATH.match(expression) is not None
+
 
 def select(node: Selector | SelectorList | TextResponse, expression: str) -> list[str]:
-    if expression.startswith(("/", "./", "(")):
+    if is_xpath(expression):
         return node.xpath(expression).getall()
     return node.css(expression).getall()
 
@@ -84,7 +92,7 @@ class GenericSpider(MessageSpider):
     def parse_list(self, response: TextResponse) -> ListPage:
         p = self.profile.params
         expression = p["entry"]
-        nodes = response.xpath(expression) if expression.startswith(("/", "./", "(")) else response.css(expression)
+        nodes = response.xpath(expression) if is_xpath(expression) else response.css(expression)
         if not nodes and not response.css("body *"):
             raise PageProblem("list_unreadable", f"{response.url}: no HTML body")
         words = tuple(p.get("replied_words", ("已回复", "已答复", "已办结")))
