@@ -14,11 +14,14 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from sqlalchemy.orm import Session
 
 from store.cli_args import parse_moment
+
+if TYPE_CHECKING:  # the CLI imports this module to register commands: no ORM at start-up
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 

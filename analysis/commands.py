@@ -222,11 +222,14 @@ def register(app: typer.Typer) -> None:
         with session_scope() as session:
             rows = training_rows(session, field)
         labels = rows.labels
-        if field == "unit":
-            labels = UnitNameNormaliser(city=settings.get("routing.unit_city")).fit_transform(labels)
+        router_params = None
+        if field == "unit":  # as train-router builds it: unit hierarchy and place features
+            labels = UnitNameNormaliser(city=settings.get("routing.unit_city"), hierarchy=True).fit_transform(labels)
+            router_params = {"place_weight": 1.0}
         try:
             result = evaluate_time_split(rows.texts, labels, rows.times, test_fraction=test_fraction,
-                                         min_confidence=settings.get("routing.min_confidence"))
+                                         min_confidence=settings.get("routing.min_confidence"),
+                                         router_params=router_params)
         except ValueError as exc:
             _fail(str(exc))
         if as_json:

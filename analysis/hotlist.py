@@ -174,7 +174,8 @@ class HotlistReport:
 
     def notes(self) -> list[str]:
         """One line per thing left out, for the command's report."""
-        lines = [f"skipped letter {s['message_id']}: {s['reason']}" for s in self.skipped]
+        lines = [f"skipped letter {s['message_id']}: {s['reason']}" if s.get("message_id")
+                 else f"skipped {s['count']} letters: {s['reason']}" for s in self.skipped]
         if self.inadmissible:
             lines.append(f"{self.inadmissible} inadmissible letters (out of scope, incoherent, praise, "
                          "no request) form no entry")
@@ -182,6 +183,28 @@ class HotlistReport:
             lines.append(f"{len(self.one_person_bursts)} one-person bursts not ranked: " + ", ".join(
                 f"topic {b['topic_id']} ({b['volume']} letters)" for b in self.one_person_bursts[:10]))
         return lines
+
+
+def _skip_undatable(session: Session, calendar, report: HotlistReport, listed: set[str]) -> None:
+    """Letters no window can hold (no date, or a date outside the working-day calendar such as 1989-12-30):
+    reported as skipped, whatever window was asked for, so bad data is visible rather than silently absent."""
+    from sqlalchemy import func, or_
+
+    undated = session.scalar(select(func.count(Message.id)).where(Message.submitted_at.is_(None))) or 0
+    if undated:
+        report.skipped.append({"message_id": None, "count": undated, "reason": "no submission date"})
+    if calendar is None:
+        return
+    outside = or_(Message.submitted_at < datetime.combine(calendar.first_day, datetime.min.time()),
+                  Message.submitted_at > datetime.combine(calendar.last_day, datetime.max.time()))
+    for external_id, natural_key, submitted_at in session.execute(
+            select(Message.external_id, Message.natural_key, Message.submitted_at).where(outside)
+            .order_by(Message.submitted_at, Message.id).limit(100)):
+        if (external_id or natural_key) not in listed:
+            report.skipped.append({
+                "message_id": external_id or natural_key,
+                "reason": (f"submission date {submitted_at.date()} outside the working-day calendar "
+                           f"{calendar.first_day}..{calendar.last_day}")})
 
 
 def hotlist(session: Session, start: date, end: date, top: int = 10) -> list[dict[str, Any]]:
@@ -210,6 +233,7 @@ def hotlist_report(session: Session, start: date, end: date, top: int = 10) -> H
             report.inadmissible += 1
         else:
             rows.append(row)
+    _skip_undatable(session, calendar, report, {s["message_id"] for s in report.skipped})
     length = end - start + timedelta(days=1)
     previous_start = start - length * previous_windows
     previous_rows = ([r for r in _previous_members(session, previous_start, start - timedelta(days=1))

@@ -14,9 +14,12 @@ here finds such names from three things, all offline:
   masks every mention, see ``redact.redact_letter``).
 
 Surname + title (李书记, 王局长) and a full name + title (袁伟义主任) name an office holder acting in office:
-not masked. Compared on the real-text evaluation with jieba's ``posseg`` ``nr`` tag (recall 0.72 with more
-wrong characters masked than right ones: 谢谢, 文明, 商洛 are ``nr`` in its dictionary) and THULAC's ``np``
-(see bench/name_detectors.py); these rules won on both recall and over-masking, and keep ``redact`` fast.
+not masked. Compared on the real-text evaluation (bench/name_detectors.py, 195 letters, field by field):
+these rules find 90.7 % of the names with no wrong character (93.5 % once every mention in the letter is
+masked, see ``redact.redact_letter``) at about 150 k characters/s; jieba's ``posseg`` ``nr`` tag finds 68.4 %
+and 63.6 % of what it marks is no name (谢谢, 文明, 商洛 are ``nr`` in its dictionary), at 24 k characters/s;
+THULAC's ``np`` finds 86.1 % with 49.9 % wrong, at 1.4 k characters/s and a 500 MB model. The rules won on
+recall, precision and speed.
 """
 from __future__ import annotations
 

@@ -127,6 +127,8 @@ ADDRESS_PARTS = {
     "dashed": r"\d{1,3}-\d{1,2}-\d{1,4}(?:室|号|房)?",
     # building-flat: 5-2902 (building 5, floor 29, flat 02); the flat part ends in 01-09 as flat numbers do
     "flat": r"\d{1,2}-\d{1,2}0[1-9](?:室|号|房)?(?![\d.%元万米年月日号-])",
+    # 18号27-25 (flat 27-25 of No. 18): only right after a door or building number, see redact._address_chain
+    "dashed_room": r"\d{1,3}-\d{1,4}(?:室|房)?(?![\d.%元万米年月日号-])",
     "bare_room": r"\d{3,4}(?![\d号年月日元米])",
 }
 _ADDRESS_PART = "|".join(f"(?P<{kind}>{pattern})" for kind, pattern in ADDRESS_PARTS.items())

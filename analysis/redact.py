@@ -409,6 +409,8 @@ def _address_chain(probe: str, start: int) -> tuple[int, list[str]]:
             break
         if m.lastgroup == "bare_room" and kinds[-1] not in ("unit", "floor", "building", "entrance"):
             break
+        if m.lastgroup == "dashed_room" and (not kinds or kinds[-1] not in ("door", "building")):
+            break
         if m.lastgroup == "entrance" and (not kinds or kinds[-1] != "building"):
             break
         kinds.append(m.lastgroup)
@@ -420,7 +422,7 @@ def _address_chain(probe: str, start: int) -> tuple[int, list[str]]:
 
 def _chain_is_address(probe: str, start: int, kinds: list[str], raw: str) -> bool:
     before = probe[start - 1] if start else ""
-    strong = {"unit", "dashed", "flat"} & set(kinds)
+    strong = {"unit", "dashed", "flat", "dashed_room"} & set(kinds)
     if strong or ("room" in kinds and (len(kinds) > 1 or len(re.sub(r"\D", "", raw)) >= 3)):
         return True
     if "building" in kinds:

@@ -119,6 +119,50 @@ class RoutingDecision:
     alternatives: list[tuple[str, float]]  # the top classes with their probabilities, best first
 
 
+class PlaceFeatures(BaseEstimator):
+    """Which places that training units are named after a text mentions (a scikit-learn transformer).
+
+    ``fit(texts, units)`` learns the gazetteer from the unit labels only (``unitnames.places_of_unit``:
+    甘井子区人民政府 → 甘井子区, 甘井子); ``transform`` gives one indicator column per place. With the text
+    features beside them the linear router learns which unit answers letters from which place (a district's
+    letters → the district government), from the training history alone.
+    """
+
+    def __init__(self, weight: float = 1.0, city: str = ""):
+        self.weight = weight
+        self.city = city
+
+    def fit(self, X, y=None):
+        from analysis.unitnames import places_of_unit
+
+        places = set()
+        for unit in set(y if y is not None else []):
+            places.update(places_of_unit(str(unit), self.city))
+        self.places_ = sorted(places, key=lambda p: (-len(p), p))
+        self.index_ = {place: i for i, place in enumerate(self.places_)}
+        if self.places_:
+            import re as _re
+
+            self.pattern_ = _re.compile("|".join(_re.escape(p) for p in self.places_))
+        return self
+
+    def transform(self, X):
+        from scipy.sparse import csr_matrix
+
+        rows, cols = [], []
+        for row, text in enumerate(X):
+            if not self.places_:
+                break
+            for place in set(self.pattern_.findall(text or "")):
+                rows.append(row)
+                cols.append(self.index_[place])
+        data = np.full(len(rows), float(self.weight))
+        return csr_matrix((data, (rows, cols)), shape=(len(X), max(1, len(self.places_))))
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X, y).transform(X)
+
+
 class MessageRouter(ClassifierMixin, BaseEstimator):
     """Calibrated linear router over word and character features (scikit-learn estimator).
 
@@ -127,9 +171,10 @@ class MessageRouter(ClassifierMixin, BaseEstimator):
     Platt scaling), ``random_state``. Learned: ``pipeline_``, ``classes_``.
     """
 
-    def __init__(self, min_confidence: float = 0.5, C: float = 0.5, char_ngram_range: tuple[int, int] = (1, 2),
+    def __init__(self, min_confidence: float = 0.5, C: float = 1.0, char_ngram_range: tuple[int, int] = (1, 2),
                  char_min_df: int = 2, calibration_folds: int = 3, class_weight: str | None = "balanced",
-                 tol: float = 1e-4, random_state: int = 0):
+                 tol: float = 1e-4, random_state: int = 0, place_weight: float = 0.0):
+        self.place_weight = place_weight
         self.min_confidence = min_confidence
         self.C = C
         self.char_ngram_range = char_ngram_range
@@ -147,13 +192,16 @@ class MessageRouter(ClassifierMixin, BaseEstimator):
         from sklearn.preprocessing import FunctionTransformer
         from sklearn.svm import LinearSVC
 
-        features = FeatureUnion([
+        parts = [
             # module-level analyzer: the fitted vectorizer pickles by reference, not with a tokenizer inside
             ("words", TfidfVectorizer(analyzer=router_tokens, sublinear_tf=True)),
             # same features as TfidfVectorizer(analyzer="char"), several times faster
             ("chars", CharNgramVectorizer(ngram_range=tuple(self.char_ngram_range), min_df=self.char_min_df,
                                           sublinear_tf=True)),
-        ])
+        ]
+        if self.place_weight:  # units: the places the training units are named after
+            parts.append(("places", PlaceFeatures(weight=self.place_weight)))
+        features = FeatureUnion(parts)
         folds = max(2, min(self.calibration_folds, n_smallest_class))
         classifier = CalibratedClassifierCV(
             LinearSVC(C=self.C, class_weight=self.class_weight, tol=self.tol, random_state=self.random_state),
@@ -281,8 +329,10 @@ def train_router(texts: Sequence[str], labels: Sequence[str | None], field: str,
     if field == "unit":
         from analysis.unitnames import UnitNameNormaliser
 
-        normaliser = UnitNameNormaliser(city=unit_city).fit(labels)
+        normaliser = UnitNameNormaliser(city=unit_city, hierarchy=True).fit(labels)
         labels = normaliser.transform(labels)
+        # beside the text: the places the training units are named after (district → district government)
+        router_params = {"place_weight": 1.0, **(router_params or {})}
     else:
         labels = [(label or "").strip() for label in labels]
     pairs = [(text, label) for text, label in zip(texts, labels, strict=True) if label and (text or "").strip()]

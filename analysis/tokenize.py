@@ -34,6 +34,7 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -64,6 +65,15 @@ _RUN = re.compile(
     re.DOTALL,
 )
 _HAS_WORD_CHAR = re.compile(r"[\w\u4e00-\u9fff]")
+_HAN_SPLIT = re.compile(r"([\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]+)")
+_BARRIER = "\n"
+
+
+@lru_cache(maxsize=65536)
+def _other_pieces(text: str) -> tuple[str, ...]:
+    """Pieces of text without Chinese characters (alphanumeric runs, single symbols), whitespace dropped.
+    Cached: the same punctuation and short numbers recur between the Chinese runs of every message."""
+    return tuple(m.group() for m in _RUN.finditer(text) if m.lastgroup != "space")
 
 # A token ending a place or estate name; merged with the name-like token before it (阳光+花园+小区).
 PLACE_SUFFIXES = frozenset(
@@ -194,41 +204,57 @@ class Tokenizer:
         self._segmenter = _SEGMENTERS[self.backend](entries)
         self.stopwords = load_stopwords() | (load_stopwords(Path(stopwords)) if stopwords else frozenset())
         self._tags = _load_word_tags(entries)
+        self._name_like: dict[str, bool] = {}  # _can_name_place per word (grows with the vocabulary only)
 
     # -- segmentation --------------------------------------------------------------------------------
 
     def _can_name_place(self, word: str) -> bool:
+        known = self._name_like.get(word)
+        if known is None:
+            known = self._name_like[word] = self._compute_can_name_place(word)
+        return known
+
+    def _compute_can_name_place(self, word: str) -> bool:
         if len(word) < 2 or word in self.stopwords or word in _GENERIC_BEFORE_PLACE:
             return False
         tag = self._tags.get(word)
         # A word the dictionary does not know was built by the HMM from unusual characters: a proper name.
         return tag is None or tag in _NAME_TAGS
 
-    def _merge_places(self, words: list[str]) -> list[str]:
-        merged: list[str] = []
-        for word in words:
-            # The HMM glues a one-character suffix to the next unknown name (青石 + 镇柳溪村): give the suffix
-            # back to the name before it when the rest is a place name of its own.
-            if (len(word) >= 3 and word[0] in _SINGLE_CHAR_SUFFIXES and word[1:][-1] in _SINGLE_CHAR_SUFFIXES
-                    and word not in self._tags and merged and self._can_name_place(merged[-1])):
-                merged[-1] += word[0]
-                word = word[1:]
-            # A merged name is unknown to the dictionary, so it takes a further suffix: 阳光+花园+小区.
-            if word in PLACE_SUFFIXES and merged and self._can_name_place(merged[-1]):
-                merged[-1] += word
-            else:
-                merged.append(word)
-        return merged
-
     def segment(self, text: str) -> list[str]:
         """All pieces of ``text`` in order, whitespace dropped, nothing normalised or filtered."""
-        pieces: list[str] = []
-        for match in _RUN.finditer(text or ""):
-            kind = match.lastgroup
-            if kind == "han":
-                pieces.extend(self._merge_places(self._segmenter.cut(match.group())))
-            elif kind != "space":
-                pieces.append(match.group())
+        # parts: other, Chinese run, other, Chinese run, ..., other. The Chinese runs go to the segmenter in
+        # one call, joined by a newline: segmenters split at whitespace first, so each run is cut as on its
+        # own, and each newline comes back where the next other text's pieces belong.
+        parts = _HAN_SPLIT.split(text or "")
+        pieces = list(_other_pieces(parts[0]))
+        if len(parts) == 1:
+            return pieces
+        run_start = len(pieces)  # place names merge within one Chinese run only
+        other = 2
+        tags, can_name_place, append = self._tags, self._can_name_place, pieces.append
+        for word in self._segmenter.cut(_BARRIER.join(parts[1::2])):
+            if word == _BARRIER:
+                pieces.extend(_other_pieces(parts[other]))
+                other += 2
+                run_start = len(pieces)
+                continue
+            if word in PLACE_SUFFIXES:
+                # A merged name is unknown to the dictionary, so it takes a further suffix: 阳光+花园+小区.
+                if len(pieces) > run_start and can_name_place(pieces[-1]):
+                    pieces[-1] += word
+                    continue
+            elif (len(word) >= 3 and word[0] in _SINGLE_CHAR_SUFFIXES and word[-1] in _SINGLE_CHAR_SUFFIXES
+                    and word not in tags and len(pieces) > run_start and can_name_place(pieces[-1])):
+                # The HMM glues a one-character suffix to the next unknown name (青石 + 镇柳溪村): give the
+                # suffix back to the name before it when the rest is a place name of its own.
+                pieces[-1] += word[0]
+                word = word[1:]
+                if word in PLACE_SUFFIXES and can_name_place(pieces[-1]):
+                    pieces[-1] += word
+                    continue
+            append(word)
+        pieces.extend(_other_pieces(parts[other]))
         return pieces
 
     def tokens(self, text: str) -> list[str]:

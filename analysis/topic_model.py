@@ -17,6 +17,12 @@ Clustering (linear in the number of messages apart from small blocks):
 4. Across blocks: cluster centroids (truncated to ``centroid_terms`` terms) closer than ``merge_threshold``
    are merged (candidates found through shared rare terms, never all pairs), and messages left alone are
    attached to the nearest centroid at ``attach_threshold`` or more.
+5. Place + problem: clusters (lone messages too) that name the same place and whose *word* centroids (places
+   left out) are at least ``place_problem_threshold`` alike become one topic: one problem told in different
+   words at one place joins, two problems at one place stay apart (``_merge_place_problem``).
+
+Candidate scores everywhere are sparse products of L2-normalised chunks against the other side's rare-term
+columns (``chunk @ other_rare.T``): memory bounded by the pairs that share a rare term, no row gathered per pair.
 
 ``assign(features)`` places new messages: the nearest existing centroid (at ``attach_threshold``) or, for
 the rest, fresh clusters found among themselves with the same steps (labels numbered after the existing ones).
@@ -27,6 +33,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -78,10 +85,12 @@ _MAX_PREFIX_CHARS = 6
 
 _SUFFIX_SET = frozenset(ENTITY_SUFFIXES)
 _SUFFIX_LENGTHS = sorted({len(s) for s in ENTITY_SUFFIXES}, reverse=True)
+_SUFFIX_LAST_CHARS = frozenset(s[-1] for s in ENTITY_SUFFIXES)
 
 
+@lru_cache(maxsize=1 << 18)
 def _entity_suffix(piece: str) -> str | None:
-    """The longest entity suffix ``piece`` ends with (set look-ups: this runs for every word)."""
+    """The longest entity suffix ``piece`` ends with (cached: this runs for every word of every message)."""
     for length in _SUFFIX_LENGTHS:
         if len(piece) >= length and piece[-length:] in _SUFFIX_SET:
             return piece[-length:]
@@ -93,7 +102,10 @@ def extract_entities(pieces: Sequence[str], stopwords: frozenset[str] = frozense
     name-like Chinese pieces right before it (up to six characters, stopping at stopwords, administrative
     pieces and punctuation). ``['A5','区','魅力','之','城','小区']`` gives ``['魅力之城小区']``."""
     names: list[str] = []
-    for index, piece in enumerate(pieces):
+    # Only pieces ending in the last character of some suffix can end a name: a comprehension finds them
+    # without a function call per piece.
+    for index in [i for i, piece in enumerate(pieces) if piece[-1:] in _SUFFIX_LAST_CHARS]:
+        piece = pieces[index]
         suffix = _entity_suffix(piece)
         if suffix is None:
             continue
@@ -133,13 +145,15 @@ def message_features(title: str | None, content: str | None, title_repeat: int =
     from analysis.tokenize import get_tokenizer
 
     tokenizer = get_tokenizer()
+    stopwords = tokenizer.stopwords
     features: list[str] = []
     entities: list[str] = []
     for text, repeat in ((title, title_repeat), (content, 1)):
         if not text:
             continue
         pieces = tokenizer.segment(normalise_for_features(text))
-        words = [p for p in pieces if p not in tokenizer.stopwords and (p[0].isalnum() or _HAN.match(p[0]))]
+        # A word starts with a letter, a digit or a CJK ideograph (the test _HAN makes, on one character).
+        words = [p for p in pieces if p not in stopwords and (p[0].isalnum() or "\u4e00" <= p[0] <= "\u9fff")]
         found = extract_entities(pieces, tokenizer.stopwords)
         for _ in range(repeat):
             features.extend(words)
@@ -216,18 +230,19 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
     min_df, max_df : vocabulary limits (``max_df`` as a share drops words found everywhere).
     max_block : the largest block clustered directly; bigger ones are split by MiniBatchKMeans first.
     centroid_terms : terms kept in each centroid (memory and speed of matching).
-    rare_term_df : terms in more centroids than this are not used to *find* merge candidates.
+    rare_term_df : terms in more rows than this are not used to find or score candidates.
+    place_problem_threshold : problem-word cosine above which clusters naming the same place merge (0: off).
     random_state : seed of the MiniBatchKMeans splits.
 
     Learned state: ``vectorizer_``, ``tfidf_``, ``column_weight_``, ``labels_``, ``similarity_``
     (cosine of each message to its centroid), ``centroids_`` (CSR, one row per label), ``sizes_``.
     """
 
-    def __init__(self, similarity_threshold: float = 0.45, merge_threshold: float = 0.55,
-                 same_place_merge_threshold: float = 0.45, attach_threshold: float = 0.6,
-                 entity_weight: float = 1.5, generic_weight: float = 0.2,
+    def __init__(self, similarity_threshold: float = 0.35, merge_threshold: float = 0.45,
+                 same_place_merge_threshold: float = 0.45, attach_threshold: float = 0.45,
+                 entity_weight: float = 1.0, generic_weight: float = 0.2,
                  min_df: int = 1, max_df: float = 0.2, max_block: int = 1500, centroid_terms: int = 40,
-                 rare_term_df: int = 500, random_state: int = 0):
+                 rare_term_df: int = 500, place_problem_threshold: float = 0.35, random_state: int = 0):
         self.similarity_threshold = similarity_threshold
         self.merge_threshold = merge_threshold
         self.same_place_merge_threshold = same_place_merge_threshold
@@ -239,11 +254,19 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         self.max_block = max_block
         self.centroid_terms = centroid_terms
         self.rare_term_df = rare_term_df
+        self.place_problem_threshold = place_problem_threshold
         self.random_state = random_state
 
     # -- features --------------------------------------------------------------------------------------
 
+    def _column_kinds(self) -> None:
+        """Which columns are place/organisation names (``@``) and which are words (neither ``@`` nor ``#``)."""
+        names = self.vectorizer_.get_feature_names_out()
+        self.entity_mask_ = np.fromiter((name[:1] == "@" for name in names), dtype=bool, count=len(names))
+        self.word_mask_ = np.fromiter((name[:1] not in ("@", "#") for name in names), dtype=bool, count=len(names))
+
     def _column_weights(self) -> np.ndarray:
+        self._column_kinds()
         names = self.vectorizer_.get_feature_names_out()
         weights = np.ones(len(names), dtype=np.float32)
         for index, name in enumerate(names):
@@ -289,7 +312,7 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
 
     def _block_keys(self, matrix: sparse.csr_matrix) -> np.ndarray:
         """The strongest entity feature of each row (``@`` columns), else its strongest feature."""
-        entity_columns = np.flatnonzero(self.column_weight_ >= self.entity_weight)
+        entity_columns = np.flatnonzero(self.entity_mask_)
         entity_part = sparse.csr_matrix(matrix[:, entity_columns]) if len(entity_columns) else None
         overall = np.asarray(matrix.argmax(axis=1)).ravel()
         keys = overall.astype(np.int64)
@@ -321,6 +344,7 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
                 next_label += int(block_labels.max()) + 1
         labels = self._merge_clusters(matrix, _relabel(labels), keys)
         labels = self._attach_singletons(matrix, labels)
+        labels = self._merge_place_problem(matrix, _relabel(labels))
         return _relabel(labels)
 
     def _split_block(self, matrix: sparse.csr_matrix, rows: np.ndarray) -> list[np.ndarray]:
@@ -351,32 +375,32 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
 
     def _candidate_pairs(self, left: sparse.csr_matrix, right: sparse.csr_matrix, threshold: float,
                          same: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(i, j, cosine) with cosine >= threshold between rows of ``left`` and ``right`` that share a rare
-        term; ``same``: left is right, keep i < j."""
+        """(i, j, score) with score >= threshold between rows of ``left`` and ``right``; ``same``: left is
+        right, keep i < j. The score is the dot product over the *rare* terms (in at most ``rare_term_df``
+        rows of ``right``): one sparse product ``chunk @ right_rare.T`` per chunk of L2-normalised rows, never a
+        gathered row per pair, never all pairs. It equals the cosine when every shared term is rare (any
+        corpus of a few thousand letters) and is a lower bound of it otherwise (the common terms left out
+        carry little idf weight)."""
         df = np.asarray((right > 0).sum(axis=0)).ravel()
-        rare = df <= self.rare_term_df
-        left_rare = sparse.csr_matrix(left @ sparse.diags(rare.astype(np.float32)))
-        left_rare.eliminate_zeros()
-        right_t = right.T.tocsr()
+        rare = (df <= self.rare_term_df).astype(np.float32)
+        right_rare_t = sparse.csr_matrix(right @ sparse.diags(rare)).T.tocsr()
+        right_rare_t.eliminate_zeros()
         found_i, found_j, found_s = [], [], []
         chunk = 2000
         for start in range(0, left.shape[0], chunk):
             stop = min(start + chunk, left.shape[0])
-            overlap = (left_rare[start:stop] @ right_t).tocoo()  # pairs sharing at least one rare term
-            if overlap.nnz == 0:
-                continue
-            i = overlap.row.astype(np.int64) + start
-            j = overlap.col.astype(np.int64)
+            scores = (left[start:stop] @ right_rare_t).tocoo()
+            keep = scores.data >= threshold
+            i = scores.row[keep].astype(np.int64) + start
+            j = scores.col[keep].astype(np.int64)
+            score = scores.data[keep].astype(np.float64)
             if same:
-                keep = i < j
-                i, j = i[keep], j[keep]
-            if len(i) == 0:
-                continue
-            cosine = np.asarray(left[i].multiply(right[j]).sum(axis=1)).ravel()
-            keep = cosine >= threshold
-            found_i.append(i[keep])
-            found_j.append(j[keep])
-            found_s.append(cosine[keep])
+                upper = i < j
+                i, j, score = i[upper], j[upper], score[upper]
+            if len(i):
+                found_i.append(i)
+                found_j.append(j)
+                found_s.append(score)
         if not found_i:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros(0)
@@ -423,6 +447,80 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         labels = labels.copy()
         labels[lonely[i[first]]] = groups[j[first]]
         return labels
+
+    def _merge_place_problem(self, matrix: sparse.csr_matrix, labels: np.ndarray) -> np.ndarray:
+        """Second pass: clusters (lone messages included) whose *place* is the same and whose *problem* is
+        alike become one topic, whatever words each used. A cluster's place is the place/organisation feature
+        (``@name``) that at least half of its messages name (a cluster may have several); its problem is the centroid
+        of its word features only (places and name bigrams left out), so two problems at one place (an
+        estate's heating and its illegal building) stay apart while 搅拌站/搅拌厂 噪音/粉尘 at one estate join.
+        Candidates are compared only within one place, through one sparse product per place."""
+        if not self.place_problem_threshold or len(labels) == 0:
+            return labels
+        n_labels = int(labels.max()) + 1
+        entity, words = self.entity_mask_, self.word_mask_
+        indicator = sparse.csr_matrix(
+            (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))), shape=(n_labels, len(labels)))
+        sizes = np.bincount(labels, minlength=n_labels)
+        places = sparse.csr_matrix(matrix[:, np.flatnonzero(entity)] > 0, dtype=np.float32)
+        named = sparse.csr_matrix(indicator @ places)  # per cluster: how many of its messages name each place
+        if named.nnz == 0:
+            return labels
+        # every place named by at least half of a cluster's messages: (cluster, place) pairs, grouped by place
+        named = named.tocoo()
+        dominant = named.data * 2 >= np.maximum(sizes[named.row], 1)
+        pair_cluster, pair_place = named.row[dominant].astype(np.int64), named.col[dominant].astype(np.int64)
+        if len(pair_cluster) < 2:
+            return labels
+        # places named by very many clusters (a district, a big employer) say too little to merge on
+        place_clusters = np.bincount(pair_place, minlength=named.shape[1])
+        specific = place_clusters[pair_place] <= self.max_block
+        membership = sparse.csr_matrix(
+            (np.ones(int(specific.sum()), dtype=np.float32), (pair_cluster[specific], pair_place[specific])),
+            shape=(n_labels, named.shape[1]))
+        membership_t = membership.T.tocsr()
+        word_columns = np.flatnonzero(words)
+        problems = sparse.csr_matrix(indicator @ matrix[:, word_columns])
+        # words and their character bigrams: 搅拌站 and 搅拌厂 share 搅拌, whatever the segmenter made of them
+        problems = _truncate_rows(sparse.hstack([problems, problems @ self._word_bigrams(word_columns)]).tocsr(),
+                                  2 * self.centroid_terms)
+        df = np.asarray((problems > 0).sum(axis=0)).ravel()
+        problems_rare_t = sparse.csr_matrix(
+            problems @ sparse.diags((df <= self.rare_term_df).astype(np.float32))).T.tocsr()
+        sources: list[np.ndarray] = []
+        targets: list[np.ndarray] = []
+        chunk = 2000
+        for start in range(0, n_labels, chunk):
+            stop = min(start + chunk, n_labels)
+            # problem-alike (sparse product over rare words) AND sharing a place (sparse product of memberships)
+            alike = problems[start:stop] @ problems_rare_t
+            alike.data[alike.data < self.place_problem_threshold] = 0
+            both = alike.multiply((membership[start:stop] @ membership_t) > 0).tocoo()
+            rows = both.row.astype(np.int64) + start
+            upper = (rows < both.col) & (both.data > 0)
+            sources.append(rows[upper])
+            targets.append(both.col[upper].astype(np.int64))
+        if not sources or not sum(len(x) for x in sources):
+            return labels
+        graph = sparse.coo_matrix((np.ones(sum(len(x) for x in sources)),
+                                   (np.concatenate(sources), np.concatenate(targets))), shape=(n_labels, n_labels))
+        _count, component = connected_components(graph, directed=False)
+        first = np.full(component.max() + 1, n_labels, dtype=np.int64)
+        np.minimum.at(first, component, np.arange(n_labels))
+        return first[component][labels]
+
+    def _word_bigrams(self, word_columns: np.ndarray) -> sparse.csr_matrix:
+        """(words × character bigrams) 0/1 matrix of the given vocabulary columns (words of one character map
+        to nothing)."""
+        names = self.vectorizer_.get_feature_names_out()[word_columns]
+        index: dict[str, int] = {}
+        rows, cols = [], []
+        for row, word in enumerate(names):
+            for gram in {word[k:k + 2] for k in range(len(word) - 1)}:
+                rows.append(row)
+                cols.append(index.setdefault(gram, len(index)))
+        return sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                                 shape=(len(names), max(len(index), 1)))
 
     def _finish(self, matrix: sparse.csr_matrix) -> None:
         self.sizes_ = np.bincount(self.labels_) if len(self.labels_) else np.zeros(0, dtype=np.int64)

@@ -39,6 +39,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-_MODEL_VERSION = 1
+_MODEL_VERSION = 2  # 2: place + problem pass, column kinds (issue 14); older models re-cluster in full
 
 
 class CurationError(ValueError):
@@ -149,6 +150,7 @@ def build_clusterer() -> TopicClusterer:
         same_place_merge_threshold=settings.get("topics.same_place_merge_threshold"),
         attach_threshold=settings.get("topics.attach_threshold"),
         entity_weight=settings.get("topics.entity_weight"),
+        place_problem_threshold=settings.get("topics.place_problem_threshold"),
         random_state=0,
     )
 
@@ -583,25 +585,131 @@ def clean_label(title: str | None, content: str | None = None, limit: int = 40) 
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_FILLER_FILE = Path(__file__).parent / "data" / "label_filler.txt"
+# part-of-speech tags of personal names (nr, nrfg, nrt) and place names (ns): never keywords
+_NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
+_PLACE_TAGS = frozenset({"ns"})
+# a personal name is followed by what the person does or owns (张三反映…, 李四一家…)
+_NAME_FOLLOWERS = re.compile(r"^(?:反映|投诉|举报|来信|咨询|求助|实名|一家|家|等人|夫妇|本人)")
+# a cue left hanging once the number after it was cut out (…，电话)
+_DANGLING_CUE = re.compile(r"[，,、\s]*(?:联系电话|电话|手机号?|联系方式|身份证号?|微信|QQ)[:：]?\s*$")
+_PERSON_TITLE = re.compile(
+    r"^(?:医生|大夫|护士|警官|民警|先生|女士|同志|老师|师傅|科长|处长|主任|经理|书记|局长|所长|队长)")
+
+
+@lru_cache(maxsize=1)
+def _filler_words() -> frozenset[str]:
+    lines = _FILLER_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=20000)
+def _word_tag(word: str) -> str:
+    import jieba.posseg
+
+    pieces = jieba.posseg.lcut(word)
+    return pieces[0].flag if len(pieces) == 1 else ""
+
+
 def _keywords(clusterer: TopicClusterer | None, features: list[list[str]], top: int = 8) -> list[str]:
-    """Class-based TF-IDF: a word's share of the topic's words times its corpus idf."""
+    """Class-based TF-IDF: a word's share of the topic's words times its corpus idf. Words the model's
+    vocabulary dropped for being in too many letters (the city's own name, 来电 …) have no idf and are left
+    out, as are filler words (``data/label_filler.txt``), personal and place names (by jieba's part-of-speech
+    tag) and anything the de-identification would mask."""
+    from analysis.redact import find_personal_data
+
+    filler = _filler_words()
     counts: Counter = Counter()
     for items in features:
         counts.update(w for w in items if w[0] not in "@#" and w not in GENERIC_WORDS and len(w) > 1
-                      and not w.isdigit() and not re.fullmatch(r"[a-z]\d*", w)
+                      and w not in filler and not w.isdigit() and not re.fullmatch(r"[a-z]\d*", w)
                       # the segmenter sometimes glues an administrative character on (市伊, 县东, 开区)
-                      and not (len(w) == 2 and (w[0] in "市区县" or w[-1] in "市区县")))
+                      and not (len(w) == 2 and (w[0] in "市区县" or w[-1] in "市区县"))
+                      and not re.search(r"[市区县省]$", w))
     if not counts:
         return []
     idf: dict[str, float] = {}
     if clusterer is not None and hasattr(clusterer, "vectorizer_"):
         vocabulary = clusterer.vectorizer_.vocabulary_
         values = clusterer.tfidf_.idf_
-        default = float(values.max()) if len(values) else 1.0
-        idf = {w: float(values[vocabulary[w]]) if w in vocabulary else default for w in counts}
+        idf = {w: float(values[vocabulary[w]]) if w in vocabulary else 0.0 for w in counts}
     total = sum(counts.values())
-    scored = sorted(counts, key=lambda w: (-(counts[w] / total) * idf.get(w, 1.0), w))
-    return scored[:top]
+    scored = sorted((w for w in counts if idf.get(w, 1.0) > 0),
+                    key=lambda w: (-(counts[w] / total) * idf.get(w, 1.0), w))
+    keywords = []
+    for word in scored:
+        if _word_tag(word) in _NAME_TAGS | _PLACE_TAGS or find_personal_data(word):
+            continue
+        keywords.append(word)
+        if len(keywords) == top:
+            break
+    return keywords
+
+
+def deidentify_label(text: str, submitter: str | None = None) -> str:
+    """A label without personal data: the de-identifier's findings (phones, IDs, names after cues, flat
+    numbers such as 21号楼1单元701室) and personal names the segmenter tags (李某某医生 → 医生) are cut out."""
+    from analysis.redact import find_personal_data
+
+    spans = find_personal_data(text, submitter=submitter)
+    for span in reversed(spans):
+        text = text[:span.start] + text[span.end:]
+    import jieba.posseg
+
+    pieces = jieba.posseg.lcut(text)
+    kept = []
+    for index, piece in enumerate(pieces):
+        following = "".join(p.word for p in pieces[index + 1:index + 3])
+        previous = pieces[index - 1].word if index else ""
+        is_name = piece.flag in _NAME_TAGS and 2 <= len(piece.word) <= 3 and (
+            index == 0 or _PERSON_TITLE.match(following) or _NAME_FOLLOWERS.match(following)
+            or previous in ("表扬", "感谢", "举报", "投诉", "实名举报", "我叫", "本人")
+            or not following or following[:1] in "，,。、 -—：:")
+        if not is_name:
+            kept.append(piece.word)
+    cleaned = _DANGLING_CUE.sub("", re.sub(r"\s+", " ", "".join(kept))).strip(" ，,、-—：:")
+    return cleaned or "（标题含个人信息，已隐去）"
+
+
+# a place worth naming in a label: not a bare organisation suffix (有限公司), not a phrase the name finder
+# glued a verb or a number onto (求政府, 委市政府, 一名)
+_UNNAMEABLE_PLACE = re.compile(r"^(?:[求委请在向给对把被让一该本某]|(?:集团)?有限公司$|公司$|集团$|国际$|花园$)|政府$")
+
+
+def _nameable(place: str) -> bool:
+    return len(place) >= 3 and not _UNNAMEABLE_PLACE.search(place)
+
+
+def topic_label(title: str | None, content: str | None, place: str | None, submitter: str | None = None) -> str:
+    """Place + problem: the representative letter's title, cleaned and de-identified, with the topic's place
+    in front when the title does not name it."""
+    label = deidentify_label(clean_label(title, content), submitter)
+    if place and place not in label:
+        label = f"{place}：{label}"
+    return label if len(label) <= 48 else label[:47] + "…"
+
+
+def _unique_labels(session: Session, topic_ids: set[int]) -> None:
+    """No two live topics share a label: a later topic with a taken label gets its first distinguishing
+    keyword, else a number, appended (analysts' own labels are left alone)."""
+    taken: dict[str, int] = {}
+    for topic_id, label in session.execute(
+            select(Topic.id, Topic.label).where(Topic.status.in_(("active", "hidden"))).order_by(Topic.id)):
+        if label in taken and topic_id in topic_ids:
+            topic = session.get(Topic, topic_id)
+            if topic.label_locked:
+                continue
+            extra = next((k for k in (topic.keywords or []) if k not in label and f"{label}（{k}）" not in taken),
+                         None)
+            new_label = f"{label}（{extra}）" if extra else label
+            number = 2
+            while new_label in taken:
+                new_label = f"{label}（{number}）"
+                number += 1
+            topic.label = new_label
+            taken[new_label] = topic_id
+        else:
+            taken.setdefault(label, topic_id)
 
 
 def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer | None,
@@ -645,8 +753,6 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
         titled = [m for m in members if (m.title or "").strip()] or members
         representative = max(titled, key=lambda m: (m.similarity or 0.0, -m.message_id))
         topic.representative_message_id = representative.message_id
-        if not topic.label_locked:
-            topic.label = clean_label(representative.title, representative.content)
         member_features = []
         for m in members:
             items = features.get(m.message_id)
@@ -656,8 +762,15 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
         topic.keywords = _keywords(clusterer, member_features)
         places = Counter(p[1:] for items in member_features for p in set(items) if p.startswith("@"))
         topic.places = [p for p, _ in places.most_common(3)]
+        # the place a label names: one that at least half of the members name
+        main_place = next((p for p, n in places.most_common(1) if n * 2 >= len(members) and _nameable(p)), None)
+        if not topic.label_locked:
+            topic.label = topic_label(representative.title, representative.content, main_place,
+                                      representative.submitter)
         topic.units = [u for u, _ in Counter(m.unit for m in members if m.unit).most_common(3)]
         topic.categories = [c for c, _ in Counter(m.category for m in members if m.category).most_common(3)]
+    session.flush()
+    _unique_labels(session, topic_ids)
 
 
 # --- reading --------------------------------------------------------------------------------------------

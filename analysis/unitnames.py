@@ -14,6 +14,14 @@ Public API:
 ``split_units(name) -> list[str]``
     The units of a cell naming several (separated by spaces, 、, ，, ;, /).
 
+``government_unit(name) -> str``
+    The hierarchy a dispatcher uses: a district/county/city government answers through its office, so
+    商州区人民政府办公室, 商州区人民政府 and a bare 丹凤县 / 瓦房店市 are one unit, ``…区/县/市人民政府``.
+
+``places_of_unit(name, city="") -> list[str]``
+    The place names a unit is named after (甘井子区人民政府 → 甘井子区, 甘井子; 沙河口区兴工街道办事处 →
+    沙河口区, 沙河口, 兴工街道, 兴工): a letter naming the place is likely that unit's.
+
 ``UnitNameNormaliser``
     Learns from the names seen (``fit(names)``): the city prefix when not configured, and the merging of
     near-identical spellings (a long name with one character more or less) into the most frequent one.
@@ -28,7 +36,7 @@ from collections.abc import Iterable
 
 from analysis.text import to_halfwidth
 
-__all__ = ["clean_unit_name", "split_units", "UnitNameNormaliser", "ABBREVIATIONS"]
+__all__ = ["clean_unit_name", "split_units", "UnitNameNormaliser", "ABBREVIATIONS", "government_unit", "places_of_unit"]
 
 # Short forms → the long form used in official names. Applied to whole name parts, longest first.
 ABBREVIATIONS: dict[str, str] = {
@@ -140,18 +148,48 @@ def _one_char_inserted(a: str, b: str) -> bool:
     return False
 
 
+# Words office names add and drop when an office is renamed (政务信息办公室 / 信息中心 / 政务信息服务中心).
+_GENERIC_OFFICE_WORDS = ("政务", "服务", "办公室", "中心")
+_GOVERNMENT = re.compile(r"^(?P<place>[\u4e00-\u9fff]{1,5}?(?:新区|县|区|市))(?:人民政府)?(?:办公室|办)?$")
+_PLACE_PART = re.compile(r"(?P<core>[\u4e00-\u9fff]{2,4}?)(?P<level>新区|开发区|园区|县|区|市|镇|乡|街道)")
+
+
+def government_unit(name: str) -> str:
+    """``X县/区/市人民政府`` for any spelling of a local government or its office (see the module docstring);
+    other names unchanged."""
+    m = _GOVERNMENT.match(name or "")
+    if not m or any(word in m.group("place") for word in ("局", "委", "办", "中心", "公司")):
+        return name or ""
+    return f"{m.group('place')}人民政府"
+
+
+def places_of_unit(name: str, city: str = "") -> list[str]:
+    """Place names in a unit's name, longest form first (see the module docstring)."""
+    rest = name or ""
+    if city and rest.startswith(city):
+        rest = rest[len(city):].lstrip("市")
+    places = []
+    for m in _PLACE_PART.finditer(rest):
+        if m.start() and rest[m.start() - 1] not in "区县市镇乡道":  # a place part follows the start or another
+            break
+        places += [m.group(0), m.group("core")]
+    return list(dict.fromkeys(p for p in places if len(p) >= 2))
+
+
 class UnitNameNormaliser:
     """Map the many spellings of a unit to one (scikit-learn style: parameters in __init__, ``fit`` learns
     ``city_`` and ``mapping_``).
 
     ``city``: the city completing ``市…`` names; '' learns it as the most common ``…市`` prefix.
     ``min_length_for_typos``: only names at least this long are merged when one has a character more than the
-    other (short names differ meaningfully by one character).
+    other (short names differ meaningfully by one character). ``hierarchy``: a local government's office and
+    the government are one unit (``government_unit``).
     """
 
-    def __init__(self, city: str = "", min_length_for_typos: int = 7):
+    def __init__(self, city: str = "", min_length_for_typos: int = 7, hierarchy: bool = False):
         self.city = city
         self.min_length_for_typos = min_length_for_typos
+        self.hierarchy = hierarchy
 
     def fit(self, names: Iterable[str | None]) -> UnitNameNormaliser:
         raw = [n for n in names if n and str(n).strip()]
@@ -168,9 +206,31 @@ class UnitNameNormaliser:
                 if canonical[better] == better and _one_char_inserted(key, better):
                     canonical[key] = better
                     break
+        if self.hierarchy:
+            self._merge_renamed(canonical, counts)
         self.mapping_ = canonical
         self.counts_ = counts
         return self
+
+    def _merge_renamed(self, canonical: dict[str, str], counts: Counter) -> None:
+        """One office under its successive names (商洛市政务信息办公室 → 商洛市信息中心 → 政务信息服务中心):
+        names equal once the city and the generic words of office names are taken away are one unit, under
+        its most frequent name."""
+        groups: dict[str, list[str]] = {}
+        for key, target in canonical.items():
+            if target != key:
+                continue
+            core = key[len(self.city_) + 1:] if self.city_ and key.startswith(self.city_ + "市") else key
+            for word in _GENERIC_OFFICE_WORDS:
+                core = core.replace(word, "")
+            if len(core) >= 2:
+                groups.setdefault(core, []).append(key)
+        for names in groups.values():
+            if len(names) > 1:
+                best = max(names, key=lambda n: (counts[n], n))
+                for key, target in canonical.items():
+                    if target in names:
+                        canonical[key] = best
 
     @staticmethod
     def _learn_city(names: list[str]) -> str:
@@ -190,7 +250,8 @@ class UnitNameNormaliser:
         if not hasattr(self, "mapping_"):
             raise RuntimeError("UnitNameNormaliser is not fitted: call fit(names) first")
         key = clean_unit_name(name, self.city_)
-        return self.mapping_.get(key, key)
+        key = self.mapping_.get(key, key)
+        return government_unit(key) if getattr(self, "hierarchy", False) else key
 
     def transform(self, names: Iterable[str | None]) -> list[str]:
         return [self.normalise(n) for n in names]

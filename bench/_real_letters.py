@@ -88,3 +88,22 @@ def all_letters() -> dict[str, Letter]:
         for letter in loader():
             letters.setdefault(letter.id, letter)
     return letters
+
+
+def annotated_pii_strings(letters: dict[str, Letter], annotation: Path | None = None) -> list[str]:
+    """The strings marked as personal data (any type but "ignore") in bench/pii_real_annotations.json, resolved
+    against ``letters`` (annotated letters missing from ``letters`` are skipped)."""
+    import json
+
+    path = annotation or ROOT / "bench" / "pii_real_annotations.json"
+    found = []
+    for entry in json.loads(path.read_text(encoding="utf-8"))["letters"]:
+        letter = letters.get(entry["id"])
+        if letter is None:
+            continue
+        for span in entry["spans"]:
+            if span["type"] != "ignore":
+                text = letter.text(span["field"])[span["start"]:span["end"]].strip()
+                if len(text) >= 2:
+                    found.append(text)
+    return found

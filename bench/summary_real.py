@@ -6,8 +6,10 @@ Three drafts: 大连 2018-07-01..15 (as of 2019-03-01), 附件3+4 2019-11-16..30
 2020-03-01). Each one: a scratch SQLite database, the shared files imported with the CLI
 (`hotline-monitor init`, `import`), optionally `analyze`, then `summary --period … --as-of … --out DIR`, a
 full-page Chromium screenshot of DIR/summary.html (Playwright + /usr/bin/chromium), and the editor's checklist
-(reports.checklist) for every question: heading, people, member ids, answer source, failed checks. Exit 1
-when a check fails. Skips (exit 0) when ../shared/data is absent. Nothing of the data enters the repository.
+(reports.checklist) for every question: heading, people, member ids, answer source, failed checks; the
+publication gate over the whole draft, plus every string annotated as personal data in
+bench/pii_real_annotations.json (issue 13's reading of the real letters). Exit 1 when a check fails. Skips
+(exit 0) when ../shared/data is absent. Nothing of the data enters the repository.
 """
 from __future__ import annotations
 
@@ -54,10 +56,18 @@ def screenshot(html: Path, png: Path) -> None:
         browser.close()
 
 
-def draft(name: str, out: Path, analyze: bool, shot: bool) -> bool:
+def annotated_strings() -> list[str]:
+    """Personal data annotated by reading (bench/pii_real_annotations.json, issue 13), resolved on the real data."""
+    import _real_letters as real
+
+    return real.annotated_pii_strings(real.all_letters())
+
+
+def draft(name: str, out: Path, analyze: bool, shot: bool, known: list[str]) -> bool:
     files, period, as_of, city = DRAFTS[name]
     work = Path(tempfile.mkdtemp(prefix=f"summary-{name}-"))
-    env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{work / 'hotline.db'}", "HOTLINE_VAR_DIR": str(work),
+    env = {**os.environ, "HOTLINE_DATABASE_URL": f"sqlite:///{work / 'hotline.db'}",
+           "HOTLINE_GENERAL_VAR_DIR": str(work),
            "HOTLINE_REPORTS_CITY": city}
     started = time.perf_counter()
     _cli(env, "init")
@@ -85,7 +95,7 @@ def draft(name: str, out: Path, analyze: bool, shot: bool) -> bool:
         pub = P.require_publication(session, Period.parse(period))
         document = P.final_document(pub)
         checks = question_checks(session, document)
-        gate = P.personal_data_findings(document)
+        gate = P.personal_data_findings(document, known_strings=known)
         ov = document["overview"]
         print(f"\n== {name}: {period} as of {as_of} ({elapsed:.0f} s; files in {directory})")
         print(f"   {document['texts']['title']}")
@@ -95,7 +105,8 @@ def draft(name: str, out: Path, analyze: bool, shot: bool) -> bool:
               f"{' (' + document['statistics_note'] + ')' if document.get('statistics_note') else ''}")
         print(f"   excluded letters {len(document['excluded'])}, questions {len(document['questions'])}, "
               f"pending {len(document['pending_questions'])}, left out {len(document['left_out_questions'])}, "
-              f"gate findings {len(gate)}, topics: {document['methods']['topics']}")
+              f"gate findings {len(gate)} (detector + {len(known)} annotated strings), "
+              f"topics: {document['methods']['topics']}")
         for c in checks:
             mark = "ok" if c.ok else "FAILED " + json.dumps(c.failed, ensure_ascii=False)
             print(f"   Q{c.number} 「{c.heading}」 people {c.people}; members {','.join(map(str, c.external_ids))}; "
@@ -120,9 +131,11 @@ def main() -> int:
         print(f"skipped: real data folder {DATA} is absent")
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(ROOT / "bench"))
+    known = annotated_strings()
     ok = True
     for name in [args.only] if args.only else DRAFTS:
-        ok = draft(name, args.out, args.analyze, not args.no_screenshot) and ok
+        ok = draft(name, args.out, args.analyze, not args.no_screenshot, known) and ok
     print("\nall checks pass" if ok else "\nSOME CHECKS FAILED")
     return 0 if ok else 1
 

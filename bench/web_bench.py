@@ -1,6 +1,7 @@
 """Web UI latency with 200,000 messages in PostgreSQL: dashboard (cached and uncached), hot-list fragment,
-message search and topic list under 10 concurrent clients (target: p95 <= 200 ms for search, topic list and
-the dashboard as served, i.e. with its default cache; the uncached dashboard and the hot list are reported).
+message search, topic list and the alerts page (10,000 alerts) under 10 concurrent clients (target: p95 <= 200
+ms for search, topic list, alerts page and the dashboard as served, i.e. with its default cache; the uncached
+dashboard and the hot list are reported).
 
 Creates a scratch database on the local server (HOTLINE_BENCH_PG_URL, default postgresql+psycopg://postgres@
 127.0.0.1:5432/postgres) with the migrations up to 0007, fills it with synthetic messages (generated here, no
@@ -11,7 +12,7 @@ Serves the UI twice with uvicorn in subprocesses on free ports (the dashboard ca
 page kind in turn with 10 client threads over HTTP, prints the figures and drops the database. Exits 0 with a
 message when PostgreSQL is not reachable.
 
-    python bench/web_bench.py [--messages 200000] [--requests 300] [--clients 10] [--workers 2]
+    python bench/web_bench.py [--messages 200000] [--alerts 10000] [--requests 300] [--clients 10] [--workers 2]
 """
 from __future__ import annotations
 
@@ -134,6 +135,58 @@ def fill(url: str, n_messages: int, seed: int = 7) -> None:
     engine.dispose()
 
 
+LADDER = (("overdue", False), ("seriously_overdue", False), ("supervision", True))
+
+
+def fill_alerts(url: str, n_alerts: int, n_messages: int, seed: int = 11) -> None:
+    """``n_alerts`` alert rows as an alert run leaves them: per late letter its ladder (overdue and seriously
+    overdue to the unit, supervision to the supervising office), a third of them acknowledged, and a ledger row
+    per letter."""
+    rng = random.Random(seed)
+    engine = create_engine(url)
+    now = datetime.now().replace(microsecond=0)
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute("SELECT count(*) FROM units")
+        n_units = cur.fetchone()[0]
+        candidates = rng.sample(range(1, n_messages + 1), min(n_messages, n_alerts))
+        letters = []
+        written = 0
+        with cur.copy("COPY alerts (subject, message_id, level, unit_id, recipient_unit_id, recipient, state, "
+                      "title, due_on, overdue_workdays, last_period, first_fired_at, acknowledged_at, details) "
+                      "FROM STDIN") as copy:
+            for message_id in candidates:
+                if written == n_alerts:
+                    break
+                letters.append(message_id)
+                unit = rng.randint(1, n_units)
+                fired = now - timedelta(days=rng.randint(1, 60))
+                for level, to_supervisor in LADDER[:rng.randint(1, len(LADDER))]:
+                    if written == n_alerts:
+                        break
+                    recipient = 1 if to_supervisor else unit
+                    acked = fired + timedelta(hours=3) if rng.random() < 0.33 else None
+                    copy.write_row((f"message:{message_id}", message_id, level, unit, recipient, f"unit:{recipient}",
+                                    "firing", f"关于第{message_id}号诉求的超期提醒", (fired - timedelta(days=3)).date(),
+                                    rng.randint(1, 20), 0, fired, acked, "{}"))
+                    written += 1
+                    fired += timedelta(days=5)
+        with cur.copy("COPY response_ledger (subject, message_id, kind, first_discovered_at, source, channel, "
+                      "title, unit_id, highest_level, status, updated_at) FROM STDIN") as copy:
+            for message_id in letters:
+                copy.write_row((f"message:{message_id}", message_id, "message", now - timedelta(days=10), "bench",
+                                "hotline", f"第{message_id}号诉求", 1, "overdue", "open", now))
+        raw.commit()
+        print(f"alerts: {written} rows over {len(letters)} letters")
+    finally:
+        raw.close()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE alerts"))
+        conn.execute(text("VACUUM ANALYZE response_ledger"))
+    engine.dispose()
+
+
 def start_server(url: str, secret: str, workers: int, dashboard_cache: int) -> tuple[str, subprocess.Popen]:
     """uvicorn serving the UI over ``url`` on a free port; returns (base URL, process) once it answers."""
     import httpx
@@ -163,7 +216,7 @@ def log_in(base: str) -> str:
         page = client.get("/login")
         token = page.text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
         response = client.post("/login", data={"login": "bench", "password": "bench-password-1", "csrf_token": token})
-        assert response.status_code == 200 and "Dashboard" in response.text, response.status_code
+        assert response.status_code == 200 and 'href="/alerts"' in response.text, response.status_code
         return client.cookies["hm_session"]
 
 
@@ -208,6 +261,7 @@ def drive(base: str, cookie: str, paths: list[str], clients: int) -> list[float]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=200_000)
+    parser.add_argument("--alerts", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=300, help="requests per page kind")
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
@@ -228,7 +282,9 @@ def measure(args: argparse.Namespace, url: str) -> int:
     try:
         t0 = time.perf_counter()
         fill(url, args.messages)
-        print(f"filled {args.messages} messages (+deadlines, 2000 topics) in {time.perf_counter() - t0:.1f} s")
+        fill_alerts(url, args.alerts, args.messages)
+        print(f"filled {args.messages} messages (+deadlines, 2000 topics, {args.alerts} alerts) in "
+              f"{time.perf_counter() - t0:.1f} s")
         secret = secrets.token_urlsafe(48)
         cached_base, cached_server = start_server(url, secret, args.workers, args.dashboard_cache)
         servers.append(cached_server)
@@ -245,13 +301,19 @@ def measure(args: argparse.Namespace, url: str) -> int:
                 for _ in range(args.requests)]),
             "topic list": (cached_base, ["/topics" + rng.choice(["", "?page=2", "?q=小区"])
                                          for _ in range(args.requests)]),
+            f"alerts page ({args.alerts} alerts)": (cached_base, [
+                "/alerts" + rng.choice(["", "?level=supervision", "?acknowledged=no", "?page=7",
+                                        f"?unit={rng.randint(1, 60)}", "?from=2000-01-01&acknowledged=yes"])
+                for _ in range(args.requests)]),
         }
-        targets = {f"dashboard (cache {args.dashboard_cache} s)", "message search", "topic list"}
+        targets = {f"dashboard (cache {args.dashboard_cache} s)", "message search", "topic list",
+                   f"alerts page ({args.alerts} alerts)"}
         print(f"{args.clients} concurrent clients, {args.requests} requests per page, uvicorn workers: "
               f"{args.workers}, dashboard cache: {args.dashboard_cache} s, load average before: "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         for base in (cached_base, uncached_base):  # warm-up: imports, pools, per-worker kept data
-            drive(base, cookie, ["/", "/dashboard/hot-list", "/messages?q=停车", "/topics"] * 5, args.clients)
+            drive(base, cookie, ["/", "/dashboard/hot-list", "/messages?q=停车", "/topics", "/alerts"] * 5,
+                  args.clients)
         ok = True
         for label, (base, paths) in scenarios.items():
             start = time.perf_counter()

@@ -31,7 +31,8 @@ _REFERRAL = re.compile(
 _DECISION = re.compile(
     r"达成(?:和解|一致|协议)|已于|于\d{1,2}月\d{1,2}日|已(?:经)?(?:完成|解决|整改|修复|维修|清理|拆除|开通|恢复|安装|更换|发放|办理|落实|处理|处罚|立案|责令|督促|协调|安排)"
     r"|(?:决定|同意|批准|责令|要求|计划|拟|预计|将于|将在|纳入|列入)")
-_INSTRUCTION = re.compile(r"(?:请您?|您可|可(?:携带|到|至|通过|登录|拨打|前往|申请|在)|需(?:携带|提供|持)"
+_INSTRUCTION = re.compile(r"(?:请您?|您可|可(?:携带|到|至|通过|登录|拨打|前往|申请|在|以|持|诉|向|选择)"
+                          r"|需(?:携带|提供|持)"
                           r"|办理流程|申领|申请条件)")
 _NUMBER_OR_DATE = re.compile(r"\d|[一二三四五六七八九十]+(?:月|日|年|个|天|元|万)|年底|月底|近期|日前|目前|今年|明年")
 _CONNECTIVE = re.compile(r"^(?:但|但是|而|同时|此外|另外|因此|所以|对此|为此|其中|并|且|然而|不过|如|若)")
@@ -70,7 +71,10 @@ _OPENING = re.compile(r"^(?:(?:尊敬的)?(?:网友|市民|群众|同志|先生|
                       r"(?:[^。]{0,80}?(?:答复|回复|说明|告知)如下[：:]\s*)?")
 # A restatement of the letter that quotes the question (您提出的关于“……？), cut at the question mark.
 _QUOTED_QUESTION = re.compile(r"^(?:您|你)(?:提出|反映|咨询|询问|来信|留言|所)[^“”]{0,10}“[^”]*$")
-_ENUMERATION = re.compile(r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[（(]?\d{1,2}[)）、．.](?!\d))\s*")
+# A case number (G20180713-0012号): it identifies the writer's file to anyone inside.
+CASE_NUMBER = re.compile(r"[A-Za-z]{0,4}\d{8}-\d{2,5}号?")
+_ENUMERATION = re.compile(r"^(?:[（(]?[一二三四五六七八九十]+[)）、．.]|[（(]?\d{1,2}[)）、．.](?!\d)"
+                          r"|[一二三四五六七八九十]是)\s*")
 
 
 def substance_sentences(reply_text: str, submitter: str | None = None) -> list[str]:
@@ -78,7 +82,7 @@ def substance_sentences(reply_text: str, submitter: str | None = None) -> list[s
     details, nothing about private family matters."""
     sentences = []
     for sentence in reply_sentences(clean_text(reply_text or "")):
-        sentence = _OPENING.sub("", sentence.strip())
+        sentence = CASE_NUMBER.sub("", _OPENING.sub("", sentence.strip()))
         if not sentence or _QUOTED_QUESTION.match(sentence):
             continue
         if is_formula(sentence) or _SIGNATURE.match(sentence.strip()) or _SIGNOFF.match(sentence.strip()):

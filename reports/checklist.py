@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reports.answers import CASE_NUMBER
 from store.models.core import Message
 from store.settings import get_settings
 
@@ -43,7 +44,8 @@ class QuestionCheck:
 
 
 def _answer_found_in(answer: str, reply: str) -> bool:
-    def plain(text):  # punctuation and list numbering aside (condensing drops the numbering of a cut list)
+    def plain(text):  # punctuation, list numbering and case numbers aside (condensing drops them)
+        text = CASE_NUMBER.sub("", text)
         text = re.sub(r"[（(]?(?:[一二三四五六七八九十]+|\d{1,2})[)）、．.](?!\d)", "", text)
         return re.sub(r"[\s，。；;、,.！!？?：:“”\"（）()]", "", text)
 

@@ -10,15 +10,11 @@ removed):
   are dropped from publications, not shown masked.
 
 ``CONTACT_TYPES`` are dropped with their sentence (``drop_contact_sentences``); names and addresses are masked
-(``mask``). ``annotated_strings()`` are the strings marked as personal data in the de-identification
-annotation of real texts (``bench/``), which no published text may contain.
+(``mask``).
 """
 from __future__ import annotations
 
-import json
 import re
-from functools import lru_cache
-from pathlib import Path
 
 from analysis.redact import Span, apply_spans, find_personal_data
 
@@ -128,28 +124,3 @@ def has_contact(text: str, submitter: str | None = None) -> bool:
 def drop_contact_sentences(sentences: list[str], submitter: str | None = None) -> list[str]:
     """The sentences without contact details (a sentence giving a phone number is left out whole)."""
     return [s for s in sentences if not has_contact(s, submitter)]
-
-
-# --- the real-text annotation ------------------------------------------------------------------------------
-
-ANNOTATION_GLOB = "pii_annotation*.jsonl"
-
-
-@lru_cache(maxsize=1)
-def annotated_strings() -> tuple[str, ...]:
-    """Strings marked as personal data in the annotation of real texts (``bench/pii_annotation*.jsonl``:
-    lines with ``id``, ``start``, ``end``, ``label``, resolved against ``../shared/data``), longest first.
-    Empty when the annotation or the data is absent (the gate's detector still runs)."""
-    root = Path(__file__).resolve().parent.parent
-    files = sorted((root / "bench").glob(ANNOTATION_GLOB))
-    found: set[str] = set()
-    for path in files:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            value = row.get("text") or row.get("value")
-            if isinstance(value, str) and len(value.strip()) >= 2:
-                found.add(value.strip())
-    return tuple(sorted(found, key=len, reverse=True))

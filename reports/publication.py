@@ -44,6 +44,7 @@ import difflib
 import hashlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -429,14 +430,14 @@ def _places(document: dict) -> list[tuple[str, str, str]]:
     return places
 
 
-def personal_data_findings(document: dict) -> list[Finding]:
+def personal_data_findings(document: dict, known_strings: Sequence[str] = ()) -> list[Finding]:
     """What the de-identification detector finds in the final text, with where it is (the publish gate): the
-    detector that cleaned the draft (``reports.deidentify.published_findings``), and every string annotated as
-    personal data in the real-text annotation (``bench/``)."""
-    from reports.deidentify import annotated_strings, published_findings
+    detector that cleaned the draft (``reports.deidentify.published_findings``). ``known_strings``: personal data
+    known beforehand (the real-text annotation, in the evaluations), none of which may appear either."""
+    from reports.deidentify import published_findings
 
     findings = []
-    annotated = annotated_strings()
+    annotated = sorted({s for s in known_strings if len(s.strip()) >= 2}, key=len, reverse=True)
     for place, target, text in _places(document):
         for span in published_findings(text):
             left, right = text[max(0, span.start - 12):span.start], text[span.end:span.end + 12]

@@ -39,7 +39,8 @@ _FIRST_PERSON = [
 # Private circumstances: not for a published paragraph, whoever wrote them.
 _PRIVATE = re.compile(deidentify.PRIVATE_MATTERS.pattern + r"|孩子|家人|判决|官司|低保|欠款")
 _ADDRESS_NEAR = re.compile(r"(?:对面|隔壁|楼下|楼上|门口|旁边|附近)")
-_REQUEST = re.compile(r"(?:希望|要求|请求|恳请|建议|盼望|能否|可否|何时|什么时候|如何|怎么|怎样|是否)")
+_REQUEST = re.compile(r"(?:希望|要求|请求|恳请|建议|盼望|能否|可否|何时|什么时候|如何|怎么|怎样|是否|为什么|为何|"
+                      r"哪些|多少|有没有|可不可以|能不能)")
 _PROBLEM = re.compile(r"(?:不|没有|未|无法|难|严重|影响|噪音|扰民|污染|拖欠|违规|违法|乱|堵|坏|漏|停|问题)")
 _FILLER = re.compile(r"^(?:[^，。]{0,12}(?:您好|你好)|尊敬的[^，。]{0,20}[：:，,]?|.{0,8}领导[：:，,]"
                      r"|谢谢|感谢|此致|敬礼)")

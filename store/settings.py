@@ -34,6 +34,7 @@ NON_SETTING_ENV = {
     "HOTLINE_TEST_PG_URL": "PostgreSQL server the test suite creates its scratch databases on",
     "HOTLINE_BENCH_PG_URL": "PostgreSQL server the benchmarks create their scratch databases on",
     "HOTLINE_SHARED_DATA": "folder of the real data the benchmarks and evaluations read (default ../shared/data)",
+    "HOTLINE_BENCH_SIZES": "corpus sizes bench/analyze_bench.py measures (space-separated)",
 }
 
 
@@ -169,15 +170,19 @@ SETTINGS: list[Setting] = [
             "Where the fitted topic model (vocabulary, centroids, topic ids) is kept between runs. Empty means "
             "`<var_dir>/models/topics.joblib`."),
     Setting("topics.min_size", 2, "A cluster needs at least this many messages to become a topic."),
-    Setting("topics.similarity_threshold", 0.45,
+    Setting("topics.similarity_threshold", 0.35,
             "Average cosine similarity inside a cluster (higher: purer, smaller topics)."),
-    Setting("topics.merge_threshold", 0.55, "Centroid cosine above which two clusters merge."),
+    Setting("topics.merge_threshold", 0.45, "Centroid cosine above which two clusters merge."),
     Setting("topics.same_place_merge_threshold", 0.45,
             "Centroid cosine above which two clusters naming the same place first merge."),
-    Setting("topics.attach_threshold", 0.6,
+    Setting("topics.attach_threshold", 0.45,
             "Cosine to a topic centroid above which a lone or new message joins that topic."),
-    Setting("topics.entity_weight", 1.5,
+    Setting("topics.entity_weight", 1.0,
             "Weight of place and organisation names (…小区/…路/…学校/…公司) against ordinary words."),
+    Setting("topics.place_problem_threshold", 0.35,
+            "Second pass: clusters naming the same place whose problem words (places left out) are at least this "
+            "similar become one topic; 0 turns the pass off. Tuned on annotated real letters "
+            "(bench/topics_real_eval.py)."),
     Setting("topics.duplicate_threshold", 0.8,
             "Token-set Jaccard similarity above which two messages are the same text submitted again."),
     Setting("topics.incremental_max_share", 0.2,
@@ -188,7 +193,8 @@ SETTINGS: list[Setting] = [
             "least this similar."),
     Setting("hotlist.weights", {"distinct_submitters": 3.0, "volume": 1.0, "votes": 1.0, "growth": 1.5,
                                 "channels": 0.5, "unanswered": 1.0},
-            "Weights of the hot-list score terms (each term is explained in the output)."),
+            "Weights of the hot-list's secondary terms (each explained in the output). Distinct people rank first "
+            "whatever the weights; distinct_submitters is kept for older configuration files and not used."),
     Setting("hotlist.previous_windows", 2,
             "How many windows of the same length before the requested one the growth is measured against."),
     Setting("warnings.baseline_days", 28, "Days before the day checked that make a topic's baseline."),
@@ -293,7 +299,7 @@ SETTINGS: list[Setting] = [
             "Bearer token sent with the POST to `reports.publish_url` (empty: no Authorization header)."),
     Setting("reports.max_questions", 10, "At most this many common questions in a summary."),
     Setting("reports.hotlist_size", 10, "Entries of the 民意热点榜 in a summary."),
-    Setting("reports.answer_max_chars", 320,
+    Setting("reports.answer_max_chars", 240,
             "Condensed answers keep whole sentences of the official reply up to about this many characters."),
     Setting("reports.late_answers", True,
             "When no reply of a common question was on time, publish the best late reply that passes the quality "

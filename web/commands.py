@@ -46,7 +46,8 @@ def register(app: typer.Typer) -> None:
         unit: str = typer.Option(None, help="the unit of a unit official (as written on messages)"),
         name: str = typer.Option(None, help="display name"),
     ) -> None:
-        """Add a user; the password is asked for (twice), never taken from the command line."""
+        """Add a user; the password is asked for (twice), never taken from the command line. It is a temporary
+        password: the user must choose their own at the first login."""
         from store.db import session_scope
         from web.accounts import AccountError, create_user
 
@@ -61,7 +62,8 @@ def register(app: typer.Typer) -> None:
 
     @users_app.command("password")
     def users_password(login: str = typer.Argument(..., help="login name")) -> None:
-        """Set a user's password (ends their open sessions)."""
+        """Reset a user's password (ends their open sessions; the user must choose their own at the next
+        login)."""
         from sqlalchemy import select
 
         from store.db import session_scope
@@ -75,7 +77,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"error: no user {login!r}", err=True)
                 raise typer.Exit(2)
             try:
-                set_password(session, user, password)
+                set_password(session, user, password, must_change=True)
             except AccountError as exc:
                 typer.echo(f"error: {exc}", err=True)
                 raise typer.Exit(2) from None

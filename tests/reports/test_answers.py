@@ -84,3 +84,11 @@ def test_openings_and_quoted_restatements_are_not_the_answer():
              "您在平台反映的问题，现将有关情况答复如下：距法定退休年龄不足5年的可延长至退休。")
     sentences = answers.substance_sentences(reply)
     assert sentences[-1].startswith("距法定退休年龄不足5年") and not any("您提出" in s for s in sentences)
+
+
+def test_a_cut_list_loses_its_numbering():
+    sentences = ["一是新桥抗洪能力提高，阻水率从14.6%降至5.7%。", "二是可打通沿河栈道。",
+                 "三是建成后将成为城市地标，寄托情感。"]
+    text = answers.condense(sentences, "关于反对拆除旧桥的问题。旧桥抗洪", 30)
+    assert "阻水率从14.6%降至5.7%" in text  # the figure that answers stays
+    assert not any(marker in text for marker in ("一是", "二是", "三是")), text

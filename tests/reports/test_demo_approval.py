@@ -67,3 +67,16 @@ def test_demo_draft_is_approved_as_generated(sqlite_engine, tmp_path):
         pub = session.execute(select(Publication).where(Publication.id == publication_id)).scalar_one()
         assert (pub.status, pub.reviewed_by, pub.approved_by) == ("approved", users["analyst"][0],
                                                                   users["editor"][0])
+    # An editor overrules an exclusion on the summary page (the demo's thank-you letters are excluded as praise):
+    # the letter is admitted and the draft regenerated without it in the exclusion list.
+    with session_factory(sqlite_engine)() as session:
+        excluded = session.get(Publication, publication_id).content["excluded"]
+    assert {e["value"] for e in excluded} == {"praise"}
+    letter = excluded[0]["message_id"]
+    with TestClient(app, base_url="http://127.0.0.1") as editor:
+        _login(editor, *users["editor"])
+        _post(editor, f"/summaries/{publication_id}/admit", message_id=str(letter))
+    with session_factory(sqlite_engine)() as session:
+        pub = session.get(Publication, publication_id)
+        assert letter not in {e["message_id"] for e in pub.content["excluded"]}
+        assert P.admitted_messages(pub) == {letter}

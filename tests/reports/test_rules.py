@@ -95,6 +95,8 @@ def test_unanswered_question_with_a_running_deadline_is_listed_as_pending(sessio
     pending = [q["question"] for q in early["pending_questions"]]
     assert any("社保卡" in q for q in pending), pending
     assert not [q for q in early["questions"] if "社保卡" in q["question"]]
+    markdown = render_markdown({**early, "status": "draft"})
+    assert "### 正在办理中的共性问题" in markdown and NO_ANSWER_YET in markdown
     # drafted before the window closed: counted as of the drafting date, and the page says why
     assert early["statistics_date"] == "2024-04-03" and "尚未届满" in early["statistics_note"]
     monkeypatch.setenv("HOTLINE_REPORTS_PENDING_QUESTIONS", "omit")
@@ -169,11 +171,11 @@ def test_a_letter_exported_by_two_sources_counts_once(session):
     assert len({"H-3", "T-9"} & set(heating["external_ids"])) == 1 and heating["asked_count"] == 3
 
 
-def test_the_gate_refuses_strings_annotated_as_personal_data(session, monkeypatch):
-    from reports import deidentify
-
+def test_the_gate_refuses_strings_known_to_be_personal_data(session):
     load_rules_corpus(session)
     pub = P.create_draft_for_period(session, PERIOD, as_of=dt.date(2024, 4, 10), actor="test")
-    monkeypatch.setattr(deidentify, "annotated_strings", lambda: ("和平小区",))
-    found = P.personal_data_findings(P.final_document(pub))
+    document = P.final_document(pub)
+    assert P.personal_data_findings(document, known_strings=["不在草稿里的字串"]) == []
+    found = P.personal_data_findings(document, known_strings=["和平小区", "x"])  # one-character strings are ignored
     assert found and {f.type for f in found} == {"annotated"}
+    assert all("和平小区" not in f.context for f in found)  # the finding does not repeat the value

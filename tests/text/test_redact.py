@@ -225,3 +225,81 @@ def test_redact_command_reads_stdin_and_writes_stdout():
     assert result.exit_code == 0, result.output
     first = result.stdout.splitlines()[0]
     assert json.loads(first)["text_redacted"] == "电话138****5678"
+
+
+# --- real-letter forms (issue 13): own fixtures, written for these tests -----------------------------------
+
+
+@pytest.mark.parametrize("text, name", [
+    ("上周同村村民刘大军把我家孩子打伤了", "刘大军"),  # a role word, no cue: 村民刘大军
+    ("我弟弟赵占良住的是土木房", "赵占良"),  # kinship word before a rural given name
+    ("经查，翟朝勇，男，系挂车司机", "翟朝勇"),  # a description after the name
+    ("开发商负责人韩小锋（137****3437）一直不接电话", "韩小锋"),  # the name beside a phone number
+])
+def test_a_name_with_no_cue_word_is_masked(text, name):
+    assert ("name", name) in found(text)
+
+
+def test_a_signature_list_is_masked_name_by_name():
+    names = ["王建国", "李秀英", "张志强", "陈小兵"]
+    text = "以上情况属实。业主签名： " + " ".join(names) + " 2021年5月3日"
+    assert [value for kind, value in found(text) if kind == "name"] == names
+
+
+def test_a_name_is_masked_in_every_mention_across_the_letter():
+    from analysis.redact import redact_letter
+
+    letter = {
+        "title": "投诉邻居赵四海占用楼道",
+        "content": "邻居赵四海长期在楼道堆放杂物。我们找赵四海协商多次无果，他的电话13712345678也不接。",
+        "reply": "经查，赵四海已于6月3日清理楼道。工作人员已电话（13712345678）告知处理结果。",
+    }
+    result = redact_letter(letter)
+    # the name is found in the content (邻居 + name + 长期); the title and the reply mention it with no cue of
+    # their own, and the mobile appears once in each of content and reply: every mention is masked
+    for field, redaction in result.items():
+        assert "赵四海" not in redaction.text and "13712345678" not in redaction.text, field
+    assert result["title"].text == "投诉邻居赵**占用楼道"
+    assert any(s.rule == "name.consistency" for s in result["reply"].spans)
+
+
+def test_public_office_numbers_are_kept_and_a_citizens_own_number_is_not():
+    assert found("如有疑问请拨打区城管局电话0411-84561234咨询") == []  # an organisation named before it
+    assert found("客服热线4006123456") == []  # 400/800 service numbers
+    assert found("可咨询经侦大队值班电话84561234") == []
+    # an official reply signs with its office number; the same number written by a citizen is his own
+    assert found("尊敬的网友：详情请致电84561234。", reply=True) == []
+    assert found("我家座机0411-84561234，请回电") == [("landline", "0411-84561234")]
+    assert residual_numbers("客服热线4006123456") == []
+
+
+@pytest.mark.parametrize("text", [
+    "根据《大连市户籍管理办法》（大政发〔2017〕5号）规定",  # a document number
+    "执行辽住建[2016]87号文件",
+    "房屋建筑面积36389㎡，户均面积157.5㎡",  # areas
+    "楼盘共28层，其中1～4层为商业用房",  # floors
+    "每户补助5000元，共计12.5万元",  # amounts
+])
+def test_document_numbers_areas_floors_and_amounts_are_not_addresses(text):
+    assert [kind for kind, _value in found(text) if kind == "address"] == []
+
+
+@pytest.mark.parametrize("text, part", [
+    ("家住白山路18号27-25室，楼下", "18号27-25室"),  # a room number goes with the street number
+    ("金州区光明街道和平路102-1号三单元103号，私自改窗", "102-1号三单元103号"),
+    ("业主5-2902私自封闭连廊", "5-2902"),  # building 5, flat 2902
+])
+def test_a_room_number_is_masked_with_its_street(text, part):
+    assert ("address", part) in found(text)
+    assert part not in redact(text).text
+
+
+@pytest.mark.parametrize("text", [
+    "投诉人应依法通过诉讼途径解决",  # 应 follows a cue word but is no name
+    "感谢李书记和王局长的关心",  # surname + title: an office holder
+    "转交袁伟义主任处理",  # full name + title: in office
+    "庄河市城市管理行政执法局",  # a place named like a person
+    "小区的安全、卫生、绿化都有改善",
+])
+def test_words_after_cues_titles_and_places_are_not_names(text):
+    assert [value for kind, value in found(text) if kind == "name"] == []

@@ -217,3 +217,21 @@ def test_classify_without_a_model_fails_clearly(migrated_db, tmp_path):
     source.write_text("标题\n问题\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["classify", str(source), "--field", "unit", "-o", str(tmp_path / "o.csv")])
     assert result.exit_code == 2 and "train-router --field unit" in result.output
+
+
+def test_place_features_route_a_district_letter_to_its_government():
+    from analysis.router import MessageRouter, PlaceFeatures
+
+    units = ["柳岸区人民政府"] * 6 + ["东湖区人民政府"] * 6
+    texts = ([f"柳岸区第{i}小区门口的路灯坏了" for i in range(3)] + [f"柳岸区的公交车班次太少{i}" for i in range(3)]
+             + [f"东湖区第{i}小区垃圾没人清运" for i in range(3)] + [f"东湖区菜市场占道经营{i}" for i in range(3)])
+    places = PlaceFeatures().fit(texts, units)
+    assert places.places_ == ["东湖区", "柳岸区", "东湖", "柳岸"]  # from the unit names only, longest first
+    assert places.transform(["柳岸那边的路灯"]).toarray().tolist() == [[0.0, 0.0, 0.0, 1.0]]
+    with_places = MessageRouter(place_weight=1.0, calibration_folds=2).fit(texts, units)
+    text_only = MessageRouter(calibration_folds=2).fit(texts, units)
+    # the problem (垃圾) was only ever seen in 东湖区 letters, the place named is 柳岸 (short form): the place
+    # feature adds weight for 柳岸's government that the text features alone do not give
+    letter = ["柳岸的垃圾没人清运"]
+    column = list(with_places.classes_).index("柳岸区人民政府")
+    assert with_places.predict_proba(letter)[0, column] > text_only.predict_proba(letter)[0, column]

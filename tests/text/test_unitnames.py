@@ -50,3 +50,29 @@ def test_unfitted_normaliser_says_so():
 
     with pytest.raises(RuntimeError, match="not fitted"):
         UnitNameNormaliser().normalise("市民政局")
+
+
+def test_a_government_and_its_office_are_one_unit():
+    from analysis.unitnames import government_unit
+
+    assert government_unit("溪口县人民政府办公室") == "溪口县人民政府"
+    assert government_unit("溪口县") == "溪口县人民政府"  # a bare county in the reply column
+    assert government_unit("青山市人民政府") == "青山市人民政府"
+    assert government_unit("溪口县住房和城乡建设局") == "溪口县住房和城乡建设局"  # a bureau stays itself
+
+
+def test_places_a_unit_is_named_after():
+    from analysis.unitnames import places_of_unit
+
+    assert places_of_unit("溪口县人民政府") == ["溪口县", "溪口"]
+    assert places_of_unit("青山市柳岸区东园街道办事处", city="青山") == ["柳岸区", "柳岸", "东园街道", "东园"]
+    assert places_of_unit("青山市民政局", city="青山") == []
+
+
+def test_hierarchy_merges_offices_and_renamed_offices():
+    names = (["青山市政务信息办公室"] * 4 + ["青山市信息中心"] * 2 + ["溪口县人民政府办公室"] * 3 + ["溪口县"]
+             + ["青山市民政局"] * 2)
+    normaliser = UnitNameNormaliser(hierarchy=True).fit(names)
+    # 政务信息办公室 / 信息中心 differ only by the words renamed offices drop: one unit, its most frequent name
+    assert set(normaliser.transform(names)) == {"青山市政务信息办公室", "溪口县人民政府", "青山市民政局"}
+    assert set(UnitNameNormaliser().fit_transform(names)) >= {"青山市信息中心", "溪口县"}  # without: apart

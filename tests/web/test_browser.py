@@ -74,7 +74,7 @@ def test_analyst_and_editor_workflows(browser, live_server, seeded, sqlite_engin
 
     analyst = Session(browser, live_server, "test-analyst")
     page = analyst.page
-    assert page.locator("h1").first.inner_text().startswith("Dashboard")
+    assert page.locator("h1").first.inner_text().startswith("首页")
     analyst.shot("01-dashboard")
 
     analyst.go("/messages?q=物业")
@@ -90,7 +90,7 @@ def test_analyst_and_editor_workflows(browser, live_server, seeded, sqlite_engin
     assert page.evaluate("typeof window.__xss") == "undefined"
     analyst.shot("03-message-detail-hostile")
     analyst.go(f"/messages/{seeded.message_ids['M001']}")
-    assert "5个工作日" in page.content() and "reply_text" in page.content()  # explanation and history
+    assert "5个工作日" in page.content() and "<td>答复</td>" in page.content()  # explanation and history
     analyst.shot("04-message-detail")
 
     # Review a topic and rename it.
@@ -111,7 +111,7 @@ def test_analyst_and_editor_workflows(browser, live_server, seeded, sqlite_engin
     page.check(f"input[name=topic_id][value='{parking}']")
     page.click("#merge-form button[type=submit]")
     page.wait_for_url(f"**/topics/{road}?done=merged")
-    assert page.locator(".flash").inner_text() == "Topics merged."
+    assert page.locator(".flash").inner_text() == "话题已合并。"
     analyst.shot("07-topics-merged")
 
     # Acknowledge an alert with a note (htmx swaps the row); a note alone leaves another alert unacknowledged.
@@ -127,7 +127,7 @@ def test_analyst_and_editor_workflows(browser, live_server, seeded, sqlite_engin
     noted.locator("input[name=note]").fill("已电话催办")
     noted.locator("button.add-note").click()
     page.wait_for_selector(f"#alert-{noted_id} .note")
-    assert "not acknowledged" in page.locator(f"#alert-{noted_id}").inner_text()
+    assert "未签收" in page.locator(f"#alert-{noted_id}").inner_text()
     analyst.shot("09-alert-acknowledged")
 
     # Edit a summary and mark it reviewed.
@@ -147,13 +147,13 @@ def test_analyst_and_editor_workflows(browser, live_server, seeded, sqlite_engin
     editor.go(f"/summaries/{seeded.publication_id}")
     editor.page.click("form[action$='/approve'] button")
     editor.page.wait_for_url("**?done=approved")
-    assert editor.page.locator("#pub-status").inner_text() == "approved"
+    assert editor.page.locator("#pub-status").inner_text() == "已批准"
     editor.shot("13-summary-approved")
 
     official = Session(browser, live_server, "test-unit-b")
     official.shot("14-dashboard-unit-official")
     official.go(f"/messages/{xss}")
-    assert "No such message" in official.page.content()
+    assert "没有这件信件" in official.page.content()
 
     for session in (analyst, editor, official):
         assert not [d for d in session.dialogs if "xss" in d]

@@ -141,7 +141,8 @@ def test_pages_show_no_english_of_their_own(client, seeded, sqlite_engine):
             page = client.get(path)
             parser = _Text()
             parser.feed(page.text)
-            words = set(re.findall(r"[A-Za-z]{2,}", " ".join(parser.parts))) - allowed - _data_words(sqlite_engine)
+            shown = re.sub(r"[A-Za-z]+…", "…", " ".join(parser.parts))  # data cut short ("xss-ti…")
+            words = set(re.findall(r"[A-Za-z]{2,}", shown)) - allowed - _data_words(sqlite_engine)
             assert not words, f"{role} {path}: English in the page: {sorted(words)}"
             checked += 1
         client.post("/logout", data={"csrf_token": csrf_of(client)})

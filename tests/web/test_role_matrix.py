@@ -48,6 +48,7 @@ ROUTES = [
     ("/topics/merge", {"topic_id": ["{topic}", "{other_topic}"]}, STAFF),
     ("/summaries/{pub}/edit", {"note": "x"}, STAFF),
     ("/summaries/{pub}/review", {"note": "x"}, STAFF),
+    ("/summaries/{pub}/admit", {"message_id": "{message}"}, EDITORS),
     ("/summaries/{pub}/approve", {"note": "x"}, EDITORS),
     ("/summaries/{pub}/publish", {}, EDITORS),
     ("/summaries/{pub}/reopen", {"reason": "更正"}, EDITORS),

@@ -159,7 +159,8 @@ def on_time_window_end(as_of: date, newest_day: date | None, window_days: int = 
 def build_dashboard(session: Session, conditions: list, as_of: date | None = None,
                     include_source_warnings: bool = True) -> Dashboard:
     today = as_of or now_local().date()
-    newest = session.scalar(select(func.max(Message.submitted_at)).where(*conditions))
+    # The newest letter of all, not of the user's scope: a unit official's windows are everyone's windows.
+    newest = session.scalar(select(func.max(Message.submitted_at)))
     newest_day = _as_date(newest) if newest is not None else None
     volume_end = min(today, newest_day) if newest_day is not None else today
     start, days, volume = volume_by_channel_and_day(session, conditions, volume_end)
@@ -177,6 +178,7 @@ def build_dashboard(session: Session, conditions: list, as_of: date | None = Non
         select(func.count(Deadline.id)).join(Message, Message.id == Deadline.message_id)
         .where(Deadline.provisional.is_(True), Deadline.due_on >= today, *conditions)) or 0
     if provisional:
-        board.warnings.append(f"{provisional} open deadline(s) use a provisional holiday calendar (the State "
-                              "Council notice for that year is not in the calendar yet).")
+        board.warnings.append(gettext(
+            "%(num)s open deadline(s) use a provisional holiday calendar (the State Council notice for that year "
+            "is not in the calendar yet).") % {"num": provisional})
     return board

@@ -185,6 +185,17 @@ def search_messages(session: Session, filters: MessageFilters, scope: list, as_o
     return rows[:page_size], len(rows) > page_size
 
 
+COUNT_CAP = 10_000  # beyond this the list says "more than 10,000" (an exact count would read every match)
+
+
+def count_messages(session: Session, filters: MessageFilters, scope: list, as_of: date,
+                   cap: int = COUNT_CAP) -> int:
+    """How many messages match, counted up to ``cap`` + 1 (a result above ``cap`` means "more than cap")."""
+    form, values = search_form(filters, as_of, directory_unit_of(session, filters.unit))
+    matching = select(Message.id).where(*form_conditions(form), *scope).limit(cap + 1).subquery()
+    return session.connection().execute(select(func.count()).select_from(matching), values).scalar_one()
+
+
 def filter_choices(session: Session, scope: list) -> dict[str, list[str]]:
     """Values offered in the filter drop-downs (small, indexed distinct lists)."""
     def distinct(column, limit=300):

@@ -28,6 +28,7 @@ from web.scope import is_unit_official
 from web.templating import render
 
 router = APIRouter()
+LEDGER_ROWS = 50  # the newest entries; the XLSX export has them all
 
 
 def alert_scope(user: User) -> list:
@@ -62,7 +63,8 @@ def _row(request: Request, db: Session, user: User, alert: Alert):
     from web.queries.alerts import AlertRow
 
     unit = db.get(Unit, alert.unit_id) if alert.unit_id else None
-    recipient = db.get(Unit, alert.recipient_unit_id) if alert.recipient_unit_id else None
+    recipient_id = alert.recipient.split(":", 1)[1] if alert.recipient.startswith("unit:") else ""
+    recipient = db.get(Unit, int(recipient_id)) if recipient_id.isdigit() else None
     row = AlertRow(alert, unit.name if unit else None, recipient.name if recipient else alert.recipient, 1)
     return render(request, "_alert_row.html", {"r": row, "a": alert, "unit_official": is_unit_official(user),
                                                **_row_context(db, [alert])})
@@ -101,7 +103,7 @@ def alerts_page(request: Request, state: str = Query("firing"), recipient: str =
     page_size = int(request.app.state.settings.get("web.page_size"))
     scope = alert_scope(user)
     rows, total = alert_rows(db, scope, filters, page_size)
-    ledger_query = select(LedgerEntry).order_by(LedgerEntry.first_discovered_at.desc()).limit(200)
+    ledger_query = select(LedgerEntry).order_by(LedgerEntry.first_discovered_at.desc()).limit(LEDGER_ROWS)
     if is_unit_official(user):
         ledger_query = ledger_query.where(or_(LedgerEntry.unit_name == user.unit,
                                               LedgerEntry.unit_id == user.unit_id if user.unit_id else false()))
@@ -112,7 +114,7 @@ def alerts_page(request: Request, state: str = Query("firing"), recipient: str =
     return render(request, "alerts.html", {
         "rows": rows, "total": total, "filters": filters, "pages": pages, "page_size": page_size,
         "levels": LEVEL_ORDER, "units": units, "unit_official": is_unit_official(user),
-        "ledger": ledger, "ledger_notes": notes_by_subject(db, [e.subject for e in ledger]),
+        "ledger": ledger, "ledger_rows": LEDGER_ROWS, "ledger_notes": notes_by_subject(db, [e.subject for e in ledger]),
         # The ledger's discovery time is the crawl time; data viewed as of an earlier day reads as of that day.
         "discovered": lambda e: min(e.first_discovered_at, moment) if e.first_discovered_at else None,
         **_row_context(db, [r.alert for r in rows])})

@@ -17,7 +17,7 @@ from web import integrations
 from web.auth import current_user, get_db
 from web.clock import as_of, as_of_day
 from web.i18n import N_
-from web.queries.messages import MessageFilters, filter_choices, search_messages
+from web.queries.messages import COUNT_CAP, MessageFilters, count_messages, filter_choices, search_messages
 from web.scope import check_message_visible, is_unit_official, message_conditions
 from web.security import neutralise_row
 from web.templating import render
@@ -64,7 +64,10 @@ def messages_page(request: Request, filters: MessageFilters = Depends(message_fi
     scope = message_conditions(user)
     page_size = int(request.app.state.settings.get("web.page_size"))
     rows, has_more = search_messages(db, filters, scope, as_of_day(request), page_size)
-    context = {"rows": rows, "has_more": has_more, "filters": filters, "query": filters.as_query()}
+    total = count_messages(db, filters, scope, as_of_day(request))
+    pages = -(-min(total, COUNT_CAP) // page_size) or 1
+    context = {"rows": rows, "has_more": has_more, "filters": filters, "query": filters.as_query(),
+               "total": total, "capped": total > COUNT_CAP, "cap": COUNT_CAP, "pages": pages}
     if request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "results":
         return render(request, "messages/_results.html", context)
     context["choices"] = cached_choices(request, db, user, scope)
@@ -120,10 +123,14 @@ def _alert_history(db: Session, user: User, message_id: int) -> dict:
     from web.routes.alerts import alert_scope
 
     history = message_history(db, message_id, alert_scope(user))
-    ids = {a.recipient_unit_id for a in history if a.recipient_unit_id}
+    def unit_id(alert) -> int | None:  # the recipient key is "unit:<id>" (or "analysts", "operators")
+        key = alert.recipient.split(":", 1)[1] if alert.recipient.startswith("unit:") else ""
+        return int(key) if key.isdigit() else None
+
+    ids = {unit_id(a) for a in history} - {None}
     names = dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
     return {"alert_history": history,
-            "recipient_names": {a.id: names.get(a.recipient_unit_id, a.recipient) for a in history}}
+            "recipient_names": {a.id: names.get(unit_id(a), a.recipient) for a in history}}
 
 
 @router.post("/messages/{message_id}/route")

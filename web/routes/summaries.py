@@ -58,11 +58,14 @@ def summary_detail(request: Request, publication_id: int, user: User = Depends(S
 
 
 @router.get("/summaries/{publication_id}/preview")
-def summary_preview(publication_id: int, user: User = Depends(STAFF), db: Session = Depends(get_db)):
-    from reports import publication as P
+def summary_preview(request: Request, publication_id: int, user: User = Depends(STAFF),
+                    db: Session = Depends(get_db)):
+    """From the rendered file of this version (web.previews): drawn once, then read."""
+    from web.previews import preview_file
 
-    html = P.preview_html(_publication(db, publication_id))
-    return HTMLResponse(html, headers={"Content-Security-Policy": PREVIEW_CSP, "X-Frame-Options": "SAMEORIGIN"})
+    path = preview_file(request.app.state.settings, _publication(db, publication_id))
+    return HTMLResponse(path.read_text(encoding="utf-8"),
+                        headers={"Content-Security-Policy": PREVIEW_CSP, "X-Frame-Options": "SAMEORIGIN"})
 
 
 async def _form_texts(request: Request) -> dict[str, str]:
