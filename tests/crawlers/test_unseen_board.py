@@ -1,8 +1,8 @@
 """The unseen board (tests/fixtures/unseen_board/) crawled with the profile a new user wrote for it from
-docs/profiles.md alone (profile.toml, unchanged but for the server's address), over real HTTP through the normal
-crawl path, every letter compared with EXPECTED.json by the board's own compare.py; and `crawl --check` on the
-same board: a header spelt `Content-type`, GBK pages declared UTF-8, list-page fields and a placeholder reply
-with --url."""
+docs/profiles.md alone (profile.toml as they wrote it; the test server's address given as the crawl's origin),
+over real HTTP through the normal crawl path, every letter compared with EXPECTED.json by the board's own
+compare.py; and `crawl --check` on the same board: a header spelt `Content-type`, GBK pages declared UTF-8,
+list-page fields and a placeholder reply with --url."""
 from __future__ import annotations
 
 import threading
