@@ -90,7 +90,13 @@ class MessageSpider(scrapy.Spider):
     list_end: bytes | None = b"</html>"
     detail_end: bytes | None = b"</html>"
 
+    @classmethod
+    def validate(cls, profile: Profile) -> None:
+        """Raise ProfileError naming the key when ``profile``'s params cannot work for this family (called before
+        a crawl starts, so the operator reads one line, not a failed crawl)."""
+
     def __init__(self, profile: Profile, *args: Any, **kwargs: Any):
+        self.validate(profile)
         super().__init__(profile.name, *args, **kwargs)
         self.profile = profile
         self.allowed_domains = list(profile.allowed_domains)

@@ -27,6 +27,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cssselect import SelectorError
 from parsel import Selector, SelectorList
 from scrapy.http import Request, TextResponse
 
@@ -47,6 +48,27 @@ def select(node: Selector | SelectorList | TextResponse, expression: str) -> lis
     return node.css(expression).getall()
 
 
+def _selectors(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, selector) of every selector a generic profile gives."""
+    found = [(key, params[key]) for key in ("entry", "link", "replied", "next") if params.get(key)]
+    how = params.get("id", "url")
+    if how != "url" and not how.startswith("url:"):
+        found.append(("id", how))
+    for table in ("list_fields", "fields"):
+        found += [(f"{table}.{name}", expression) for name, expression in (params.get(table) or {}).items()]
+    return found
+
+
+def _selector_problem(expression: str) -> str | None:
+    """Why ``expression`` is not a usable selector, or None. Tried on an empty page, so that a typo refuses the
+    profile when it is loaded instead of failing on every page of a crawl."""
+    try:
+        select(Selector(text="<html></html>"), expression)
+    except (ValueError, SelectorError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def first(node: Any, expression: str | None) -> str | None:
     if not expression:
         return None
@@ -57,8 +79,8 @@ def first(node: Any, expression: str | None) -> str | None:
 class GenericSpider(MessageSpider):
     family = "generic"
 
-    def __init__(self, profile: Profile, *args: Any, **kwargs: Any):
-        super().__init__(profile, *args, **kwargs)
+    @classmethod
+    def validate(cls, profile: Profile) -> None:
         p = profile.params
         for key in ("list_url", "entry", "link", "fields"):
             if not p.get(key):
@@ -66,6 +88,12 @@ class GenericSpider(MessageSpider):
         unknown = sorted(set(p["fields"]) - set(MESSAGE_FIELDS))
         if unknown:
             raise ProfileError(f"{profile.path or profile.name}: params.fields has unknown field(s) {unknown}")
+        for key, expression in _selectors(p):
+            problem = _selector_problem(expression)
+            if problem:
+                kind = "XPath" if is_xpath(expression) else "CSS"
+                raise ProfileError(f"{profile.path or profile.name}: params.{key} {expression!r} is not a valid "
+                                   f"{kind} selector ({problem})")
 
     def list_request(self, page: int) -> Request | None:
         p = self.profile.params
