@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from email.message import Message
 from typing import Any
 
 from crawlers.profiles import Profile
@@ -37,20 +38,21 @@ class CheckReport:
         return not self.failed
 
 
-def fetch(request: Any, user_agent: str, timeout: float) -> tuple[int, dict[str, str], bytes]:
-    """The response to a Scrapy Request over plain HTTP: (status, headers, body)."""
+def fetch(request: Any, user_agent: str, timeout: float) -> tuple[int, Message, bytes]:
+    """The response to a Scrapy Request over plain HTTP: (status, headers, body). The headers are looked up
+    case-insensitively, as HTTP names are (a server may send ``Content-type``)."""
     headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in request.headers.items()}
     headers["User-Agent"] = user_agent
     headers.pop("Accept-Encoding", None)
     raw = urllib.request.Request(request.url, data=request.body or None, headers=headers, method=request.method)
     try:
         with urllib.request.urlopen(raw, timeout=timeout) as answer:  # noqa: S310 (profile URLs are http/https)
-            return answer.status, dict(answer.headers.items()), answer.read()
+            return answer.status, answer.headers, answer.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers.items()), exc.read()
+        return exc.code, exc.headers, exc.read()
 
 
-def _response(request: Any, status: int, headers: dict[str, str], body: bytes) -> Any:
+def _response(request: Any, status: int, headers: Message, body: bytes) -> Any:
     from scrapy.http import Headers
     from scrapy.responsetypes import responsetypes
 
@@ -113,20 +115,22 @@ def _fetch_page(spider: Any, request: Any, what: str, report: CheckReport) -> An
 
 
 def _read(spider: Any, parse: Any, response: Any, end: bytes | None, what: str, report: CheckReport) -> Any:
-    """``parse`` of the checked page, or None with the reason reported, as a crawl would count it."""
+    """``parse`` of the checked page, or None with the reason reported, as a crawl would count it (the problem's
+    name in brackets, as in docs/profiles.md section 14)."""
     from crawlers.spiders.base import PageProblem, check_page
 
     try:
         return parse(check_page(response, spider.profile.encoding, spider._end(end)))
     except (PageProblem, ValueError, KeyError, TypeError, IndexError) as exc:
+        kind = exc.kind if isinstance(exc, PageProblem) else f"{what.split()[0]}_unreadable"
         reason = exc.reason if isinstance(exc, PageProblem) else f"{type(exc).__name__}: {exc}"
-        report.failed.append(f"{what} unreadable: {reason}")
-        report.say(f"  {what} unreadable: {reason}")
+        report.failed.append(f"{what} unreadable ({kind}): {reason}")
+        report.say(f"  {what} unreadable ({kind}): {reason}")
         return None
 
 
 def _check_list(spider: Any, report: CheckReport) -> Any:
-    """List page 1: its entries, answered states, next page and list fields; the first entry (or None)."""
+    """List page 1: its entries, answered states, next page and list fields; the page (or None)."""
     first = spider.list_request(1)
     if first is None:
         report.failed.append("the profile gives no first list page")
@@ -151,20 +155,38 @@ def _check_list(spider: Any, report: CheckReport) -> Any:
         if name not in (entry.fields or {}):
             report.say(f"  list field {name}: EMPTY (column/selector {spider.list_fields[name]!r} not found in the "
                        "first entry)")
-    return entry
+    return page
 
 
-def _check_fields(spider: Any, item: Any, report: CheckReport) -> None:
-    """Each message field of ``item`` as it would be stored, or why it is empty or refused."""
+def _from_list(spider: Any, name: str, on_detail: dict[str, Any], entry: Any) -> bool:
+    """Whether a crawl takes field ``name`` from the message's list entry rather than its detail page."""
+    if on_detail.get(name) not in (None, ""):
+        return False
+    return name == "external_id" or name in spider.list_fields or name in ((entry and entry.fields) or {})
+
+
+def _check_fields(spider: Any, item: Any, on_detail: dict[str, Any], entry: Any, report: CheckReport) -> None:
+    """Each message field of ``item`` as it would be stored, or why it is empty or refused. ``on_detail``: the
+    fields as read from the detail page; ``entry``: the message's list entry, None when the page given with
+    --url is not on list page 1."""
     from crawlers.items import MESSAGE_FIELDS, item_to_record
+    from crawlers.parsing import clean_inline
+    from crawlers.spiders.labels import is_placeholder
     from store.records import REQUIRED_FIELDS, Reject
 
     record = item_to_record(item, spider.date_formats)
     refused = record if isinstance(record, Reject) else None
+    placeholder = on_detail.get("reply_text") if "reply_text" not in item else None
     for name in MESSAGE_FIELDS[2:]:
         raw = item.get(name)
         required = name in REQUIRED_FIELDS
-        if raw in (None, ""):
+        listed = _from_list(spider, name, on_detail, entry)
+        if name == "reply_text" and placeholder and is_placeholder(placeholder, spider.placeholders):
+            report.say(f"  {name:<13}none   placeholder: stored as no reply ({_short(clean_inline(placeholder))!r})")
+        elif raw in (None, "") and listed and entry is None:
+            report.say(f"  {name:<13}LIST   from the list page: this page is not on list page 1, so its entry "
+                       "was not read (a crawl takes it from the entry)")
+        elif raw in (None, ""):
             why = _why_empty(spider, name)
             report.say(f"  {name:<13}EMPTY  {why}" + ("  [required]" if required else ""))
             if required:
@@ -173,7 +195,11 @@ def _check_fields(spider: Any, item: Any, report: CheckReport) -> None:
             report.say(f"  {name:<13}BAD    {refused.reason}: {_short(raw)}")
             report.failed.append(f"{name}: {refused.reason}")
         else:
-            report.say(f"  {name:<13}ok     {_short(raw if refused is not None else getattr(record, name, raw))}")
+            shown = _short(raw if refused is not None else getattr(record, name, raw))
+            origin = ("  (from the list page)" if listed else
+                      "  (the reply placeholder)" if name == "status" and placeholder
+                      and on_detail.get("status") in (None, "") else "")
+            report.say(f"  {name:<13}ok     {shown}{origin}")
 
 
 def check_profile(profile: Profile, url: str | None = None) -> CheckReport:
@@ -181,11 +207,14 @@ def check_profile(profile: Profile, url: str | None = None) -> CheckReport:
     report = CheckReport()
     spider = _spider(profile)
     report.say(f"profile {profile.name} ({profile.path}): family {profile.family}, channel {profile.channel}")
-    entry = _check_list(spider, report)
-    if url is not None:
-        detail = spider._as_detail(spider.detail_request(None, url), None)
-    elif entry is not None:
+    page = _check_list(spider, report)
+    entries = page.entries if page else []
+    # a page given with --url that is on list page 1 gets its entry's id and list fields, as in a crawl
+    entry = next((e for e in entries if url is None or e.url == url), None)
+    if entry is not None:
         detail = spider.entry_request(entry)
+    elif url is not None:
+        detail = spider._as_detail(spider.detail_request(None, url), None)
     else:
         report.say("detail page: none to check (no list entry; give one with --url)")
         return report
@@ -193,7 +222,5 @@ def check_profile(profile: Profile, url: str | None = None) -> CheckReport:
     fields = response and _read(spider, spider.parse_detail, response, spider.detail_end, "detail page", report)
     if not fields:
         return report
-    _check_fields(spider, spider.make_item(fields, response), report)
-    if spider.crawler.stats.get_value("hotline/reply_placeholders"):
-        report.say("  (the reply only said that no reply exists yet: stored as no reply)")
+    _check_fields(spider, spider.make_item(dict(fields), response), fields, entry, report)
     return report

@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         profiles = [get_profile(name) for name in args.profiles]
+        for profile in profiles:
+            spider_for(profile).validate(profile)
     except ProfileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -77,7 +77,10 @@ def check_page(response: Response, encoding: str | None = None, end_marker: byte
     text = response.text
     bad = text.count("\ufffd")
     if bad > max(2, len(text) // 2000):
-        raise PageProblem("encoding", f"{response.url}: {bad} undecodable characters as {response.encoding}")
+        declared = "the profile's `encoding`" if encoding else "as the site declares it"
+        raise PageProblem("encoding", f"{response.url}: encoding problem: {bad} characters do not decode as "
+                          f"{response.encoding} ({declared}); set `encoding` in the profile to the encoding the "
+                          "pages are really in, e.g. gbk (docs/profiles.md section 12)")
     return response
 
 
@@ -87,7 +90,13 @@ class MessageSpider(scrapy.Spider):
     list_end: bytes | None = b"</html>"
     detail_end: bytes | None = b"</html>"
 
+    @classmethod
+    def validate(cls, profile: Profile) -> None:
+        """Raise ProfileError naming the key when ``profile``'s params cannot work for this family (called before
+        a crawl starts, so the operator reads one line, not a failed crawl)."""
+
     def __init__(self, profile: Profile, *args: Any, **kwargs: Any):
+        self.validate(profile)
         super().__init__(profile.name, *args, **kwargs)
         self.profile = profile
         self.allowed_domains = list(profile.allowed_domains)

@@ -1,6 +1,7 @@
 """A list+detail spider driven entirely by its profile, for sites of no known family.
 
-Selectors are CSS, or XPath when they start with ``/``, ``./`` or ``(``. A selector may end in ``::text`` or
+Selectors are CSS, or XPath when they start with ``/``, ``./``, ``(`` or a function call (``substring-after(``,
+``normalize-space(``: no CSS selector starts with a name and a bracket). A selector may end in ``::text`` or
 ``::attr(x)`` (CSS) or ``/text()``/``/@x`` (XPath); otherwise the matched element's HTML is taken and cleaned.
 
     [params]
@@ -22,9 +23,11 @@ Selectors are CSS, or XPath when they start with ``/``, ``./`` or ``(``. A selec
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cssselect import SelectorError
 from parsel import Selector, SelectorList
 from scrapy.http import Request, TextResponse
 
@@ -32,11 +35,38 @@ from crawlers.items import MESSAGE_FIELDS
 from crawlers.profiles import Profile, ProfileError
 from crawlers.spiders.base import ListEntry, ListPage, MessageSpider, PageProblem
 
+_XPATH = re.compile(r"/|\./|\(|[a-z][a-z-]*\(")
+
+
+def is_xpath(expression: str) -> bool:
+    return _XPATH.match(expression) is not None
+
 
 def select(node: Selector | SelectorList | TextResponse, expression: str) -> list[str]:
-    if expression.startswith(("/", "./", "(")):
+    if is_xpath(expression):
         return node.xpath(expression).getall()
     return node.css(expression).getall()
+
+
+def _selectors(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """(key, selector) of every selector a generic profile gives."""
+    found = [(key, params[key]) for key in ("entry", "link", "replied", "next") if params.get(key)]
+    how = params.get("id", "url")
+    if how != "url" and not how.startswith("url:"):
+        found.append(("id", how))
+    for table in ("list_fields", "fields"):
+        found += [(f"{table}.{name}", expression) for name, expression in (params.get(table) or {}).items()]
+    return found
+
+
+def _selector_problem(expression: str) -> str | None:
+    """Why ``expression`` is not a usable selector, or None. Tried on an empty page, so that a typo refuses the
+    profile when it is loaded instead of failing on every page of a crawl."""
+    try:
+        select(Selector(text="<html></html>"), expression)
+    except (ValueError, SelectorError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def first(node: Any, expression: str | None) -> str | None:
@@ -49,8 +79,8 @@ def first(node: Any, expression: str | None) -> str | None:
 class GenericSpider(MessageSpider):
     family = "generic"
 
-    def __init__(self, profile: Profile, *args: Any, **kwargs: Any):
-        super().__init__(profile, *args, **kwargs)
+    @classmethod
+    def validate(cls, profile: Profile) -> None:
         p = profile.params
         for key in ("list_url", "entry", "link", "fields"):
             if not p.get(key):
@@ -58,6 +88,12 @@ class GenericSpider(MessageSpider):
         unknown = sorted(set(p["fields"]) - set(MESSAGE_FIELDS))
         if unknown:
             raise ProfileError(f"{profile.path or profile.name}: params.fields has unknown field(s) {unknown}")
+        for key, expression in _selectors(p):
+            problem = _selector_problem(expression)
+            if problem:
+                kind = "XPath" if is_xpath(expression) else "CSS"
+                raise ProfileError(f"{profile.path or profile.name}: params.{key} {expression!r} is not a valid "
+                                   f"{kind} selector ({problem})")
 
     def list_request(self, page: int) -> Request | None:
         p = self.profile.params
@@ -84,7 +120,7 @@ class GenericSpider(MessageSpider):
     def parse_list(self, response: TextResponse) -> ListPage:
         p = self.profile.params
         expression = p["entry"]
-        nodes = response.xpath(expression) if expression.startswith(("/", "./", "(")) else response.css(expression)
+        nodes = response.xpath(expression) if is_xpath(expression) else response.css(expression)
         if not nodes and not response.css("body *"):
             raise PageProblem("list_unreadable", f"{response.url}: no HTML body")
         words = tuple(p.get("replied_words", ("已回复", "已答复", "已办结")))

@@ -84,3 +84,29 @@ def test_date_in_an_unknown_form_is_shown_bad_with_the_text(sqlite_engine, tmp_p
     assert result.exit_code == 1
     assert "submitted_at BAD    unrecognised date format: '关于B0010的留言'" in result.output
     assert "check failed: submitted_at: unrecognised date format" in result.output
+
+
+@pytest.mark.parametrize(("wrong", "says"), [
+    ('link = "a::attr(href"', "params.link 'a::attr(href' is not a valid CSS selector"),
+    ('next = "//a[@class=next"', "params.next '//a[@class=next' is not a valid XPath selector"),
+])
+def test_invalid_selector_refuses_the_profile_naming_the_key(sqlite_engine, tmp_path, monkeypatch, wrong, says):
+    # a typo in a selector is caught when the profile is loaded (exit 2), by the check and by a crawl, instead of
+    # a traceback from the first page that uses it
+    path = write_profile(tmp_path / "profiles", "board", "http://127.0.0.1:9")  # never fetched
+    key = wrong.split(" = ")[0]
+    text = "\n".join(wrong if line.startswith(f"{key} = ") else line
+                     for line in path.read_text(encoding="utf-8").splitlines())
+    path.write_text(text, encoding="utf-8")
+    result = check(str(path))
+    assert result.exit_code == 2
+    assert says in result.output
+    monkeypatch.setenv("HOTLINE_CRAWL_PROFILES_DIR", str(path.parent))
+    from crawlers.runner import crawl_in_subprocess
+    from store.settings import get_settings
+
+    get_settings.cache_clear()
+    outcome = crawl_in_subprocess(["board"], timeout=60)
+    get_settings.cache_clear()
+    assert outcome.returncode == 2
+    assert says in outcome.stderr_tail and "Traceback" not in outcome.stderr_tail

@@ -19,6 +19,11 @@ NOW = datetime(2025, 3, 12, 10, 0)
     ("5分钟前", datetime(2025, 3, 12, 9, 55)),
     ("3天前", datetime(2025, 3, 9, 10, 0)),
     ("[2025-03-06]", datetime(2025, 3, 6)),
+    # zero-padded forms, as docs/profiles.md section 10 promises without date_formats
+    ("留言时间：2025年02月03日 08时30分", datetime(2025, 2, 3, 8, 30)),
+    ("2025年02月03日08时30分", datetime(2025, 2, 3, 8, 30)),
+    ("2025-02-03 08:30", datetime(2025, 2, 3, 8, 30)),
+    ("2025年2月3日 8时30分05秒", datetime(2025, 2, 3, 8, 30, 5)),
 ])
 def test_page_dates(text, expected):
     assert parse_page_date(text, now=NOW) == expected

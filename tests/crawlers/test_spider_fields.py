@@ -91,3 +91,21 @@ def test_gbk_page_reads_without_mojibake(records):
     record = records["case12345"]
     assert "\ufffd" not in record.content + record.title
     assert record.content.startswith("领导您好")
+
+
+@pytest.mark.parametrize(("expression", "expected"), [
+    # the guide's example (docs/profiles.md section 7) for a label not in the vocabulary: an XPath function call
+    ("substring-after(//span[@class='lxr'], '：')", "张三"),
+    ("normalize-space(//span[@class='lxr'])", "联系人：张三"),
+    ("(//span[@class='lxr'])[1]/text()", "联系人：张三"),
+    ("p > span.lxr::text", "联系人：张三"),  # CSS
+    ("div.fy a:contains('下一页')::attr(href)", "index_2.shtml"),  # CSS with :contains, as section 7 says
+])
+def test_generic_selector_is_xpath_or_css_by_its_start(expression, expected):
+    from parsel import Selector
+
+    from crawlers.spiders.generic import first
+
+    page = Selector(text='<p><span class="lxr">联系人：张三</span></p>'
+                         '<div class="fy"><a href="index.shtml">首页</a><a href="index_2.shtml">下一页</a></div>')
+    assert first(page, expression) == expected
