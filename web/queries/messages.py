@@ -185,7 +185,7 @@ def search_messages(session: Session, filters: MessageFilters, scope: list, as_o
     return rows[:page_size], len(rows) > page_size
 
 
-COUNT_CAP = 10_000  # beyond this the list says "more than 10,000" (an exact count would read every match)
+COUNT_CAP = 1_000  # beyond this the list says "more than 1,000": an exact count reads every match (10,000 cost 0.9 s p95)
 
 
 def count_messages(session: Session, filters: MessageFilters, scope: list, as_of: date,
