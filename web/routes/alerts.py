@@ -7,7 +7,7 @@ their unit only (a supervisor's or the 督办 office's alert about the same lett
 from __future__ import annotations
 
 import tempfile
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -23,6 +23,7 @@ from web.audit import record_request
 from web.auth import current_user, get_db
 from web.clock import as_of
 from web.i18n import N_
+from web.params import day_param
 from web.queries.alerts import LEVEL_ORDER, STATES, AlertFilters, addressed_to_unit, alert_rows, same_row_alerts
 from web.scope import is_unit_official
 from web.templating import render
@@ -70,14 +71,6 @@ def _row(request: Request, db: Session, user: User, alert: Alert):
                                                **_row_context(db, [alert])})
 
 
-def _day(value: str, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(400, f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
-
 
 @router.get("/alerts")
 def alerts_page(request: Request, state: str = Query("firing"), recipient: str = Query("", max_length=200),
@@ -98,8 +91,8 @@ def alerts_page(request: Request, state: str = Query("firing"), recipient: str =
     except ValueError:
         raise HTTPException(400, f"unit: {unit!r} is not a unit id") from None
     filters = AlertFilters(state=state, level=level, unit_id=unit_id, acknowledged=acknowledged,
-                           fired_from=_day(date_from, "from"), fired_to=_day(date_to, "to"), recipient=recipient,
-                           page=page)
+                           fired_from=day_param(date_from, "from"), fired_to=day_param(date_to, "to"),
+                           recipient=recipient, page=page)
     page_size = int(request.app.state.settings.get("web.page_size"))
     scope = alert_scope(user)
     rows, total = alert_rows(db, scope, filters, page_size)
@@ -211,7 +204,7 @@ def ledger_export(date_from: str = Query("", alias="from"), date_to: str = Query
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "ledger.xlsx"
-        export_ledger(db, path, date_from=_day(date_from, "from"), date_to=_day(date_to, "to"),
+        export_ledger(db, path, date_from=day_param(date_from, "from"), date_to=day_param(date_to, "to"),
                       unit=user.unit if is_unit_official(user) else None)
         data = path.read_bytes()
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

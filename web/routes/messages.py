@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, StreamingResponse
@@ -17,6 +16,7 @@ from web import integrations
 from web.auth import current_user, get_db
 from web.clock import as_of, as_of_day
 from web.i18n import N_
+from web.params import day_param
 from web.queries.messages import COUNT_CAP, MessageFilters, count_messages, filter_choices, search_messages
 from web.scope import check_message_visible, is_unit_official, message_conditions
 from web.security import neutralise_row
@@ -27,20 +27,12 @@ router = APIRouter()
 EXPORT_LIMIT = 10000
 
 
-def _parse_day(value: str, field: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(400, f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
-
 
 async def message_filters(q: str = "", channel: str = "", unit: str = "", status: str = "", kind: str = "",
                     source: str = "", date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
                     overdue: str = "", page: int = Query(1, ge=1, le=10000)) -> MessageFilters:
     return MessageFilters(q=q.strip()[:200], channel=channel, unit=unit, status=status, kind=kind, source=source,
-                          date_from=_parse_day(date_from, "from"), date_to=_parse_day(date_to, "to"),
+                          date_from=day_param(date_from, "from"), date_to=day_param(date_to, "to"),
                           overdue=bool(overdue), page=page)
 
 
