@@ -7,7 +7,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from store.models import Message, Unit, now_local
 from store.models.accounts import ROLES, LoginAttempt, User
@@ -79,8 +79,8 @@ def create_user(session: Session, login: str, password: str, role: str, unit: st
 def end_sessions(user: User) -> None:
     """Every open session of ``user`` ends (its cookies carry the old epoch)."""
     user.session_epoch += 1
-    if user.id is not None:
-        forget_user(user.id)  # this process stops using the kept row at once (others within USER_RECHECK_SECONDS)
+    if user.id is not None:  # this process stops using the kept row (others within USER_RECHECK_SECONDS)
+        forget_user(user.id, object_session(user))
 
 
 def set_password(session: Session, user: User, password: str, *, must_change: bool = False) -> None:

@@ -102,11 +102,17 @@ class UserCache:
                 self._rows.pop(uid, None)
 
 
-def forget_user(user_id: int | None = None) -> None:
+def forget_user(user_id: int | None = None, session: Session | None = None) -> None:
     """Drop the kept row of ``user_id`` (every kept row when None) in every app of this process: the next
-    request reads the users table. (Ids are per database, so at worst another database's app re-reads.)"""
+    request reads the users table. (Ids are per database, so at worst another database's app re-reads.)
+    With the ``session`` that changes the row: dropped again once it commits, since a request served between
+    now and the commit would keep the old row (the old epoch: a logged-out cookie valid for 10 more seconds)."""
     for cache in list(UserCache._all):
         cache.forget(user_id)
+    if session is not None:
+        from sqlalchemy import event
+
+        event.listen(session, "after_commit", lambda _session: forget_user(user_id), once=True)
 
 
 class LoginRequired(Exception):

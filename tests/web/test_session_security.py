@@ -251,3 +251,27 @@ def test_topic_search_treats_percent_and_underscore_as_letters(app, seeded, sqli
         assert "满意度50%" in percent and "物业服务" not in percent and "A_B停车" not in percent
         underscore = analyst.get("/topics?q=_").text
         assert "A_B停车" in underscore and "物业服务" not in underscore and "满意度50%" not in underscore
+
+
+def test_a_row_read_between_a_logout_and_its_commit_is_not_kept(sqlite_engine):
+    """end_sessions raises the epoch inside a transaction; a request served before that commit reads (and would
+    keep for 10 s) the old epoch, so the old cookie would still open pages. The kept row is dropped again at the
+    commit: the next request reads the new epoch."""
+    from store.db import session_factory
+    from web.accounts import create_user, end_sessions
+    from web.auth import UserCache
+
+    cache = UserCache()
+    factory = session_factory(sqlite_engine)
+    with factory() as session:
+        uid = create_user(session, "race-user", PASSWORD, "analyst").id
+        session.commit()
+    with factory() as writer, factory() as reader:
+        end_sessions(writer.get(User, uid))
+        writer.flush()
+        assert cache.load(reader, uid).session_epoch == 0  # a concurrent request: the committed, old epoch
+        assert cache.kept(uid)[0]
+        writer.commit()
+        assert cache.kept(uid) == (False, None)  # dropped at the commit: the next request reads epoch 1
+        reader.rollback()
+        assert cache.load(reader, uid).session_epoch == 1

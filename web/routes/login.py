@@ -93,5 +93,5 @@ def locale_change(request: Request, locale: str = Form(...), user: SessionUser =
     row.locale = locale
     from web.auth import forget_user
 
-    forget_user(user.id)
+    forget_user(user.id, db)
     return RedirectResponse("/account/password?done=locale_set", status_code=303)
