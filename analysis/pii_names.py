@@ -6,14 +6,14 @@ here finds such names from three things, all offline:
 
 - the name itself: a surname (``pii_patterns.SINGLE_SURNAMES`` / ``COMPOUND_SURNAMES``) and one or two
   given-name characters that are not ordinary running-text characters (``NOT_GIVEN_CHARS``), the whole not a
-  common word of jieba's dictionary (文明, 高度, 金山 are words; 王鹏, 胡水钦 are not);
-- its context: a role or kinship word right before it (村民鲍鑫, 法定代表人刘广成, 之妻黄金兰), a list of
-  names (王梁、朱俊、苟定国; 签名 王勇 吕联盟 …), a description after it (翟朝勇，男; 吴坤（之子）), or a
-  person's verb after a boundary (，马鹏飞驾驶…);
+  common word of jieba's dictionary (文明, 高度, 金山 are words; 王骁, 胡岳衡 are not);
+- its context: a role or kinship word right before it (村民鲍晟, 法定代表人刘启东, 之妻黄秀芬), a list of
+  names (王拓、朱岚、苟立本; 签名 王锐 吕同心 …), a description after it (翟远帆，男; 吴岑（之子）), or a
+  person's verb after a boundary (，马骁腾驾驶…);
 - repetition: a name-like string found once with a context is a name everywhere in the letter (the caller
   masks every mention, see ``redact.redact_letter``).
 
-Surname + title (李书记, 王局长) and a full name + title (袁伟义主任) name an office holder acting in office:
+Surname + title (李书记, 王局长) and a full name + title (袁望舒主任) name an office holder acting in office:
 not masked. Compared on the real-text evaluation (bench/name_detectors.py, 195 letters, field by field):
 these rules find 90.7 % of the names with no wrong character (93.5 % once every mention in the letter is
 masked, see ``redact.redact_letter``) at about 150 k characters/s; jieba's ``posseg`` ``nr`` tag finds 68.4 %
@@ -43,7 +43,7 @@ _AFTER_AT = re.compile(rf"(?:{_AFTER})")
 _DESCRIPTION_AT = re.compile(
     r"[，,]?\s?[（(]?(?:之|系)?(?:男|女)[，,、）)\s]|[（(](?:之|系|排行|老[大二三四五六])"
     r"|[（(][\u4e00-\u9fff]{0,5}的(?:长子|次子|儿子|女儿|妻子|丈夫|父亲|母亲|哥哥|弟弟|姐姐|妹妹)"
-    r"|[（(]\s*(?:1[3-9]|0\d)[\d*＊ -]{5}")  # 韩小锋（137****3437）: a phone number in brackets after it
+    r"|[（(]\s*(?:1[3-9]|0\d)[\d*＊ -]{5}")  # 韩东林（138****0000）: a phone number in brackets after it
 # 和家长, 由本地, 区全部: ambiguous surnames only count in a signature list (see _list_names)
 _LONG_FOLLOWERS = tuple(w for w in P.PERSON_WORDS_AFTER_NAME + P.NAME_FOLLOWERS if len(w) >= 2)
 _CANDIDATE_START = re.compile(
@@ -72,7 +72,7 @@ def common_words() -> frozenset[str]:
             if len(parts) < 3 or not 2 <= len(parts[0]) <= 4 or int(parts[1]) < P.COMMON_WORD_MIN_FREQ:
                 continue
             if parts[2] == "nr" and int(parts[1]) < P.NAME_IN_DICTIONARY_MAX_FREQ:
-                continue  # 刘翔, 王明: people jieba knows by name are still people
+                continue  # 姚明, 王明: people jieba knows by name are still people
             words.add(parts[0])
         fh.seek(0)
         for line in fh:  # place names however rare (庄河, 金州): a place is not a person
@@ -83,7 +83,7 @@ def common_words() -> frozenset[str]:
 
 
 def _role_before(text: str, at: int) -> bool:
-    """A role word right before ``at`` (村民鲍鑫, 法定代表人：刘广成), or any X人 role noun (操纵人徐萍)."""
+    """A role word right before ``at`` (村民鲍晟, 法定代表人：刘启东), or any X人 role noun (操纵人徐湘)."""
     end = at - 1 if at and text[at - 1] in "：:" else at
     if end >= 2 and text[end - 1] == "人" and _HAN.match(text[end - 2]) and text[end - 2] not in _NOT_ROLE_BEFORE_REN:
         return True
@@ -98,7 +98,7 @@ def _role_before(text: str, at: int) -> bool:
 @lru_cache(maxsize=1)
 def common_two_char_words() -> frozenset[str]:
     """Two-character words of jieba's dictionary frequent enough (>= ``P.FREQUENT_WORD_MIN_FREQ``) that a
-    name does not end inside one (张娟|毕业, 郭德|和与 is no word)."""
+    name does not end inside one (张妍|毕业, 郭守|和与 is no word)."""
     import os
 
     import jieba
@@ -138,7 +138,7 @@ def is_name_like(candidate: str, words: bool = True) -> bool:
 def _plausible_name(candidate: str) -> bool:
     """The lower bar after a strong context (a role, kinship or description word): a surname and one or two
     characters that are not punctuation or a particle, and not a common word (rural given names use
-    characters running text uses too: 赵占良, 吕联盟)."""
+    characters running text uses too: 赵石柱, 吕同心)."""
     surname = _surname_length(candidate, 0)
     given = candidate[surname:]
     return bool(surname) and 1 <= len(given) <= 2 and all(_HAN.match(ch) for ch in given) and \
@@ -167,7 +167,7 @@ def _name_at(text: str, at: int) -> tuple[int, str] | None:
             continue
         candidate = text[at:end]
         if given == 2 and text[end - 1:end + 1] in common_two_char_words():
-            continue  # 张娟毕业: the last character starts a word
+            continue  # 张妍毕业: the last character starts a word
         if not (_plausible_name(candidate) if strong else is_name_like(candidate)):
             continue
         if _TITLE_AT.match(text, end):
@@ -175,7 +175,7 @@ def _name_at(text: str, at: int) -> tuple[int, str] | None:
         if text[end:end + 1] in P.PLACE_SUFFIXES:
             continue  # 庄河市, 金州区: a place
         if given == 2 and text.startswith(_LONG_FOLLOWERS, end - 1):
-            continue  # 蔡婷今年…, 王鹏父亲: the third character starts the next word
+            continue  # 蔡婷今年…, 王骁父亲: the third character starts the next word
         return end, "ok"
     return None
 
@@ -185,11 +185,11 @@ def _contexts(text: str, at: int, end: int) -> str | None:
     if _role_before(text, at):
         return "role"
     if at and text[at - 1] in P.KINSHIP_CHARS and text[at] not in P.KINSHIP_CHARS and is_name_like(text[at:end]):
-        return "kinship"  # 我弟赵占良, 其二哥赵建良
+        return "kinship"  # 我弟赵石柱, 其二哥赵石林
     after = text[end:end + 6]
     if _DESCRIPTION_AT.match(after):
         return "description"
-    # one of a list of names (王梁、朱俊、苟定国): the whole item is the name and an item next to it is one too
+    # one of a list of names (王拓、朱岚、苟立本): the whole item is the name and an item next to it is one too
     if _whole_item(text, at, end) and (text[at - 1:at] == "、" or text[end:end + 1] == "、"):
         if _neighbour_is_name(text, at, end):
             return "list"
@@ -212,7 +212,7 @@ def _neighbour_is_name(text: str, at: int, end: int) -> bool:
 
 
 def _signature_like(token: str) -> bool:
-    """Inside a list of names the bar is lower (see ``_plausible_name``: 吕联盟, 赵立让)."""
+    """Inside a list of names the bar is lower (see ``_plausible_name``: 吕同心, 赵立行)."""
     return _plausible_name(token)
 
 

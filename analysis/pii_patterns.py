@@ -125,9 +125,9 @@ ADDRESS_PARTS = {
     "door": rf"(?:\d{{1,5}}-\d{{1,3}}|{_NUM})号(?![线楼文件令门窗口院桥])",
     "group": rf"{_NUM}(?:组|队|社)(?![织长员成合建])",
     "dashed": r"\d{1,3}-\d{1,2}-\d{1,4}(?:室|号|房)?",
-    # building-flat: 5-2902 (building 5, floor 29, flat 02); the flat part ends in 01-09 as flat numbers do
+    # building-flat: 7-1501 (building 7, floor 15, flat 01); the flat part ends in 01-09 as flat numbers do
     "flat": r"\d{1,2}-\d{1,2}0[1-9](?:室|号|房)?(?![\d.%元万米年月日号-])",
-    # 18号27-25 (flat 27-25 of No. 18): only right after a door or building number, see redact._address_chain
+    # 18号16-08 (flat 16-08 of No. 18): only right after a door or building number, see redact._address_chain
     "dashed_room": r"\d{1,3}-\d{1,4}(?:室|房)?(?![\d.%元万米年月日号-])",
     "bare_room": r"\d{3,4}(?![\d号年月日元米])",
 }
@@ -143,16 +143,16 @@ ESTATE_ENDINGS = frozenset("区园苑城府庭湾居院寓厦舍楼村坊庄邸�
 SURNAME_FIRST_CHARS = SINGLE_SURNAMES | {s[0] for s in COMPOUND_SURNAMES}
 # A candidate equal to a jieba dictionary word at least this frequent is a word (文明, 高度), not a name.
 COMMON_WORD_MIN_FREQ = 10
-# ... unless jieba tags it as a person's name (nr) and it is rarer than this (刘翔, 王明 are people; 谢谢 and
+# ... unless jieba tags it as a person's name (nr) and it is rarer than this (姚明, 王明 are people; 谢谢 and
 # 文明 are tagged nr too, but are far more frequent).
 NAME_IN_DICTIONARY_MAX_FREQ = 500
-# A two-character word at least this frequent is one a name does not end inside (张娟|毕业).
+# A two-character word at least this frequent is one a name does not end inside (张妍|毕业).
 FREQUENT_WORD_MIN_FREQ = 2000
-# A name-like word followed by one of these is a place (庄河市, 金州区, 白山路).
+# A name-like word followed by one of these is a place (庄河市, 金州区, 青山路).
 PLACE_SUFFIXES = frozenset("省市县区镇乡村屯路街巷道州湾岛")
-# Characters that never end a name: particles, conjunctions, punctuation-like words (王辛等, 郭德和与…).
+# Characters that never end a name: particles, conjunctions, punctuation-like words (王宇等, 郭守和与…).
 PARTICLES = frozenset("的了着过们么呢吗吧啊呀等和与及或在是有被把将从向对给为于也都就还又再很最")
-# One-character kinship words a name may follow (我弟赵占良, 其二哥赵建良, 父母赵志成).
+# One-character kinship words a name may follow (我弟赵石柱, 其二哥赵石林, 父母赵德厚).
 KINSHIP_CHARS = frozenset("哥姐弟妹叔舅姑姨爷奶父母夫妻侄孙婿媳")
 # Words of letters and replies that jieba's dictionary lacks or lists as rarer than the threshold.
 EXTRA_COMMON_WORDS = frozenset({
@@ -175,7 +175,7 @@ NOT_GIVEN_CHARS = frozenset(
     "方斤吨公里克升度岁周点钟局厅署所会议题案件事情况问题今依法自欺负"
     "，。！？；：、（）“”《》"
 )
-# Role and kinship words a person's name follows directly (村民鲍鑫, 法定代表人刘广成, 之妻黄金兰, 医生田淑兰).
+# Role and kinship words a person's name follows directly (村民鲍晟, 法定代表人刘启东, 之妻黄秀芬, 医生田玉梅).
 ROLE_WORDS_BEFORE_NAME = (
     "村民", "居民", "组民", "市民", "农户", "农民", "贫困户", "五保户", "低保户", "住户", "业主", "户主", "租户",
     "房东", "邻居", "老乡", "同事", "同学", "朋友", "网友", "群众", "当事人", "反映人", "举报人", "投诉人",
@@ -193,7 +193,7 @@ ROLE_WORDS_BEFORE_NAME = (
     "施工方", "包工头", "承包商", "本人", "署名", "签名", "落款", "陈述人", "证明人", "代笔人",
     "姓名", "名叫", "叫做", "我叫", "他叫", "她叫", "名字叫", "名为",
 )
-# What may follow a person's name written after a boundary (，马鹏飞驾驶…; 。王泽峰报警).
+# What may follow a person's name written after a boundary (，马骁腾驾驶…; 。王启航报警).
 PERSON_WORDS_AFTER_NAME = (
     "驾驶", "报警", "本人", "夫妻", "夫妇", "一家", "家中", "家里", "等人", "等户", "之妻", "之子", "之女", "之父",
     "之母", "老宅", "名下", "户口", "说", "称", "表示", "认为", "同意", "签订", "签字", "承担", "负责", "协商",
@@ -205,7 +205,7 @@ PERSON_WORDS_AFTER_NAME = (
     "的叔叔", "的哥哥", "的姐姐", "的弟弟", "的妹妹", "的家", "提交", "扬言",
     "”网友",
 )
-# Characters before a name that a person's verb may follow (与侯小广本人联系, 由雷莲菊名下管业, 石塘铺村胡海山党员).
+# Characters before a name that a person's verb may follow (与侯小川本人联系, 由雷秋菊名下管业, 石桥铺村胡青山党员).
 PREPOSITIONS_BEFORE_NAME = frozenset("与和向给让找对被由经把同跟及将叫村组有")
 
 # --- public numbers -----------------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ date and region but a wrong check digit is masked too, a typo does not make it p
 16-19 digits after 卡号/账号), email, plate, qq, wechat (after their cue word), name (张先生/李女士, 王某某,
 after cues such as 我叫/姓名：/联系人, the submitter; titles such as 刘局长 are not private persons) and
 address (the detailed part: building/unit/floor/room, door numbers after a road, village groups; a room
-number goes with its street number: 18号27-25, 5-2902). Names without a cue word (村民鲍鑫, signature
-lists, 翟朝勇，男) come from ``analysis.pii_names``. An organisation's number (400/800, one an organisation
+number goes with its street number: 18号16-08, 7-1501). Names without a cue word (村民鲍晟, signature
+lists, 翟远帆，男) come from ``analysis.pii_names``. An organisation's number (400/800, one an organisation
 is named before, one in an official reply, the unit directory's) is no personal data and stays.
 
 Positions are character offsets into the text as given (full-width digits are matched without changing them).
@@ -388,7 +388,7 @@ def _detect_names(probe: str, submitter: str | None) -> Iterable[Span]:
             if found:
                 start, end = found
                 if end - start == 3 and probe[end - 1:end + 1] in pii_names.common_two_char_words():
-                    end -= 1  # 反映人张娟毕业: the name ends before the word its last character starts
+                    end -= 1  # 反映人张妍毕业: the name ends before the word its last character starts
                 if probe[end:end + 1] in P.PLACE_SUFFIXES:
                     continue  # 我是庄河市…: a place
                 bare = probe[start:end]
