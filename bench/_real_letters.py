@@ -107,3 +107,21 @@ def annotated_pii_strings(letters: dict[str, Letter], annotation: Path | None = 
                 if len(text) >= 2:
                     found.append(text)
     return found
+
+
+def gold_of_field(entry: dict, field_name: str) -> tuple[set[int], set[int], list[tuple[str, range]]]:
+    """One field of an annotated letter: (the characters of personal data, the characters marked "ignore", and
+    each annotated mention as (type, its characters))."""
+    truth: set[int] = set()
+    ignored: set[int] = set()
+    mentions: list[tuple[str, range]] = []
+    for gold in entry["spans"]:
+        if gold["field"] != field_name:
+            continue
+        chars = range(gold["start"], gold["end"])
+        if gold["type"] == "ignore":
+            ignored.update(chars)
+        else:
+            truth.update(chars)
+            mentions.append((gold["type"], chars))
+    return truth, ignored, mentions

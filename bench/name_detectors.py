@@ -45,16 +45,9 @@ def score(detect, annotated, letters) -> tuple[float, float, float]:
                 covered.update(range(start, end))
             seconds += time.process_time() - began
             characters += len(text)
-            truth, ignored = set(), set()
-            for gold in item["spans"]:
-                if gold["field"] != field:
-                    continue
-                chars = range(gold["start"], gold["end"])
-                if gold["type"] == "ignore":
-                    ignored.update(chars)
-                    continue
-                truth.update(chars)
-                if gold["type"] == "name":
+            truth, ignored, mentions = real.gold_of_field(item, field)
+            for kind, chars in mentions:
+                if kind == "name":
                     names += 1
                     hits += all(i in covered for i in chars)
             counted = covered - ignored

@@ -72,22 +72,14 @@ def evaluate(annotated: list[dict], letters: dict[str, real.Letter], per_field: 
             covered = set()
             for span in spans[name]:
                 covered.update(range(span.start, span.end))
-            truth, ignored = set(), set()
-            for gold in item["spans"]:
-                if gold["field"] != name:
-                    continue
-                chars = range(gold["start"], gold["end"])
-                if gold["type"] == "ignore":
-                    ignored.update(chars)
-                    continue
-                truth.update(chars)
+            truth, ignored, golds = real.gold_of_field(item, name)
+            for kind, chars in golds:
                 hit = all(i in covered for i in chars)
-                kind = gold["type"]
                 mentions[kind] += 1
                 hits[kind] += hit
-                entity_mentions[(item["id"], kind, text[gold["start"]:gold["end"]])].append(hit)
+                entity_mentions[(item["id"], kind, text[chars.start:chars.stop])].append(hit)
                 if not hit:
-                    misses.append(f"{item['id']} {name} {kind} {gold['start']}-{gold['end']}")
+                    misses.append(f"{item['id']} {name} {kind} {chars.start}-{chars.stop}")
             if submitter and len(submitter) >= 2:
                 start = text.find(submitter)
                 while start >= 0:
