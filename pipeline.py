@@ -61,43 +61,43 @@ class AnalyzeReport:
 
 
 def _step_units(session: Session, as_of: dt.datetime | None) -> str:
-    from analysis.message_units import resolve_message_units
+    from analysis.routing.message_units import resolve_message_units
 
     return str(resolve_message_units(session))
 
 
 def _step_deadlines(session: Session, as_of: dt.datetime | None) -> str:
-    from analysis.deadlines import compute_deadlines
+    from analysis.deadlines.engine import compute_deadlines
 
     return str(compute_deadlines(session, as_of))
 
 
 def _step_routing(session: Session, as_of: dt.datetime | None) -> str:
-    from analysis.router import route_stored_messages
+    from analysis.routing.router import route_stored_messages
 
     return str(route_stored_messages(session))
 
 
 def _step_admissibility(session: Session, as_of: dt.datetime | None) -> str:
-    from analysis.admissibility import classify_stored_messages
+    from analysis.routing.admissibility import classify_stored_messages
 
     return classify_stored_messages(session)
 
 
 def _step_topics(session: Session, as_of: dt.datetime | None) -> str:
-    from analysis.topics import update_topics
+    from analysis.topics.clustering import update_topics
 
     return str(update_topics(session))
 
 
 def _step_reply_quality(session: Session, as_of: dt.datetime | None) -> str:
-    from analysis.reply_quality import assess_replies
+    from analysis.quality.reply_quality import assess_replies
 
     return str(assess_replies(session))
 
 
 def _step_warnings(session: Session, as_of: dt.datetime | None) -> str:
-    from analysis.warnings import detect_warnings
+    from analysis.topics.warnings import detect_warnings
 
     events = detect_warnings(session, as_of.date() if as_of else None)
     return f"{len(events)} new warning events"
@@ -244,7 +244,7 @@ def run_demo(skip_crawl: bool = False) -> None:
         for line in report.lines():
             echo("      " + line)
 
-    from analysis.router import train_from_store
+    from analysis.routing.router import train_from_store
 
     with session_factory(engine)() as session:
         for field in ("category", "unit"):

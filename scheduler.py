@@ -161,7 +161,7 @@ def source_problems(now: dt.datetime) -> list[str]:
     """Sources whose newest item is older than their freshness objective, or whose last crawl failed."""
     from sqlalchemy import func, select
 
-    from analysis.workcalendar import get_calendar
+    from analysis.deadlines.workcalendar import get_calendar
     from store.db import session_scope
     from store.models.core import CrawlRun, Message, Source
 
@@ -197,7 +197,7 @@ def what_went_wrong(now: dt.datetime) -> list[str]:
     """The last day's failures: failed job runs, alerts given up, source problems."""
     from sqlalchemy import select
 
-    from analysis.source_health import broken_profiles
+    from analysis.sources.health import broken_profiles
     from store.db import session_scope
     from store.models.alerts import JobRun, OutboxEntry
 

@@ -16,7 +16,7 @@ A directory file is TOML, one ``[[unit]]`` table per unit (see ``alerts/data/uni
 ``load_directory_file`` validates it (errors name the file, the unit and the field) and ``sync_directory``
 writes it into ``store.models.Unit`` (upsert by name; units missing from the file are kept). ``UnitDirectory``
 resolves any spelling to one unit: exact name, then alias, then the normalised spelling of
-``analysis.unitnames.clean_unit_name`` compared with the normalised names and aliases.
+``analysis.routing.unitnames.clean_unit_name`` compared with the normalised names and aliases.
 """
 from __future__ import annotations
 
@@ -180,7 +180,7 @@ def sync_directory(session: Session, specs: list[UnitSpec]) -> SyncCounts:
 
 def _normalise(name: str) -> str:
     try:
-        from analysis.unitnames import clean_unit_name
+        from analysis.routing.unitnames import clean_unit_name
     except ImportError:  # the text work not present: widths and spaces only
         import unicodedata
 

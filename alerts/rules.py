@@ -1,6 +1,6 @@
 """Alert rules and the escalation ladder; one run decides every notification and queues the digests.
 
-Ladder, for an open message (deadline states from ``analysis.deadlines``), ``late`` = working days past due:
+Ladder, for an open message (deadline states from ``analysis.deadlines.engine``), ``late`` = working days past due:
 
 | level                 | when                                         | who hears            | repeats        |
 |-----------------------|----------------------------------------------|----------------------|----------------|
@@ -97,7 +97,7 @@ def evaluate(calendar: Any, as_of: dt.date, *, received: np.ndarray, due: np.nda
              reply_undated: np.ndarray, closed: np.ndarray, paused: np.ndarray, policy: LadderPolicy,
              deadline_policy: Any = None) -> Evaluation:
     """The ladder levels of many messages as of the end of ``as_of`` (ordinal columns, -1 = no date)."""
-    from analysis.deadlines import STATE_CODES, DeadlinePolicy, DeadlineState, states_as_of
+    from analysis.deadlines.engine import STATE_CODES, DeadlinePolicy, DeadlineState, states_as_of
 
     deadline_policy = deadline_policy or DeadlinePolicy(due_soon_days=policy.due_soon_days,
                                                         seriously_overdue_days=policy.seriously_overdue_days)
@@ -312,8 +312,8 @@ def _large_sqlite_cache(session: Session, mib: int = 256) -> Iterator[None]:
 
 
 def _run_alerts(session: Session, *, now: dt.datetime | None, settings: Any, calendar: Any) -> RunReport:
-    from analysis.deadlines import DeadlinePolicy, received_ordinals
-    from analysis.workcalendar import get_calendar
+    from analysis.deadlines.engine import DeadlinePolicy, received_ordinals
+    from analysis.deadlines.workcalendar import get_calendar
     from store.settings import get_settings
 
     settings = settings or get_settings()

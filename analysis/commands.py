@@ -37,7 +37,7 @@ def _redact_types() -> list[str] | None:
 def redact_jsonl(lines, out, types: list[str] | None = None) -> tuple[int, Counter, list[str]]:
     """JSONL records {"id", "text"[, "submitter"]} → {"id", "text_redacted", "spans"}. A bad line is reported
     (its number and why) and skipped; the batch goes on. Returns (records written, spans by type, errors)."""
-    from analysis.redact import redact
+    from analysis.privacy.redact import redact
 
     written, by_type, errors = 0, Counter(), []
     for number, line in enumerate(lines, start=1):
@@ -67,7 +67,7 @@ def redact_jsonl(lines, out, types: list[str] | None = None) -> tuple[int, Count
 
 
 def _row_text(mapping, row: list[object]) -> str:
-    from analysis.router import routing_text
+    from analysis.routing.router import routing_text
 
     def cell(name: str) -> str:
         index = mapping.fields.get(name)
@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:
         folds: int = typer.Option(5, help="cross-validation folds for the scores kept with the model (0: none)"),
     ) -> None:
         """Train the routing classifier on the stored history and save it with its metadata."""
-        from analysis.router import train_from_store
+        from analysis.routing.router import train_from_store
         from store.db import get_engine, session_scope
         from store.migrate import ensure_current
 
@@ -156,7 +156,7 @@ def register(app: typer.Typer) -> None:
         model: Path = typer.Option(None, "--model", help="a model file (default: the newest for the field)"),
     ) -> None:
         """Copy PATH's rows and add predicted_<F>, <F>_confidence and <F>_needs_manual."""
-        from analysis.router import load_router
+        from analysis.routing.router import load_router
         from crawlers.importer.columns import ColumnMap
         from crawlers.importer.readers import ImportFileError, read_table
         from store.exports import neutralise_row
@@ -210,8 +210,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print the full result as JSON"),
     ) -> None:
         """Time-based evaluation: train on older stored messages, test on newer; scores per class."""
-        from analysis.router import evaluate_time_split, training_rows
-        from analysis.unitnames import UnitNameNormaliser
+        from analysis.routing.router import evaluate_time_split, training_rows
+        from analysis.routing.unitnames import UnitNameNormaliser
         from store.db import session_scope
         from store.settings import get_settings
 

@@ -13,7 +13,7 @@ them, so the analysis does not depend on the setting:
   when it is empty. Needs the optional extra (``pip install .[distributed]``).
 
 Batch helpers for the per-message steps: ``message_features_many(pairs)`` (topic features of (title,
-content) pairs) and ``tokens_many(texts)`` (the feature tokens of ``analysis.tokenize``).
+content) pairs) and ``tokens_many(texts)`` (the feature tokens of ``analysis.text.tokenize``).
 """
 from __future__ import annotations
 
@@ -91,13 +91,13 @@ def _run_dask(function: Callable[[list[T]], list[R]], chunks: list[list[T]], wor
 # --- the per-message steps ------------------------------------------------------------------------------
 
 def _features_chunk(pairs: list[tuple[str | None, str | None]]) -> list[list[str]]:
-    from analysis.topic_model import message_features
+    from analysis.topics.model import message_features
 
     return [message_features(title, content) for title, content in pairs]
 
 
 def _tokens_chunk(texts: list[str]) -> list[list[str]]:
-    from analysis.tokenize import tokens
+    from analysis.text.tokenize import tokens
 
     return [tokens(text) for text in texts]
 
@@ -108,5 +108,5 @@ def message_features_many(pairs: Sequence[tuple[str | None, str | None]], **opti
 
 
 def tokens_many(texts: Sequence[str], **options: Any) -> list[list[str]]:
-    """``analysis.tokenize.tokens(text)`` of every text, over the configured executor."""
+    """``analysis.text.tokenize.tokens(text)`` of every text, over the configured executor."""
     return map_chunks(_tokens_chunk, texts, **options)

@@ -13,7 +13,7 @@ temporary or cache directory. Deterministic for a given (count, seed) and data f
     python bench/_corpus_real.py --rows 200000 [--out corpus.csv] [--seed 16] [--no-dup-check]
 
 prints the corpus size, its mean row size and its near-duplicate share (MinHash over character bigrams, the
-scheme of ``analysis.dedup``, Jaccard >= 0.8). Other benches import it:
+scheme of ``analysis.text.dedup``, Jaccard >= 0.8). Other benches import it:
 
     from _corpus_real import corpus_csv, corpus_records, real_data_available
     path = corpus_csv(200_000)           # cached CSV under var/bench-corpus/, importable by `hotline-monitor import`
@@ -256,7 +256,7 @@ def near_duplicate_share(texts: list[str], threshold: float = 0.8) -> float:
     from scipy import sparse
 
     sys.path.insert(0, str(ROOT))
-    from analysis.dedup import groups_from_signatures, minhash_signatures
+    from analysis.text.dedup import groups_from_signatures, minhash_signatures
 
     signatures = []
     for start in range(0, len(texts), 20_000):  # bounded memory: one chunk's bigrams at a time

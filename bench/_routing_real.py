@@ -21,7 +21,7 @@ AUTO_ACCURACY = 0.90
 
 
 def teddy_rows() -> tuple[list[str], list[str]]:
-    from analysis.router import routing_text
+    from analysis.routing.router import routing_text
 
     texts, labels = [], []
     with real.TEDDY_DEV.open(encoding="utf-8-sig", newline="") as fh:
@@ -45,7 +45,7 @@ def category_holdout(alternatives: bool = False) -> dict:
     """Held-out scores of the category router (and, with ``alternatives``, of the others tried)."""
     from sklearn.model_selection import train_test_split
 
-    from analysis.router import MessageRouter
+    from analysis.routing.router import MessageRouter
 
     texts, labels = teddy_rows()
     x_train, x_test, y_train, y_test = train_test_split(texts, labels, test_size=0.2, stratify=labels,
@@ -69,7 +69,7 @@ def category_holdout(alternatives: bool = False) -> dict:
 
 def unit_rows(loader) -> list[tuple[str, str, str]]:
     """(submitted, routing text, unit) of a source's letters with a unit and a date, oldest first."""
-    from analysis.router import routing_text
+    from analysis.routing.router import routing_text
 
     rows = [(letter.submitted.strip(), routing_text(letter.text("title"), letter.text("content")), letter.unit)
             for letter in loader() if letter.unit.strip() and letter.submitted.strip()]
@@ -77,8 +77,8 @@ def unit_rows(loader) -> list[tuple[str, str, str]]:
 
 
 def _fit(train, hierarchy: bool, place_weight: float):
-    from analysis.router import MessageRouter
-    from analysis.unitnames import UnitNameNormaliser
+    from analysis.routing.router import MessageRouter
+    from analysis.routing.unitnames import UnitNameNormaliser
 
     normaliser = UnitNameNormaliser(hierarchy=hierarchy).fit([unit for _t, _x, unit in train])
     labels = normaliser.transform([unit for _t, _x, unit in train])

@@ -116,7 +116,7 @@ def run(args: argparse.Namespace, database_url: str, workdir: Path) -> int:
     from alerts.digest import build_digest
     from alerts.outbox import Digest, enqueue, enqueue_many
     from alerts.rules import LadderPolicy, evaluate, run_alerts
-    from analysis.workcalendar import get_calendar
+    from analysis.deadlines.workcalendar import get_calendar
     from store.db import get_engine, session_scope
     from store.models.alerts import Alert, OutboxEntry
 

@@ -1,7 +1,7 @@
 """Due dates per second for 1,000,000 generated messages (target >= 200,000/s).
 
 Three measurements, each the best of --repeat runs:
-  core      numpy ordinals + working-day counts -> due dates (analysis.deadlines.due_ordinals: the cumulative
+  core      numpy ordinals + working-day counts -> due dates (analysis.deadlines.engine.due_ordinals: the cumulative
             working-day index turns each due date into two array lookups and a binary search)
   end-to-end  Python datetimes + kinds -> due dates (bulk_due_dates: the receipt cut-off, rule resolution per
             distinct kind, the provisional flag), what compute_deadlines and the replay use
@@ -24,14 +24,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.deadlines import (
+from analysis.deadlines.engine import (
     DeadlinePolicy,
     bulk_due_dates,
     compute_deadline,
     due_ordinals,
     load_rules,
 )
-from analysis.workcalendar import WorkCalendar
+from analysis.deadlines.workcalendar import WorkCalendar
 
 TARGET_PER_SECOND = 200_000
 KINDS = ["咨询", "投诉", "求助", "反映", "建议", "举报", "表扬", None]

@@ -5,7 +5,7 @@ Reads ../shared/data directly (never copied into the repository):
   - 大连 (dalian_mailbox_2018_gb18030.csv, GB18030): 反映时间 / 反馈时间 / 受理单位;
   - 商洛 (shangluo_mayor_mailbox_2012_2022.csv): query_date / reply_date / reply_agency (dates only).
 None of them has a kind column (咨询/投诉…): the kind is inferred from a keyword in the title, and said so.
-Every figure comes from the engine itself (analysis.deadlines: packaged rules, bulk due dates, states,
+Every figure comes from the engine itself (analysis.deadlines.engine: packaged rules, bulk due dates, states,
 responsiveness_stats with Wilson intervals), judged as of the day after the last date in each file.
 Skips cleanly (exit 0) when the data folder is absent.
 
@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.deadlines import (
+from analysis.deadlines.engine import (
     NO_DATE,
     STATE_CODES,
     DeadlineFrame,
@@ -37,7 +37,7 @@ from analysis.deadlines import (
     load_rules,
     responsiveness_stats,
 )
-from analysis.workcalendar import get_calendar
+from analysis.deadlines.workcalendar import get_calendar
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 KIND_KEYWORDS = ("咨询", "投诉", "求助", "反映", "举报", "建议")  # first found in the title wins

@@ -69,16 +69,16 @@ def main() -> int:
 
     import rjieba
 
-    from analysis.dedup import near_duplicate_groups
+    from analysis.text.dedup import near_duplicate_groups
 
     try:
         from analysis.executor import message_features_many
     except ImportError:  # measuring a version before the executor existed
         message_features_many = None
-    from analysis.reply_quality import assess_texts
-    from analysis.text import normalise_for_features
-    from analysis.tokenize import get_tokenizer
-    from analysis.topic_model import message_features
+    from analysis.quality.reply_quality import assess_texts
+    from analysis.text.normalise import normalise_for_features
+    from analysis.text.tokenize import get_tokenizer
+    from analysis.topics.model import message_features
 
     raw = rjieba.Jieba()
     tokenizer = get_tokenizer()

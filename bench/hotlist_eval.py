@@ -39,8 +39,8 @@ def main() -> int:
 
     from sqlalchemy import select
 
-    from analysis.hotlist import hotlist
-    from analysis.topics import update_topics
+    from analysis.topics.clustering import update_topics
+    from analysis.topics.hotlist import hotlist
     from crawlers.importer import import_file
     from store.db import get_engine, session_scope
     from store.models import Base, Message

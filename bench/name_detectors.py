@@ -5,7 +5,7 @@ names in title, content and reply; reported: recall of the annotated names, the 
 characters that are no personal data, and speed (characters/s, CPU). Field by field: the letter-level
 consistency of ``redact_letter`` (a name found once masked everywhere) is left out for all approaches alike.
 
-- rules: ``analysis.pii_names`` + the cue detector of ``analysis.redact`` (names only), what ships;
+- rules: ``analysis.privacy.names`` + the cue detector of ``analysis.privacy.redact`` (names only), what ships;
 - jieba posseg: words tagged ``nr`` starting with a surname (jieba is a dependency already);
 - THULAC: words tagged ``np`` (its model is inside the PyPI package, 500 MB with the POS model; not a
   dependency: measured when importable). pkuseg was not compared: its sdist does not build on Python 3.11
@@ -57,7 +57,7 @@ def score(detect, annotated, letters) -> tuple[float, float, float]:
 
 
 def shipped(text):
-    from analysis.redact import find_personal_data
+    from analysis.privacy.redact import find_personal_data
 
     return [(s.start, s.end) for s in find_personal_data(text, types=["name"])]
 
@@ -65,8 +65,7 @@ def shipped(text):
 def jieba_nr(text):
     import jieba.posseg
 
-    from analysis import pii_patterns as P
-
+    from analysis.privacy import patterns as P
     spans, position = [], 0
     for word, flag in jieba.posseg.cut(text):
         if flag == "nr" and len(word) >= 2 and word[0] in P.SURNAME_FIRST_CHARS:

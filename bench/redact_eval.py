@@ -309,7 +309,7 @@ def main() -> int:
     parser.add_argument("--show-misses", type=int, default=5, help="print this many misses/over-masks per type")
     args = parser.parse_args()
 
-    from analysis.redact import find_personal_data, redact, residual_numbers
+    from analysis.privacy.redact import find_personal_data, redact, residual_numbers
 
     cases = generate(args.messages, args.seed)
     planted, caught = Counter(), Counter()

@@ -2,7 +2,7 @@
 
 195 letters of the shared exports (大连, 商洛, 泰迪杯 附件3/附件4) were read in full and their personal data
 marked as ids + field + offsets + type (the text stays in ../shared/data). Each letter is redacted as the
-publication does it: title, content and reply together (``analysis.redact.redact_letter``: what is found in
+publication does it: title, content and reply together (``analysis.privacy.redact.redact_letter``: what is found in
 one field is masked in every field), the submitter passed along. Reports:
 
 - recall per type: the share of annotated mentions whose every character is masked;
@@ -47,8 +47,7 @@ def load_annotations() -> list[dict]:
 
 def redact_fields(letter: real.Letter, per_field: bool) -> dict[str, list]:
     """Spans per text field, as the publication would mask them."""
-    from analysis import redact as R
-
+    from analysis.privacy import redact as R
     submitter = letter.text("submitter") or None
     fields = {name: letter.text(name) for name in TEXT_FIELDS}
     if per_field or not hasattr(R, "redact_letter"):

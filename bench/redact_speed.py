@@ -1,4 +1,4 @@
-"""Speed of ``analysis.redact.redact`` on real-length letters (the shared exports, not generated text).
+"""Speed of ``analysis.privacy.redact.redact`` on real-length letters (the shared exports, not generated text).
 
 Takes a fixed-seed sample of letters from the 大连, 商洛 and 泰迪杯 附件3/附件4 exports and redacts each
 letter's title, content and reply as a publication would (one call per field, the submitter passed along).
@@ -32,7 +32,7 @@ def main() -> int:
     if not real.available():
         print(f"skipped: shared data not found at {real.DATA}")
         return 0
-    from analysis.redact import redact
+    from analysis.privacy.redact import redact
 
     letters = list(real.all_letters().values())
     sample = random.Random(args.seed).sample(letters, min(args.letters, len(letters)))

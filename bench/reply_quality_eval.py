@@ -28,7 +28,7 @@ def main() -> int:
         return 0
     import openpyxl
 
-    from analysis.reply_quality import assess_texts
+    from analysis.quality.reply_quality import assess_texts
 
     sheet = openpyxl.load_workbook(DATA, read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))

@@ -85,8 +85,8 @@ def main() -> int:
     print("\n[3] speed (大连 training period, unit router)")
     rows = routing.unit_rows(real.dalian)
     cut = int(len(rows) * 0.8)
-    from analysis import router as router_module
-    from analysis.router import train_router
+    from analysis.routing import router as router_module
+    from analysis.routing.router import train_router
 
     router_module._prepare_one.cache_clear()
     router_module.router_tokens.cache_clear()

@@ -88,9 +88,9 @@ def main() -> int:
         print(f"imported {path.name}: {report.result.inserted} messages, {report.result.rejected} rejected "
               f"[{time.perf_counter() - started:.1f} s]")
     print("analysis steps:")
-    _step("deadlines", "analysis.deadlines", "compute_deadlines", session)
-    _step("reply quality", "analysis.reply_quality", "assess_replies", session)
-    _step("topics", "analysis.topics", "update_topics", session, mode="full")
+    _step("deadlines", "analysis.deadlines.engine", "compute_deadlines", session)
+    _step("reply quality", "analysis.quality.reply_quality", "assess_replies", session)
+    _step("topics", "analysis.topics.clustering", "update_topics", session, mode="full")
 
     started = time.perf_counter()
     pub = P.create_draft_for_period(session, period, actor="bench")

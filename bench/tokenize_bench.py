@@ -1,7 +1,7 @@
 """Segmenter speed and equivalence: jieba (reference) vs rjieba (jieba-rs) vs jieba_fast (when installed).
 
 On the messages of ../shared/data (teddycup classification set + 大连 letters), each segmenter gets the shipped
-user dictionary and only runs of Chinese characters (what ``analysis.tokenize`` hands it). Prints, per
+user dictionary and only runs of Chinese characters (what ``analysis.text.tokenize`` hands it). Prints, per
 segmenter: start-up time, characters/s and messages/s, and how many Chinese runs it splits differently from
 jieba; then the speed of the whole ``Tokenizer.tokens`` path for the chosen backend.
 
@@ -90,7 +90,7 @@ def main() -> int:
         print(f"skipped: shared data not found at {DATA}")
         return 0
 
-    from analysis.tokenize import Tokenizer, load_user_dictionary
+    from analysis.text.tokenize import Tokenizer, load_user_dictionary
 
     texts = load_texts(args.limit)
     runs = [m.group() for text in texts for m in HAN_RUN.finditer(text)]

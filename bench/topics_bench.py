@@ -53,9 +53,9 @@ def generate(count: int, seed: int) -> list[tuple[str, str]]:
 
 
 def run_case(size: int, incremental: int) -> dict[str, float]:
-    from analysis.dedup import near_duplicate_groups
-    from analysis.topic_model import TopicClusterer, message_features
-    from analysis.topics import _keywords
+    from analysis.text.dedup import near_duplicate_groups
+    from analysis.topics.clustering import _keywords
+    from analysis.topics.model import TopicClusterer, message_features
 
     messages = generate(size + incremental, seed=size)
     base, new = messages[:size], messages[size:]

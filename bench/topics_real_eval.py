@@ -9,7 +9,7 @@ half of them frozen as a held-out check):
 
 - per issue: recall (share of its letters in its best topic), purity (share of that topic's letters that belong
   to the issue), *found* = recall >= 0.5 and purity >= 0.7; people annotated vs inferred
-  (``analysis.complainants``);
+  (``analysis.topics.complainants``);
 - per half: share of multi-person issues found (target >= 70 %), sibling issues (same place, different problem)
   whose best topics are one topic (target 0), coverage of annotated letters that are in some topic
   (target >= 60 %);
@@ -95,10 +95,10 @@ def evaluate(name: str, *, top: int = 10) -> dict[str, Any]:
 
     from sqlalchemy import func, select
 
-    from analysis.admissibility import classify_stored_messages
-    from analysis.complainants import distinct_complainants
-    from analysis.hotlist import hotlist_report
-    from analysis.topics import update_topics
+    from analysis.routing.admissibility import classify_stored_messages
+    from analysis.topics.clustering import update_topics
+    from analysis.topics.complainants import distinct_complainants
+    from analysis.topics.hotlist import hotlist_report
     from crawlers.importer import import_file
     from store.db import get_engine, session_scope
     from store.models import Base, Message

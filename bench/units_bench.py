@@ -97,7 +97,7 @@ def timed(label: str, fn):
 
 
 def run(engine, n_messages: int) -> None:
-    from analysis.message_units import resolve_message_units
+    from analysis.routing.message_units import resolve_message_units
     from store.models import Message, Unit
     from web.queries.dashboard import overdue_by_unit
     from web.queries.messages import MessageFilters, search_messages

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from analysis.text import clean_text
+from analysis.text.normalise import clean_text
 from reports import deidentify
 from reports.inputs import is_formula, reply_sentences
 

@@ -1,6 +1,6 @@
 """Personal data in published texts: one detector for cleaning the draft and for the publication gate.
 
-``published_findings(text, submitter=None)`` is ``analysis.redact.find_personal_data`` plus two rules the
+``published_findings(text, submitter=None)`` is ``analysis.privacy.redact.find_personal_data`` plus two rules the
 publication needs on top of it (both also applied when drafting, so the gate checks exactly what drafting
 removed):
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from analysis.redact import Span, apply_spans, find_personal_data
+from analysis.privacy.redact import Span, apply_spans, find_personal_data
 
 # Private circumstances of a family or a person: never published, whoever wrote them (a letter or a reply).
 PRIVATE_MATTERS = re.compile(
@@ -38,8 +38,7 @@ _MASKED_CONTACT = re.compile(r"(?<![\d*])(?:\d[\d\- ]{1,4}\*{3,}[\d\- ]*\d|\d{2,
 
 
 def _staff_spans(text: str) -> list[Span]:
-    from analysis import pii_patterns
-
+    from analysis.privacy import patterns as pii_patterns
     spans = []
     for match in _STAFF_CUE.finditer(text):
         at = match.end()
@@ -69,8 +68,7 @@ _ORG_THEN_NAME = re.compile(r"(?:(?:街道|社区|村委会|居委会|村委|镇
 
 
 def _org_name_spans(text: str) -> list[Span]:
-    from analysis import pii_patterns
-
+    from analysis.privacy import patterns as pii_patterns
     spans = []
     for match in _ORG_THEN_NAME.finditer(text):
         group = "name" if match.group("name") else "doer"

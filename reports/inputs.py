@@ -2,19 +2,19 @@
 
 ``period_topics(session, start, end, messages)``
     the recurring issues of a period as ``TopicGroup`` (key, topic id, label, member ids in the period,
-    representative id): ``analysis.topics.topics_for_period`` (stable topic ids, analysts' curation applied)
+    representative id): ``analysis.topics.clustering.topics_for_period`` (stable topic ids, analysts' curation applied)
     when the analyze step has clustered the period; otherwise a local clustering of titles and contents
     (TF-IDF on the shared tokenizer, average linkage on cosine distance), logged, and named in the summary's
     ``methods`` so a draft built without the analyze step says so.
 ``hot_entries(session, start, end, groups, messages, states, top)``
-    the 民意热点榜 with badges: ``analysis.hotlist.hotlist`` (its new/rising/persisting/cooling badge in
+    the 民意热点榜 with badges: ``analysis.topics.hotlist.hotlist`` (its new/rising/persisting/cooling badge in
     Chinese) plus reply badges from the members' deadline states; locally ranked when there are no topics.
 ``stored_reply_flags`` / ``reply_check(message, state, stored_flags)``
     whether an official reply may stand as the published answer: the flags stored by the analyze step
     (``reply_quality`` table) when present, else local checks (non-empty, not only formulas, specific), and
     in every case replied on time.
 ``find_personal_data`` / ``redact``
-    ``analysis.redact`` (the publication gate depends on it).
+    ``analysis.privacy.redact`` (the publication gate depends on it).
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from analysis.redact import find_personal_data, redact  # noqa: F401  (re-exported for reports)
+from analysis.privacy.redact import find_personal_data, redact  # noqa: F401  (re-exported for reports)
 
 log = logging.getLogger(__name__)
 _warned: set[str] = set()
@@ -50,7 +50,7 @@ def _optional(module: str, attribute: str):
 
 @dataclass
 class TopicGroup:
-    key: str  # stable id of the issue ("topic:<id>" from analysis.topics, "msg:<representative id>" locally)
+    key: str  # stable id of the issue ("topic:<id>" from analysis.topics.clustering, "msg:<representative id>" locally)
     label: str
     message_ids: list[int]
     representative_id: int
@@ -89,9 +89,9 @@ def period_topics(session, start, end, messages: Sequence[MessageView],
                   distance_threshold: float = 0.75) -> tuple[list[TopicGroup], str]:
     """Recurring issues among ``messages`` (submitted in [start, end]) and the name of the method used.
 
-    The topics of ``analysis.topics`` (stable ids, analysts' curation applied, hidden topics left out) when the
-    analyze step has clustered the period; otherwise the local stand-in."""
-    topics_for_period = _optional("analysis.topics", "topics_for_period")
+    The topics of ``analysis.topics.clustering`` (stable ids, analysts' curation applied, hidden topics left
+    out) when the analyze step has clustered the period; otherwise the local stand-in."""
+    topics_for_period = _optional("analysis.topics.clustering", "topics_for_period")
     if topics_for_period is not None:
         in_period = {m.id: m for m in messages}
         groups = []
@@ -106,11 +106,11 @@ def period_topics(session, start, end, messages: Sequence[MessageView],
             groups.append(TopicGroup(key=f"topic:{digest.topic_id}", label=digest.label, message_ids=sorted(members),
                                      representative_id=rep, topic_id=digest.topic_id))
         if groups:
-            return groups, "analysis.topics"
+            return groups, "analysis.topics.clustering"
         if messages:
-            log.warning("analysis.topics has no topics for %s..%s (run `hotline-monitor analyze`): "
+            log.warning("analysis.topics.clustering has no topics for %s..%s (run `hotline-monitor analyze`): "
                         "using the local clustering", start, end)
-    return _local_topics(messages, distance_threshold), "local clustering (no analysis.topics run)"
+    return _local_topics(messages, distance_threshold), "local clustering (no analysis.topics.clustering run)"
 
 
 def _local_topics(messages: Sequence[MessageView], distance_threshold: float) -> list[TopicGroup]:
@@ -123,8 +123,8 @@ def _local_topics(messages: Sequence[MessageView], distance_threshold: float) ->
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from analysis.text import normalise_for_features
-    from analysis.tokenize import tokens
+    from analysis.text.normalise import normalise_for_features
+    from analysis.text.tokenize import tokens
 
     # The title says what the issue is; repeating it weighs it over the (long, varied) body.
     docs = [normalise_for_features(f"{m.title or ''} {m.title or ''} {m.content[:400]}") for m in messages]
@@ -241,8 +241,8 @@ def _reply_badges(member_states: list[str | None]) -> list[str]:
 
 def hot_entries(session, start, end, groups: Sequence[TopicGroup], messages: dict[int, MessageView],
                 states: dict[int, str], top: int) -> tuple[list[HotEntry], str]:
-    """The period's 民意热点榜: ``analysis.hotlist`` when the groups are its topics, else a local ranking."""
-    hotlist = _optional("analysis.hotlist", "hotlist")
+    """The period's 民意热点榜: ``analysis.topics.hotlist`` when the groups are its topics, else a local ranking."""
+    hotlist = _optional("analysis.topics.hotlist", "hotlist")
     by_topic = {g.topic_id: g for g in groups if g.topic_id is not None}
     entries: list[HotEntry] = []
     if hotlist is not None and by_topic:
@@ -254,7 +254,7 @@ def hot_entries(session, start, end, groups: Sequence[TopicGroup], messages: dic
             badges += _reply_badges([states.get(i) for i in group.message_ids])
             entries.append(HotEntry(group.key, row["label"], float(row["score"]), row["size"], row.get("votes", 0),
                                     badges, list(group.message_ids), group.topic_id))
-        method = "analysis.hotlist"
+        method = "analysis.topics.hotlist"
     else:
         for group in groups:
             members = [messages[i] for i in group.message_ids]
@@ -265,7 +265,7 @@ def hot_entries(session, start, end, groups: Sequence[TopicGroup], messages: dic
                                     len(members), votes, badges, list(group.message_ids), group.topic_id))
         entries.sort(key=lambda e: (-e.score, -e.size, e.key))
         entries = entries[:top]
-        method = "local ranking (no analysis.topics run)"
+        method = "local ranking (no analysis.topics.clustering run)"
     for entry in entries[:3]:
         if entry.size > 1:  # a single message is not a hot spot, whatever its rank
             entry.badges.insert(0, "热")

@@ -15,9 +15,9 @@ Figures (also explained on the page):
 
 Common questions (``reports.min_complainants``, default 2, different people each):
 - only admissible letters make a question (``messages.admissibility`` from the analysis step, classified here
-  with ``analysis.admissibility`` when the step has not run); the excluded letters and why are listed in the
+  with ``analysis.routing.admissibility`` when the step has not run); the excluded letters and why are listed in the
   content (internal workbook, web page) and an editor can overrule each (``admitted``);
-- people are counted with ``analysis.complainants`` (one person's repeated letters are one person);
+- people are counted with ``analysis.topics.complainants`` (one person's repeated letters are one person);
 - the heading and the "群众反映" paragraph are built by ``reports.wording``, the answer by ``reports.answers``
   from a member's official reply; a question with no usable reply is left out, except that when no member has a
   reply and a deadline has not passed it is listed as 办理中 (``reports.pending_questions``).
@@ -74,7 +74,7 @@ def deadline_states(session: Session, message_ids: list[int], as_of: dt.date) ->
     """The deadline state of each message as of ``as_of`` (computing missing Deadline rows first)."""
     if not message_ids:
         return {}
-    from analysis.deadlines import STATE_CODES, compute_deadlines, load_frame
+    from analysis.deadlines.engine import STATE_CODES, compute_deadlines, load_frame
     from store.models.deadlines import Deadline
 
     have: set[int] = set()
@@ -195,9 +195,9 @@ def overview(session: Session, period: Period, messages: list[MessageView], stat
 
 
 def admissibility_of(messages: list[MessageView], admitted: set[int]) -> dict[int, tuple[str, str]]:
-    """(value, reason) of each message: the stored classification, else ``analysis.admissibility`` now;
+    """(value, reason) of each message: the stored classification, else ``analysis.routing.admissibility`` now;
     an editor's overrule (``admitted``) makes a letter admissible."""
-    from analysis.admissibility import classify_admissibility
+    from analysis.routing.admissibility import classify_admissibility
 
     found = {}
     for m in messages:
@@ -211,8 +211,8 @@ def admissibility_of(messages: list[MessageView], admitted: set[int]) -> dict[in
 
 
 def complainant_keys(messages: list[MessageView]) -> dict[int, str]:
-    """The inferred complainant of each message (equal keys: the same person), by ``analysis.complainants``."""
-    from analysis.complainants import infer_complainants
+    """The inferred complainant of each message (equal keys: the same person), by ``analysis.topics.complainants``."""
+    from analysis.topics.complainants import infer_complainants
 
     rows = [{"id": m.id, "source_id": m.source_id, "submitter": m.submitter, "external_id": m.external_id,
              "submitted_at": m.submitted_at, "title": m.title, "content": m.content, "reply_text": m.reply_text}
@@ -232,8 +232,8 @@ def merge_same_issue(groups: list[inputs.TopicGroup], by_id: dict[int, MessageVi
         return groups + single
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from analysis.text import normalise_for_features
-    from analysis.tokenize import tokens
+    from analysis.text.normalise import normalise_for_features
+    from analysis.text.tokenize import tokens
 
     def doc(m: MessageView) -> str:
         return normalise_for_features(f"{m.title or ''} {m.title or ''} {(m.content or '')[:300]}")
@@ -382,7 +382,7 @@ def generated_texts(period: Period, publisher: str, current: dict, previous: dic
 
 def statistics_date(period: Period, as_of: dt.date) -> tuple[dt.date, str | None]:
     """The date the figures are counted to and, when it is not the end of the reply window, why."""
-    from analysis.workcalendar import get_calendar
+    from analysis.deadlines.workcalendar import get_calendar
 
     window = get_settings().get("reports.reply_window_workdays")
     due = get_calendar().add_workdays(period.end, window, warn=False)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from analysis.text import clean_text, strip_boilerplate
+from analysis.text.normalise import clean_text, strip_boilerplate
 from reports import deidentify
 from reports.inputs import reply_sentences
 

@@ -292,7 +292,7 @@ SETTINGS: list[Setting] = [
             "deadline of the period's last letters), or as of the drafting date when that is earlier."),
     Setting("reports.min_complainants", 2,
             "A common question needs letters from at least this many different people (counted by "
-            "analysis.complainants: one person's repeated letters count once)."),
+            "analysis.topics.complainants: one person's repeated letters count once)."),
     Setting("reports.pending_questions", "list",
             "A common question none of whose letters has a reply yet, with a deadline still running: `list` "
             "shows it in a separate 办理中 list, `omit` leaves it out. Questions whose replies cannot be "

@@ -1,17 +1,17 @@
 """Analyst curation of topics from the UI: rename, merge, split, move a message, hide ("not a topic").
 
-Every action is analysis.topics' own (rename_topic, merge_topics, split_topic, move_message, hide_topic: each
+Every action is analysis.topics.clustering' own (rename_topic, merge_topics, split_topic, move_message, hide_topic: each
 stores a ``TopicCuration`` row, applies it, refreshes the topic's description, replays it after every
 clustering run, and refuses unknown topics/messages, empty labels and empty splits). This module adds only what
 a form needs on top: no curating a merged topic, a split must leave the topic non-empty, a merge needs another
-topic, a label fits a page, and the UI's split-with-a-name. Note: analysis.topics commits the session itself.
+topic, a label fits a page, and the UI's split-with-a-name. Note: analysis.topics.clustering commits the session itself.
 """
 from __future__ import annotations
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from analysis import topics as T
+from analysis.topics import clustering as T
 from store.models.topics import Topic, TopicMembership
 from web.i18n import gettext
 

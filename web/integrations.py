@@ -23,11 +23,11 @@ log = logging.getLogger(__name__)
 # --- deadlines ---------------------------------------------------------------------------------------------
 
 def deadline_status(message: Message, deadline: Deadline | None, as_of: datetime):
-    """analysis.deadlines.deadline_state for one message at ``as_of`` (web.clock.as_of), or None without a
+    """analysis.deadlines.engine.deadline_state for one message at ``as_of`` (web.clock.as_of), or None without a
     stored deadline."""
     if deadline is None:
         return None
-    from analysis.deadlines import DeadlinePolicy, deadline_state
+    from analysis.deadlines.engine import DeadlinePolicy, deadline_state
     from store.settings import get_settings
 
     policy = DeadlinePolicy.from_settings()
@@ -40,7 +40,7 @@ def deadline_status(message: Message, deadline: Deadline | None, as_of: datetime
 # --- routing -----------------------------------------------------------------------------------------------
 
 def routing_for_message(session: Session, message: Message) -> list[dict[str, Any]]:
-    """The routing predictions analysis.router stored for the message (store.models.routing), one per field."""
+    """The routing predictions analysis.routing.router stored for the message (store.models.routing), one per field."""
     from store.models.routing import RoutingPrediction
 
     return [{"field": p.field, "predicted": p.predicted, "best_guess": p.best_guess, "confidence": p.confidence,
@@ -60,11 +60,11 @@ def unit_names(session: Session) -> list[str]:
 def reroute_message(session: Session, message: Message, unit: str, author: str, reason: str | None) -> None:
     """Assign the message to ``unit`` by hand.
 
-    Adapter: analysis.router has no manual-routing API yet, so the change is applied to the message and recorded
+    Adapter: analysis.routing.router has no manual-routing API yet, so the change is applied to the message and recorded
     as a MessageRevision (field ``unit``), which keeps the rule that nothing is overwritten silently; a stored
     unit prediction gets ``routed_by`` (its documented "who confirmed or corrected it").
     """
-    from analysis.message_units import directory_unit_id
+    from analysis.routing.message_units import directory_unit_id
     from store.models.routing import RoutingPrediction
 
     if unit == message.unit:
@@ -109,8 +109,8 @@ HOT_LIST_DAYS = 14
 
 
 def hot_list(session: Session, as_of: date, top: int = 10) -> tuple[list[dict[str, Any]], str | None]:
-    """analysis.hotlist.hotlist over the 14 days of data up to ``as_of``, and a note when it is empty."""
-    from analysis.hotlist import hotlist
+    """analysis.topics.hotlist.hotlist over the 14 days of data up to ``as_of``, and a note when it is empty."""
+    from analysis.topics.hotlist import hotlist
 
     newest = session.scalar(select(func.max(Message.submitted_at)))
     if newest is None:

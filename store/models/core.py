@@ -107,7 +107,7 @@ class Message(Base):
     reply_unit: Mapped[str | None] = mapped_column(String(200))
     replied_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Whether the letter can make a hot-list entry or a common question, set by the analysis step
-    # 'admissibility' (analysis/admissibility.py): admissible | out_of_scope | incoherent | praise | no_request;
+    # 'admissibility' (analysis/routing/admissibility.py): admissible | out_of_scope | incoherent | praise | no_request;
     # NULL: not classified yet. The reason (Chinese, for the editor) says why.
     admissibility: Mapped[str | None] = mapped_column(String(20))
     admissibility_reason: Mapped[str | None] = mapped_column(Text)

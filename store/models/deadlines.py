@@ -1,6 +1,6 @@
 """Reply deadlines: the due date of each message, its extensions and pauses, and the calendar-change log.
 
-Computed by ``analysis.deadlines.compute_deadlines``; the columns mirror ``analysis.deadlines.DueDate``.
+Computed by ``analysis.deadlines.engine.compute_deadlines``; the columns mirror ``analysis.deadlines.engine.DueDate``.
 Dates (``*_on``) are calendar days in Asia/Shanghai; a due date means the end of that day.
 """
 from __future__ import annotations

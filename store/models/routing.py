@@ -3,7 +3,7 @@
 Model files live under ``routing.model_dir`` (default ``<var_dir>/models``) as
 ``router-<field>-<version>.joblib`` with a ``.json`` metadata file beside it; ``RoutingModel`` records each
 one so ``analyze`` and the UI can tell which model is in use. A ``RoutingPrediction`` is the latest
-prediction for one message and field (category or unit), made by ``analysis.router``.
+prediction for one message and field (category or unit), made by ``analysis.routing.router``.
 """
 from __future__ import annotations
 

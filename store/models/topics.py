@@ -1,7 +1,7 @@
 """Recurring-issue topics, their memberships and history, analyst curation, early warnings, reply quality.
 
-Written by ``analysis.topics`` (clustering + identity matching), ``analysis.warnings`` and
-``analysis.reply_quality``. A topic id never changes once given: re-runs map new clusters onto existing topics
+Written by ``analysis.topics.clustering`` (clustering + identity matching), ``analysis.topics.warnings`` and
+``analysis.quality.reply_quality``. A topic id never changes once given: re-runs map new clusters onto existing topics
 (``TopicLineage`` records splits and merges) and ``TopicCuration`` rows (analyst actions) are replayed after
 every run.
 """

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from alerts.rules import run_alerts
-from analysis.deadlines import DeadlineError, compute_deadlines, load_rules, parse_rules
+from analysis.deadlines.engine import DeadlineError, compute_deadlines, load_rules, parse_rules
 from store.db import session_scope
 from store.models import Message
 from store.models.alerts import Alert
@@ -17,7 +17,7 @@ from tests.alerts.world import add_messages, load_units
 
 
 def test_packaged_rules_cover_every_no_reply_duty_class():
-    from analysis.admissibility import NO_REPLY_DUTY
+    from analysis.routing.admissibility import NO_REPLY_DUTY
 
     rules = load_rules()
     duty_free = {value for r in rules.rules if r.no_reply_duty for value in r.admissibility}

@@ -1,4 +1,4 @@
-"""Early warnings (analysis.warnings.detect_warnings) reach the analysts through a real SMTP server, once each."""
+"""Early warnings (analysis.topics.warnings.detect_warnings) reach the analysts through a real SMTP server, once each."""
 from __future__ import annotations
 
 import datetime as dt
@@ -37,7 +37,7 @@ def configure(monkeypatch, port: int, analysts: str) -> None:
 
 def raise_warnings(engine, day: dt.date) -> list[int]:
     """Six people write about one lift on ``day`` (nothing before): detect_warnings flags the topic."""
-    from analysis.warnings import detect_warnings
+    from analysis.topics.warnings import detect_warnings
 
     with session_scope(engine) as session:
         source = Source(name="江川12345", channel="hotline")

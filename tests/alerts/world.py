@@ -22,7 +22,7 @@ def add_messages(engine, rows: list[tuple[str, dt.datetime, str]], source: str =
     """rows: (external id, submitted at, unit spelling); deadlines computed. Returns external id → message id."""
     from sqlalchemy import select
 
-    from analysis.deadlines import compute_deadlines
+    from analysis.deadlines.engine import compute_deadlines
 
     with session_scope(engine) as session:
         src = session.scalar(select(Source).where(Source.name == source))

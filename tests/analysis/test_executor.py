@@ -10,7 +10,7 @@ import hashlib
 import pytest
 
 from analysis.executor import map_chunks, message_features_many, tokens_many
-from analysis.topic_model import TopicClusterer, message_features
+from analysis.topics.model import TopicClusterer, message_features
 from crawlers.demo.corpus import generate_corpus
 
 
@@ -26,7 +26,7 @@ def _fingerprint(features: list[list[str]]) -> str:
 
 
 def test_demo_features_are_those_of_the_code_before_the_speed_work():
-    # Computed with analysis/topic_model.py, tokenize.py and text.py of commit dea81a1 (before issue 16) on
+    # Computed with analysis/topics/model.py, tokenize.py and text.py of commit dea81a1 (before issue 16) on
     # the 900 demo messages: normalisation, segmentation and entity extraction got faster, not different.
     # Change it only with a deliberate change of the features (and say so in the commit).
     features = [message_features(title, content) for title, content in _pairs()]

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from analysis import message_units
-from analysis.message_units import resolve_message_units
+from analysis.routing import message_units
+from analysis.routing.message_units import resolve_message_units
 from pipeline import analyze
 from store.db import session_scope
 from store.models import Message, Unit

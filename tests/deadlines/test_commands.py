@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from analysis.commands_deadlines import register
+from analysis.deadlines.commands import register
 from store.db import session_scope
 from store.models import Message, Source
 from store.models.deadlines import Deadline

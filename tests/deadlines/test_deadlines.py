@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.deadlines import (
+from analysis.deadlines.engine import (
     NO_DATE,
     STATE_CODES,
     Convention,
@@ -29,7 +29,7 @@ from analysis.deadlines import (
     wilson_interval,
     working_days_late,
 )
-from analysis.workcalendar import ProvisionalCalendarWarning, WorkCalendar, load_overrides
+from analysis.deadlines.workcalendar import ProvisionalCalendarWarning, WorkCalendar, load_overrides
 
 D = date
 

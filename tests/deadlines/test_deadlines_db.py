@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from analysis.deadlines import (
+from analysis.deadlines.engine import (
     Convention,
     DeadlinePolicy,
     DeadlineState,
@@ -18,7 +18,7 @@ from analysis.deadlines import (
     overdue_rows,
     responsiveness_stats,
 )
-from analysis.workcalendar import ProvisionalCalendarWarning, WorkCalendar, get_calendar, load_overrides
+from analysis.deadlines.workcalendar import ProvisionalCalendarWarning, WorkCalendar, get_calendar, load_overrides
 from store.models import Message, Source
 from store.models.deadlines import CalendarVersion, Deadline, DeadlineChange, DeadlineExtension, DeadlinePause
 from store.settings import get_settings

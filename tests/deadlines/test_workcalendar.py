@@ -10,7 +10,7 @@ import chinese_calendar
 import numpy as np
 import pytest
 
-from analysis.workcalendar import (
+from analysis.deadlines.workcalendar import (
     CalendarOverrideError,
     CalendarRangeError,
     DayKind,

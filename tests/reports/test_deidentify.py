@@ -1,4 +1,4 @@
-"""The publication's personal-data rules on top of analysis.redact: staff names, masked contacts, dropping."""
+"""The publication's personal-data rules on top of analysis.privacy.redact: staff names, masked contacts, dropping."""
 from __future__ import annotations
 
 from reports import deidentify

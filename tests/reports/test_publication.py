@@ -122,7 +122,7 @@ def test_edit_then_regenerate_keeps_the_edit(session, draft):
     document = P.final_document(regenerated)
     grown = next(q for q in document["questions"] if {"P-1", "P-2", "P-3"} <= set(q["external_ids"]))
     # Five letters, four people: P-4 and P-5 are the same words a minute apart without a submitter, which
-    # analysis.complainants counts as one person writing twice.
+    # analysis.topics.complainants counts as one person writing twice.
     assert grown["letters"] == 5 and grown["asked_count"] == grown["distinct_submitters"] == 4
     assert grown["question"] == "幸福小区停车难的问题何时能解决？"
     assert document["texts"]["intro"] == "本期导语由编辑改写。"

@@ -42,7 +42,7 @@ def _annotated_dalian_strings() -> list[str]:
 
 def test_real_half_month_draft_keeps_the_rules(sqlite_engine, monkeypatch):
     require_service(DALIAN.is_file(), f"real data file {DALIAN} is absent")
-    from analysis.complainants import distinct_complainants
+    from analysis.topics.complainants import distinct_complainants
     from crawlers.importer import import_file
     from store.db import session_factory
     from store.settings import get_settings

@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import select
 
 import scheduler as sched
-from analysis.workcalendar import get_calendar
+from analysis.deadlines.workcalendar import get_calendar
 from store.db import session_scope
 from store.models.alerts import JobRun, OutboxEntry
 from tests.alerts.servers import SmtpSink

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from typer.testing import CliRunner
 
-from analysis.source_health import blocked_share, coverage_drops, source_health, workdays_between
+from analysis.sources.health import blocked_share, coverage_drops, source_health, workdays_between
 from store.db import session_scope
 from store.models import CrawlRun, Message, Source
 

@@ -6,7 +6,14 @@ from stdnum import luhn
 from stdnum.cn import ric
 from typer.testing import CliRunner
 
-from analysis.redact import PII_TYPES, find_personal_data, is_phone_number, is_valid_id_card, redact, residual_numbers
+from analysis.privacy.redact import (
+    PII_TYPES,
+    find_personal_data,
+    is_phone_number,
+    is_valid_id_card,
+    redact,
+    residual_numbers,
+)
 
 
 def make_id(base17: str = "11010519880512123") -> str:
@@ -247,7 +254,7 @@ def test_a_signature_list_is_masked_name_by_name():
 
 
 def test_a_name_is_masked_in_every_mention_across_the_letter():
-    from analysis.redact import redact_letter
+    from analysis.privacy.redact import redact_letter
 
     letter = {
         "title": "投诉邻居赵四海占用楼道",

@@ -8,7 +8,7 @@ import pytest
 from sklearn.base import clone
 from typer.testing import CliRunner
 
-from analysis.router import (
+from analysis.routing.router import (
     MessageRouter,
     evaluate_time_split,
     load_router,
@@ -129,7 +129,7 @@ def _store_corpus(session, rows):
 def test_route_stored_messages_writes_predictions_once_per_model(session, corpus):
     from sqlalchemy import select
 
-    from analysis.router import route_stored_messages
+    from analysis.routing.router import route_stored_messages
     from store.models.routing import RoutingPrediction
 
     rows, texts = corpus
@@ -145,7 +145,7 @@ def test_route_stored_messages_writes_predictions_once_per_model(session, corpus
 
 
 def test_analyze_without_a_model_says_what_to_do(session):
-    from analysis.router import route_stored_messages
+    from analysis.routing.router import route_stored_messages
 
     summary = route_stored_messages(session)
     assert "train-router --field category" in summary["category"]
@@ -220,7 +220,7 @@ def test_classify_without_a_model_fails_clearly(migrated_db, tmp_path):
 
 
 def test_place_features_route_a_district_letter_to_its_government():
-    from analysis.router import MessageRouter, PlaceFeatures
+    from analysis.routing.router import MessageRouter, PlaceFeatures
 
     units = ["柳岸区人民政府"] * 6 + ["东湖区人民政府"] * 6
     texts = ([f"柳岸区第{i}小区门口的路灯坏了" for i in range(3)] + [f"柳岸区的公交车班次太少{i}" for i in range(3)]

@@ -1,5 +1,5 @@
 """Normalisation: stored text keeps every word; feature text loses HTML, width, script and boilerplate noise."""
-from analysis.text import clean_text, is_traditional, normalise_for_features, strip_boilerplate, to_halfwidth
+from analysis.text.normalise import clean_text, is_traditional, normalise_for_features, strip_boilerplate, to_halfwidth
 
 
 def test_clean_text_removes_html_residue_and_keeps_wording():

@@ -1,4 +1,4 @@
-"""The C-speed paths of analysis.text give what the plain definitions give.
+"""The C-speed paths of analysis.text.normalise give what the plain definitions give.
 
 Oracles: the plain alternation regex (for ``alternation``), the set-count definition of "traditional" written
 out here (for ``is_traditional``), and a per-character translation (for ``to_halfwidth``).
@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from analysis.text import BOILERPLATE_PATTERNS, _script_sets, alternation, is_traditional, to_halfwidth
+from analysis.text.normalise import BOILERPLATE_PATTERNS, _script_sets, alternation, is_traditional, to_halfwidth
 
 TEXTS = [
     "尊敬的领导您好！我们小区的路灯坏了，盼复。谢谢！",

@@ -4,8 +4,8 @@ import pickle
 
 import pytest
 
-from analysis import tokenize
-from analysis.tokenize import Tokenizer, load_stopwords, load_user_dictionary
+from analysis.text import tokenize
+from analysis.text.tokenize import Tokenizer, load_stopwords, load_user_dictionary
 
 SENTENCES = [
     "我想咨询公积金贷款和不动产登记，一网通办能不能办营业执照？",

@@ -1,5 +1,5 @@
 """Unit names: one unit, many spellings → one canonical name."""
-from analysis.unitnames import UnitNameNormaliser, clean_unit_name, split_units
+from analysis.routing.unitnames import UnitNameNormaliser, clean_unit_name, split_units
 
 
 def test_abbreviations_expand_to_the_official_long_form():
@@ -53,7 +53,7 @@ def test_unfitted_normaliser_says_so():
 
 
 def test_a_government_and_its_office_are_one_unit():
-    from analysis.unitnames import government_unit
+    from analysis.routing.unitnames import government_unit
 
     assert government_unit("溪口县人民政府办公室") == "溪口县人民政府"
     assert government_unit("溪口县") == "溪口县人民政府"  # a bare county in the reply column
@@ -62,7 +62,7 @@ def test_a_government_and_its_office_are_one_unit():
 
 
 def test_places_a_unit_is_named_after():
-    from analysis.unitnames import places_of_unit
+    from analysis.routing.unitnames import places_of_unit
 
     assert places_of_unit("溪口县人民政府") == ["溪口县", "溪口"]
     assert places_of_unit("青山市柳岸区东园街道办事处", city="青山") == ["柳岸区", "柳岸", "东园街道", "东园"]

@@ -4,7 +4,7 @@ Every letter here is written for these tests (no real data)."""
 import pytest
 from sqlalchemy import select
 
-from analysis.admissibility import (
+from analysis.routing.admissibility import (
     ADMISSIBILITY_VALUES,
     NO_REPLY_DUTY,
     classify_admissibility,

@@ -3,7 +3,7 @@
 All letters are written for these tests."""
 from datetime import datetime, timedelta
 
-from analysis.complainants import distinct_complainants, infer_complainants
+from analysis.topics.complainants import distinct_complainants, infer_complainants
 
 NOISE = "青松路菜市场门口每天早上六点就有货车卸货，噪音很大，影响居民休息，希望城管部门管一管。"
 HEATING = "翠湖小区今年供暖以来室内温度一直只有十五度左右，热力公司来看过也没有解决，家里老人孩子受不了。"

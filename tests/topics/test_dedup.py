@@ -1,4 +1,4 @@
-from analysis.dedup import distinct_voices, near_duplicate_groups
+from analysis.text.dedup import distinct_voices, near_duplicate_groups
 
 
 def test_repeated_and_lightly_edited_texts_form_one_group_and_different_texts_do_not():

@@ -9,8 +9,8 @@ import json
 
 from typer.testing import CliRunner
 
-from analysis.hotlist import hotlist, hotlist_report
-from analysis.warnings import detect_warnings, replay_warnings
+from analysis.topics.hotlist import hotlist, hotlist_report
+from analysis.topics.warnings import detect_warnings, replay_warnings
 from store.models import Message, Source
 from store.models.topics import Topic, TopicMembership, WarningEvent
 

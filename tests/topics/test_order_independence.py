@@ -1,7 +1,7 @@
 """Clustering depends on the messages, not on the order a crawl happened to store them in."""
 from sqlalchemy import select
 
-from analysis.topics import update_topics
+from analysis.topics.clustering import update_topics
 from crawlers.demo.corpus import generate_corpus
 from store.db import session_factory
 from store.models import Message

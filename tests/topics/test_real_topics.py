@@ -50,8 +50,8 @@ def test_shangluo_hotlist_command_succeeds_and_reports_skipped_letters(sqlite_en
     require_service(DATA.is_dir(), f"real data folder {DATA} is absent")
     from typer.testing import CliRunner
 
-    from analysis.admissibility import classify_stored_messages
-    from analysis.topics import update_topics
+    from analysis.routing.admissibility import classify_stored_messages
+    from analysis.topics.clustering import update_topics
     from cli import app
     from crawlers.importer import import_file
     from store.db import session_scope

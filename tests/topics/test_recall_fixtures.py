@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from analysis.topic_model import TopicClusterer, message_features
-from analysis.topics import deidentify_label, topic_label
+from analysis.topics.clustering import deidentify_label, topic_label
+from analysis.topics.model import TopicClusterer, message_features
 
 # One problem (a mixing plant next to 青松苑) told by six residents in their own words.
 MIXING_PLANT = [

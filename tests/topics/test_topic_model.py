@@ -2,7 +2,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
-from analysis.topic_model import TopicClusterer, extract_entities, message_features
+from analysis.topics.model import TopicClusterer, extract_entities, message_features
 
 
 def test_entities_keep_place_names_whole_and_drop_generic_ones():

@@ -7,8 +7,7 @@ from collections import Counter
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from analysis.hotlist import hotlist
-from analysis.topics import (
+from analysis.topics.clustering import (
     hide_topic,
     merge_topics,
     move_message,
@@ -17,7 +16,8 @@ from analysis.topics import (
     topics_for_period,
     update_topics,
 )
-from analysis.warnings import detect_warnings
+from analysis.topics.hotlist import hotlist
+from analysis.topics.warnings import detect_warnings
 from store.models.topics import Topic, TopicMembership, WarningEvent
 from tests.topics.conftest import store_messages
 
@@ -112,7 +112,7 @@ def test_hotlist_json_keys_badges_and_people(engine, session, demo_corpus):
     campaign = next(e for e in hotlist(session, start, end, top=0)
                     if {m.external_id for m in demo_corpus if m.topic_key == "jinxiu-transfer-station-campaign"}
                     & set(e["message_ids"]))
-    # People, not letters (analysis.complainants): where the export names submitters they decide, so the
+    # People, not letters (analysis.topics.complainants): where the export names submitters they decide, so the
     # campaign's template signed by different residents counts each signer once (it was "one voice" before
     # issue 14; COMMON.md's interface trusts the submitter). Its repeated letters of one signer count once.
     signers = {m.submitter for m in demo_corpus if m.topic_key == "jinxiu-transfer-station-campaign"
@@ -168,7 +168,7 @@ def test_spike_and_new_topic_warnings_are_stored_once(sqlite_engine, demo_corpus
 
 
 def test_reply_quality_flags():
-    from analysis.reply_quality import assess_texts
+    from analysis.quality.reply_quality import assess_texts
 
     question = "滨江路江川大桥到滨江公园这一段路灯连续一周不亮，晚上散步的老人很多，存在安全隐患，请尽快维修。"
     replies = [

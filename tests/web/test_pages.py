@@ -72,7 +72,7 @@ def test_split_move_and_hide_are_stored_as_curation(client, seeded, sqlite_engin
     assert response.status_code == 303
     new_id = int(response.headers["location"].split("/")[2].split("?")[0])
     refused = client.post(f"/topics/{topic_id}/split", data={"csrf_token": token})
-    assert refused.status_code == 400 and "a split needs at least one message" in refused.text  # analysis.topics' check
+    assert refused.status_code == 400 and "a split needs at least one message" in refused.text  # analysis.topics.clustering' check
     parking = seeded.topic_ids["停车难"]
     assert client.post(f"/topics/{topic_id}/move", data={"message_id": seeded.message_ids["M004"], "target": parking,
                                                           "csrf_token": token}, follow_redirects=False).status_code == 303

@@ -36,7 +36,7 @@ def test_search_expression_is_the_indexed_one(pg_engine):
 
 
 def test_topic_trends_match_and_follow_curation(engine):
-    from analysis.topics import move_message
+    from analysis.topics.clustering import move_message
 
     seed = seed_database(engine)
     trends = TopicTrends()

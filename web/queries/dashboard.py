@@ -1,7 +1,7 @@
 """Dashboard figures: daily volume by channel, on-time rate, overdue by unit, warnings.
 
 All aggregated in SQL (the dashboard must stay fast with hundreds of thousands of messages); the on-time rate
-follows the definitions of analysis.deadlines (on time = replied on or before the due date; a case counts once
+follows the definitions of analysis.deadlines.engine (on time = replied on or before the due date; a case counts once
 its due date has passed or it was replied). Every figure is as of one day (``web.as_of``, else today); when the
 newest message is older than a figure's window, that window ends at the newest message's day instead of
 showing nothing, and the page says so. Overdue messages are counted per directory unit (``Message.unit_id``,

@@ -22,7 +22,7 @@ class SourceHealth:
 
 
 def source_health(session: Session, as_of: date | None = None, runs_per_source: int = 5) -> list[SourceHealth]:
-    from analysis.workcalendar import get_calendar
+    from analysis.deadlines.workcalendar import get_calendar
 
     calendar = get_calendar()
     today = as_of or now_local().date()

@@ -1,5 +1,6 @@
 """The dashboard: volume by channel and day, on-time rate, overdue by unit, warnings; the hot list is a fragment
-loaded after the page (it is computed by analysis.hotlist over the recent messages, far heavier than the figures)."""
+loaded after the page (it is computed by analysis.topics.hotlist over the recent messages, far heavier than the
+figures)."""
 from __future__ import annotations
 
 import threading

@@ -62,7 +62,7 @@ def _render_topic(request: Request, db: Session, topic_id: int, error: str | Non
 def _apply(request: Request, db: Session, user: User, topic_id: int, action, done: str, redirect_to: int | None = None):
     use_locale(request)  # the refusals resolve_topic/resolve_message word are in the user's language
     try:
-        result = action()  # analysis.topics commits each action itself
+        result = action()  # analysis.topics.clustering commits each action itself
     except curation.CurationError as exc:
         db.rollback()
         return _render_topic(request, db, topic_id, error=str(exc), status_code=400)

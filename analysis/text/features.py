@@ -5,7 +5,7 @@ features as ``TfidfVectorizer(analyzer="char")`` (smoothed idf, optional 1 + log
 them with numpy: each n-gram becomes an integer made of its code points, looked up in a sorted vocabulary.
 scikit-learn's version counts n-grams in a Python loop, which made it the slowest step of routing.
 Whitespace is not collapsed and case is not folded here: feed text through
-``analysis.text.normalise_for_features`` first.
+``analysis.text.normalise.normalise_for_features`` first.
 
 Learned state: ``vocabulary_`` (sorted n-gram keys), ``idf_``. ``get_feature_names_out()`` decodes keys.
 """

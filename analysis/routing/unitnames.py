@@ -34,7 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from analysis.text import to_halfwidth
+from analysis.text.normalise import to_halfwidth
 
 __all__ = ["clean_unit_name", "split_units", "UnitNameNormaliser", "ABBREVIATIONS", "government_unit", "places_of_unit"]
 

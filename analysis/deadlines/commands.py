@@ -74,8 +74,8 @@ def register(app: typer.Typer) -> None:
         The day of receipt is not counted; a DATE on a non-working day counts as received on the next working
         day (received Saturday, 3 working days: due Thursday).
         """
-        from analysis.deadlines import DeadlineError, DeadlinePolicy, compute_deadline
-        from analysis.workcalendar import CalendarError
+        from analysis.deadlines.engine import DeadlineError, DeadlinePolicy, compute_deadline
+        from analysis.deadlines.workcalendar import CalendarError
 
         received = _parse_moment(day, "DATE")
         if n < 0:
@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help='print {"from","to","working_days","provisional"}'),
     ) -> None:
         """The number of working days after A up to and including B (negative when B is before A)."""
-        from analysis.workcalendar import CalendarError, get_calendar
+        from analysis.deadlines.workcalendar import CalendarError, get_calendar
 
         first, last = _parse_day(start, "A"), _parse_day(end, "B")
         try:
@@ -128,14 +128,14 @@ def register(app: typer.Typer) -> None:
         refresh: bool = typer.Option(True, help="bring stored deadlines up to date first"),
     ) -> None:
         """Messages due soon, overdue, seriously overdue, unanswered or paused as of a date (replayable)."""
-        from analysis.deadlines import (
+        from analysis.deadlines.engine import (
             ATTENTION_STATES,
             DeadlineError,
             DeadlinePolicy,
             compute_deadlines,
             overdue_rows,
         )
-        from analysis.workcalendar import CalendarError, get_calendar
+        from analysis.deadlines.workcalendar import CalendarError, get_calendar
         from store.db import session_scope
         from store.models.base import now_local
 
@@ -190,8 +190,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Why a message's due date is what it is: rule, policy source, calendar steps, extensions, pauses."""
-        from analysis.deadlines import DeadlineError, message_deadline
-        from analysis.workcalendar import CalendarError
+        from analysis.deadlines.engine import DeadlineError, message_deadline
+        from analysis.deadlines.workcalendar import CalendarError
         from store.db import session_scope
 
         day = _parse_day(as_of, "--as-of") if as_of else None
@@ -224,8 +224,8 @@ def register(app: typer.Typer) -> None:
         as_of: str = typer.Option(None, "--as-of", help="date for the state counts (default: today)"),
     ) -> None:
         """(Re)compute every message's deadline (the deadline part of `analyze`); logs calendar changes."""
-        from analysis.deadlines import DeadlineError, compute_deadlines
-        from analysis.workcalendar import CalendarError
+        from analysis.deadlines.engine import DeadlineError, compute_deadlines
+        from analysis.deadlines.workcalendar import CalendarError
         from store.db import session_scope
 
         day = _parse_day(as_of, "--as-of") if as_of else None
@@ -246,14 +246,14 @@ def register(app: typer.Typer) -> None:
         refresh: bool = typer.Option(True, help="bring stored deadlines up to date first"),
     ) -> None:
         """On-time rate (95 % Wilson interval), median working days to reply and late share per group."""
-        from analysis.deadlines import (
+        from analysis.deadlines.engine import (
             DeadlineError,
             DeadlinePolicy,
             compute_deadlines,
             load_frame,
             responsiveness_stats,
         )
-        from analysis.workcalendar import CalendarError, get_calendar
+        from analysis.deadlines.workcalendar import CalendarError, get_calendar
         from store.db import session_scope
         from store.models.base import now_local
 
@@ -291,7 +291,7 @@ def register(app: typer.Typer) -> None:
         approved_by: str = typer.Option(None, "--approved-by"),
     ) -> None:
         """Record an approved extension (延期) and recompute the message's deadline."""
-        from analysis.deadlines import DeadlineError, Extension, compute_deadlines, message_deadline
+        from analysis.deadlines.engine import DeadlineError, Extension, compute_deadlines, message_deadline
         from store.db import session_scope
         from store.models.core import Message
         from store.models.deadlines import DeadlineExtension
@@ -324,7 +324,7 @@ def register(app: typer.Typer) -> None:
         """Record a pause (waiting for the citizen's materials) or close the open one with --end."""
         from sqlalchemy import select
 
-        from analysis.deadlines import DeadlineError, Pause, compute_deadlines, message_deadline
+        from analysis.deadlines.engine import DeadlineError, Pause, compute_deadlines, message_deadline
         from store.db import session_scope
         from store.models.core import Message
         from store.models.deadlines import DeadlinePause
@@ -357,7 +357,7 @@ def register(app: typer.Typer) -> None:
         """Where each year of the working-day calendar comes from; with YEAR, its special days."""
         from datetime import timedelta
 
-        from analysis.workcalendar import CalendarError, DayKind, format_day, get_calendar
+        from analysis.deadlines.workcalendar import CalendarError, DayKind, format_day, get_calendar
 
         calendar = get_calendar()
         typer.echo(f"fingerprint {calendar.fingerprint}: {calendar.describe()}")

@@ -7,7 +7,7 @@ Public API:
 
 ``MessageRouter(min_confidence=0.5, C=1.0, …, random_state=0)``
     A scikit-learn classifier (``fit``/``predict``/``predict_proba``/``classes_``): a pipeline of
-    normalisation, word features (``analysis.tokenize``) and character 1-2-gram features (TF-IDF), and a
+    normalisation, word features (``analysis.text.tokenize``) and character 1-2-gram features (TF-IDF), and a
     linear SVM whose scores are calibrated into probabilities (Platt scaling, cross-validated).
     ``route(texts)`` returns a ``RoutingDecision`` per text: below ``min_confidence`` the message is marked
     for manual routing (``predicted`` None) rather than guessed.
@@ -15,7 +15,7 @@ Public API:
 ``train_router(texts, labels, field, …) -> TrainedRouter``
     Fits a router on labelled history, cross-validates it (macro-F1, accuracy, per fold), leaves out classes
     with too few rows, and (for ``field="unit"``) normalises unit names first with
-    ``analysis.unitnames.UnitNameNormaliser``. ``TrainedRouter.metadata`` says when, on how many rows,
+    ``analysis.routing.unitnames.UnitNameNormaliser``. ``TrainedRouter.metadata`` says when, on how many rows,
     which classes and how well.
 
 ``save_router(trained, model_dir)`` / ``load_router(field, model_dir=None, version=None)``
@@ -48,9 +48,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from analysis.features import CharNgramVectorizer
-from analysis.text import normalise_for_features
-from analysis.tokenize import tokens_of_normalised
+from analysis.text.features import CharNgramVectorizer
+from analysis.text.normalise import normalise_for_features
+from analysis.text.tokenize import tokens_of_normalised
 
 __all__ = [
     "ROUTING_FIELDS",
@@ -133,7 +133,7 @@ class PlaceFeatures(BaseEstimator):
         self.city = city
 
     def fit(self, X, y=None):
-        from analysis.unitnames import places_of_unit
+        from analysis.routing.unitnames import places_of_unit
 
         places = set()
         for unit in set(y if y is not None else []):
@@ -327,7 +327,7 @@ def train_router(texts: Sequence[str], labels: Sequence[str | None], field: str,
         raise ValueError(f"unknown routing field {field!r}: choose {' or '.join(ROUTING_FIELDS)}")
     normaliser = None
     if field == "unit":
-        from analysis.unitnames import UnitNameNormaliser
+        from analysis.routing.unitnames import UnitNameNormaliser
 
         normaliser = UnitNameNormaliser(city=unit_city, hierarchy=True).fit(labels)
         labels = normaliser.transform(labels)

@@ -1,4 +1,4 @@
-"""Person names without a cue word (``analysis.redact``'s name detector for the hard cases).
+"""Person names without a cue word (``analysis.privacy.redact``'s name detector for the hard cases).
 
 Citizens name people the way people talk: a child, a mother and her brother, accused villagers, the legal
 representative of a company, fifty neighbours signing a petition — with no 我叫/姓名 in front. The detector
@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from analysis import pii_patterns as P
+from analysis.privacy import patterns as P
 
 __all__ = ["find_names", "is_name_like", "common_words"]
 

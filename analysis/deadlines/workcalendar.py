@@ -24,7 +24,7 @@ and its inverse (the day of the k-th working day), so every operation is a few a
 - ``next_workday(d)``: ``d`` when it is a working day, else the first working day after it.
 
 The deadline policy (receipt on a non-working day, counting conventions, rules) lives in
-``analysis.deadlines``; this module knows only days.
+``analysis.deadlines.engine``; this module knows only days.
 """
 from __future__ import annotations
 
@@ -42,13 +42,15 @@ from pathlib import Path
 
 import numpy as np
 
+from analysis import DATA_DIR
+
 logger = logging.getLogger(__name__)
 
 SUPPORTED_FIRST_YEAR = 2000
 SUPPORTED_LAST_YEAR = 2099  # lunardate's range ends in 2099
 # Bump when the provisional computation changes: it is part of the calendar fingerprint.
 PROVISIONAL_RULES_VERSION = "2"
-PACKAGED_OVERRIDE_DIR = Path(__file__).parent / "data" / "calendar_overrides"
+PACKAGED_OVERRIDE_DIR = DATA_DIR / "calendar_overrides"
 # date.toordinal() of 1970-01-01: converts numpy datetime64[D] to ordinals and back.
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 

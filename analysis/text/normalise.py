@@ -16,8 +16,8 @@ Two levels, because stored text and feature text have different jobs:
 
 ``strip_boilerplate(text)`` is the boilerplate step on its own; ``is_traditional(text)`` the detection step.
 
-For tokens (word lists without stopwords) see ``analysis.tokenize``: ``tokens(text)`` and the sklearn
-analyzer ``analysis.tokenize.analyzer``.
+For tokens (word lists without stopwords) see ``analysis.text.tokenize``: ``tokens(text)`` and the sklearn
+analyzer ``analysis.text.tokenize.analyzer``.
 """
 from __future__ import annotations
 

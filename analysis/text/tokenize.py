@@ -3,7 +3,7 @@
 Public API (for routing, topics, hot list):
 
 ``tokens(text) -> list[str]``
-    Feature tokens of a raw message: ``analysis.text.normalise_for_features`` (HTML, widths, traditional →
+    Feature tokens of a raw message: ``analysis.text.normalise.normalise_for_features`` (HTML, widths, traditional →
     simplified, boilerplate removed), segmentation, then stopwords, punctuation and whitespace dropped.
     Place and estate names (…小区/…花园/…路/…街道/…村) come out whole.
 
@@ -38,7 +38,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from analysis.text import normalise_for_features
+from analysis.text.normalise import normalise_for_features
 
 __all__ = [
     "Tokenizer",

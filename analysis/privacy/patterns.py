@@ -1,4 +1,4 @@
-"""Building blocks of the personal-data detector (``analysis.redact``): surname lists, cue words, titles and
+"""Building blocks of the personal-data detector (``analysis.privacy.redact``): surname lists, cue words, titles and
 the regular expressions for structured numbers and detailed addresses. Kept apart so the patterns can be read
 and reviewed without the matching logic around them. Written for hotline-monitor."""
 from __future__ import annotations
@@ -138,7 +138,7 @@ ROAD_ENDINGS = frozenset("路街巷弄道里村胡同屯庄")
 # Characters ending an estate or building name: a building number right after them is a home address.
 ESTATE_ENDINGS = frozenset("区园苑城府庭湾居院寓厦舍楼村坊庄邸墅苑阁轩")
 
-# --- names without a cue word (analysis.pii_names) ---------------------------------------------------------
+# --- names without a cue word (analysis.privacy.names) ---------------------------------------------------------
 
 SURNAME_FIRST_CHARS = SINGLE_SURNAMES | {s[0] for s in COMPOUND_SURNAMES}
 # A candidate equal to a jieba dictionary word at least this frequent is a word (文明, 高度), not a name.

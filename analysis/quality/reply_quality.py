@@ -74,7 +74,7 @@ class ReplyAssessment:
 
 def substance(reply: str, title: str | None = None) -> str:
     """The reply without formulas, quoted titles, dates and punctuation."""
-    from analysis.text import clean_text
+    from analysis.text.normalise import clean_text
 
     text = clean_text(reply)
     if title:
@@ -91,7 +91,7 @@ def assess_texts(questions: Sequence[str], replies: Sequence[str | None], titles
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from analysis.executor import tokens_many
-    from analysis.text import clean_text
+    from analysis.text.normalise import clean_text
 
     settings = get_settings()
     min_chars = settings.get("reply_quality.min_chars") if min_chars is None else min_chars

@@ -6,11 +6,11 @@
 - ``spike``: a topic's admissible letters on that day are at least ``warnings.min_daily`` and above its baseline
   (the mean of the ``warnings.baseline_days`` days before) plus ``warnings.spike_factor`` standard deviations
   (the deviation taken as at least 1, so a quiet topic needs a real jump), *and* they come from at least two
-  different people (``analysis.complainants``): one person writing thirteen times in a day is not public opinion;
+  different people (``analysis.topics.complainants``): one person writing thirteen times in a day is not public opinion;
 - ``new_surge``: a topic whose first message is at most ``warnings.new_topic_days`` days old already has
   ``warnings.new_topic_submitters`` distinct people (one per topic, ever).
 
-Inadmissible letters (``analysis.admissibility``) count nowhere. The evidence holds the daily counts, the
+Inadmissible letters (``analysis.routing.admissibility``) count nowhere. The evidence holds the daily counts, the
 people count and the ids of that day's messages. ``list_warnings(session)`` reads them back (newest first);
 delivered events get ``status = "delivered"`` from the alerts work.
 
@@ -29,8 +29,8 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from analysis.admissibility import INADMISSIBLE, classify_admissibility
-from analysis.complainants import distinct_complainants
+from analysis.routing.admissibility import INADMISSIBLE, classify_admissibility
+from analysis.topics.complainants import distinct_complainants
 from store.models import Message
 from store.models.topics import Topic, TopicMembership, WarningEvent
 from store.settings import get_settings

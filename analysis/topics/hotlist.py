@@ -6,7 +6,7 @@ list; ``hotlist_report(...)`` returns it together with what was left out and why
 ``distinct_submitters, volume, votes, channels, unanswered_share, growth, previous_rate, rate, badge,
 explanation, score_parts, keywords, places, units``.
 
-Ranking: distinct complainants first (``analysis.complainants``: the submitter where the export has one, else
+Ranking: distinct complainants first (``analysis.topics.complainants``: the submitter where the export has one, else
 inferred from near-identical texts, consecutive case numbers, shared replies and same-day bursts); the other
 terms only order topics raised by as many people. ``score = people + secondary / (1 + secondary)``, so the
 integer part is the people count and the fraction the rest; ``secondary`` is the weighted sum (weights: setting
@@ -16,14 +16,14 @@ integer part is the people count and the fraction the rest; ``secondary`` is the
 - ``votes``: ln(1 + 点赞数) where the source has them;
 - ``growth``: log2 of (people per working day now + 0.5) / (people per working day in the previous
   ``hotlist.previous_windows`` windows of the same length + 0.5), clipped to [-1, 3]; working days from
-  ``analysis.workcalendar`` (calendar days outside its range or when it is unavailable);
+  ``analysis.deadlines.workcalendar`` (calendar days outside its range or when it is unavailable);
 - ``channels``: distinct channels beyond the first (hotline, mailbox, feedback);
 - ``unanswered``: share of the window's messages not answered by the end of the window, or answered after
   their due date (``deadlines`` table when computed, else 5 working days);
 
 clipped at 0 from below. What is not ranked:
 
-- letters that are not admissible (``analysis.admissibility``: out of scope, incoherent, praise, no request)
+- letters that are not admissible (``analysis.routing.admissibility``: out of scope, incoherent, praise, no request)
   form no entry and count nowhere;
 - a topic whose admissible letters in the window come from one person is a *one-person burst*: listed in the
   report (``one_person_bursts``) with its letter count, never ranked;
@@ -44,9 +44,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from analysis.admissibility import INADMISSIBLE, classify_admissibility
-from analysis.complainants import distinct_complainants
-from analysis.topics import period_members
+from analysis.routing.admissibility import INADMISSIBLE, classify_admissibility
+from analysis.topics.clustering import period_members
+from analysis.topics.complainants import distinct_complainants
 from store.models import Message
 from store.models.topics import Topic, TopicMembership
 from store.settings import get_settings
@@ -61,7 +61,7 @@ MIN_PEOPLE = 2
 
 def _calendar():
     try:
-        from analysis.workcalendar import get_calendar
+        from analysis.deadlines.workcalendar import get_calendar
 
         return get_calendar()
     except Exception:  # noqa: BLE001 - calendar module absent or broken: fall back to calendar days, never crash a hot list

@@ -58,7 +58,7 @@ class UnitResolution:
 
 def _load_directory(session: Session):
     # The resolution alerts use too, so a message counts under the unit its alerts go to. (alerts is a layer
-    # to the right of analysis; its directory module needs only store and analysis.unitnames.)
+    # to the right of analysis; its directory module needs only store and analysis.routing.unitnames.)
     from alerts.directory import UnitDirectory
 
     return UnitDirectory.load(session)

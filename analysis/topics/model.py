@@ -1,6 +1,6 @@
 """The recurring-issue clustering model: message features and the ``TopicClusterer`` estimator.
 
-Features (``message_features(title, content)``): the word tokens of ``analysis.tokenize`` (title words
+Features (``message_features(title, content)``): the word tokens of ``analysis.text.tokenize`` (title words
 counted ``title_repeat`` times, since a title states the problem), plus *entity features*: place and
 organisation names (…小区/…花园/…路/…街道/…村/…学校/…公司…) found in the segmented text, as ``@name`` (the
 whole name) and ``#xy`` (character bigrams of the name without its suffix, so 保利麓谷林语小区 and 麓谷林语
@@ -141,8 +141,8 @@ def _canonical_entity(name: str) -> str:
 
 def message_features(title: str | None, content: str | None, title_repeat: int = 2) -> list[str]:
     """Feature strings of one message: word tokens (title words repeated) + ``@entity`` + ``#bigram``."""
-    from analysis.text import normalise_for_features
-    from analysis.tokenize import get_tokenizer
+    from analysis.text.normalise import normalise_for_features
+    from analysis.text.tokenize import get_tokenizer
 
     tokenizer = get_tokenizer()
     stopwords = tokenizer.stopwords

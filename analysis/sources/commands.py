@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
         from rich.console import Console
         from rich.table import Table
 
-        from analysis.source_health import source_health
+        from analysis.sources.health import source_health
         from store.db import session_scope
         from store.settings import get_settings
 

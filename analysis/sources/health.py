@@ -46,7 +46,7 @@ class SourceHealth:
 
 def workdays_between(start: date, end: date) -> int:
     """Working days in (start, end] on the Chinese calendar (holidays and make-up days)."""
-    from analysis.workcalendar import get_calendar
+    from analysis.deadlines.workcalendar import get_calendar
 
     return get_calendar().workdays_between(start, end, warn=False)
 

@@ -30,7 +30,7 @@ date and region but a wrong check digit is masked too, a typo does not make it p
 after cues such as 我叫/姓名：/联系人, the submitter; titles such as 刘局长 are not private persons) and
 address (the detailed part: building/unit/floor/room, door numbers after a road, village groups; a room
 number goes with its street number: 18号16-08, 7-1501). Names without a cue word (村民鲍晟, signature
-lists, 翟远帆，男) come from ``analysis.pii_names``. An organisation's number (400/800, one an organisation
+lists, 翟远帆，男) come from ``analysis.privacy.names``. An organisation's number (400/800, one an organisation
 is named before, one in an official reply, the unit directory's) is no personal data and stays.
 
 Positions are character offsets into the text as given (full-width digits are matched without changing them).
@@ -42,9 +42,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 
-from analysis import pii_names
-from analysis import pii_patterns as P
-from analysis.text import to_halfwidth
+from analysis.privacy import names as pii_names
+from analysis.privacy import patterns as P
+from analysis.text.normalise import to_halfwidth
 
 __all__ = [
     "PII_TYPES",

@@ -9,12 +9,12 @@ Spring Festival break, due Wed 02-05); due at the end of that day, Asia/Shanghai
 counting starts the day after: received Saturday, due Thursday) and ``receipt_day_counts`` (the day of receipt, or
 the next working day, is day 1). Rules (which N, which convention,
 working or calendar days) come from ``analysis/data/deadline_rules.toml`` or the ``deadlines.rules_file`` setting;
-each rule cites its policy source. Calendar: ``analysis.workcalendar`` (official years, overrides, provisional
+each rule cites its policy source. Calendar: ``analysis.deadlines.workcalendar`` (official years, overrides, provisional
 years flagged).
 
 Public API (for analyze, alerts, reports and the web UI)::
 
-    from analysis.deadlines import (compute_deadline, deadline_state, working_days_late, load_rules,
+    from analysis.deadlines.engine import (compute_deadline, deadline_state, working_days_late, load_rules,
                                     DeadlinePolicy, DeadlineState, Extension, Pause)
 
     rules = load_rules()                                   # the configured RuleSet
@@ -61,7 +61,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from analysis.workcalendar import (
+from analysis import DATA_DIR
+from analysis.deadlines.workcalendar import (
     DayKind,
     WorkCalendar,
     format_day,
@@ -75,7 +76,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-PACKAGED_RULES_FILE = Path(__file__).parent / "data" / "deadline_rules.toml"
+PACKAGED_RULES_FILE = DATA_DIR / "deadline_rules.toml"
 NO_DATE = -1  # ordinal placeholder in the vectorised columns
 
 

@@ -2,7 +2,7 @@
 
 Public API::
 
-    from analysis.topics import update_topics, topics_for_period, topic_detail
+    from analysis.topics.clustering import update_topics, topics_for_period, topic_detail
     summary = update_topics(session)                  # the `analyze` step: -> TopicUpdateSummary
     update_topics(session, mode="full")               # re-cluster everything (ids kept by matching)
     update_topics(session, mode="incremental")        # only messages not yet seen, onto existing topics
@@ -47,10 +47,11 @@ import numpy as np
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from analysis.complainants import distinct_complainants
-from analysis.dedup import near_duplicate_groups
+from analysis import DATA_DIR
 from analysis.executor import message_features_many
-from analysis.topic_model import GENERIC_WORDS, TopicClusterer, message_features
+from analysis.text.dedup import near_duplicate_groups
+from analysis.topics.complainants import distinct_complainants
+from analysis.topics.model import GENERIC_WORDS, TopicClusterer, message_features
 from store.models import Message, now_local
 from store.models.topics import (
     ReplyQuality,
@@ -579,7 +580,7 @@ _LABEL_TAIL = re.compile(r"(?:的问题|问题|的反映|的投诉|的建议|的
 
 def clean_label(title: str | None, content: str | None = None, limit: int = 40) -> str:
     """A short human-readable label from a message title (or the start of its text)."""
-    from analysis.text import clean_text
+    from analysis.text.normalise import clean_text
 
     text = clean_text(title) or clean_text(content)[:limit]
     text = re.sub(r"\s+", " ", text).strip()
@@ -588,7 +589,7 @@ def clean_label(title: str | None, content: str | None = None, limit: int = 40) 
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_FILLER_FILE = Path(__file__).parent / "data" / "label_filler.txt"
+_FILLER_FILE = DATA_DIR / "label_filler.txt"
 # part-of-speech tags of personal names (nr, nrfg, nrt) and place names (ns): never keywords
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 _PLACE_TAGS = frozenset({"ns"})
@@ -618,7 +619,7 @@ def _word_tag(word: str) -> str:
 def _keyword_allowed(word: str) -> bool:
     """Not a personal or place name (part-of-speech tag) and nothing the de-identification would mask; cached:
     the same words come back in topic after topic."""
-    from analysis.redact import find_personal_data
+    from analysis.privacy.redact import find_personal_data
 
     return _word_tag(word) not in _NAME_TAGS | _PLACE_TAGS and not find_personal_data(word)
 
@@ -659,7 +660,7 @@ def _keywords(clusterer: TopicClusterer | None, features: list[list[str]], top: 
 def deidentify_label(text: str, submitter: str | None = None) -> str:
     """A label without personal data: the de-identifier's findings (phones, IDs, names after cues, flat
     numbers such as 21号楼1单元701室) and personal names the segmenter tags (李某某医生 → 医生) are cut out."""
-    from analysis.redact import find_personal_data
+    from analysis.privacy.redact import find_personal_data
 
     spans = find_personal_data(text, submitter=submitter)
     for span in reversed(spans):

@@ -22,7 +22,8 @@ import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+
+from analysis import DATA_DIR
 
 __all__ = [
     "ADMISSIBILITY_VALUES",
@@ -39,7 +40,7 @@ INADMISSIBLE = frozenset({"out_of_scope", "incoherent", "praise", "no_request"})
 # a misread short letter must not lose its deadline.
 NO_REPLY_DUTY = frozenset({"praise"})
 
-_VOCABULARY_FILE = Path(__file__).parent / "data" / "admissibility.toml"
+_VOCABULARY_FILE = DATA_DIR / "admissibility.toml"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _VISIBLE = re.compile(r"\S")
 _QUOTE_CHARS = 24

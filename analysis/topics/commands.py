@@ -38,7 +38,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """The 民意热点榜 of a window: topics ranked by distinct people, then volume, votes, growth, channels,
         unanswered. One-person bursts, inadmissible and bad-data letters are left out and reported."""
-        from analysis.hotlist import hotlist_report
+        from analysis.topics.hotlist import hotlist_report
         from store.db import session_scope
 
         start, end = _parse_day(date_from, "--from"), _parse_day(date_to, "--to")
@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
         mode: str = typer.Option("auto", help="auto | full | incremental"),
     ) -> None:
         """Cluster messages into topics now (the `analyze` step does this too)."""
-        from analysis.topics import update_topics
+        from analysis.topics.clustering import update_topics
         from store.db import session_scope
 
         try:
@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
     @topics_app.command("show")
     def show_command(topic_id: int, as_json: bool = typer.Option(False, "--json")) -> None:
         """One topic: members, lineage, curation history."""
-        from analysis.topics import CurationError, topic_detail
+        from analysis.topics.clustering import CurationError, topic_detail
         from store.db import session_scope
 
         with session_scope() as session:
@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"  lineage: {row['kind']} {row['from']} -> {row['to']} ({row['shared_messages']} shared)")
 
     def _curation(action, *args) -> None:
-        from analysis.topics import CurationError
+        from analysis.topics.clustering import CurationError
         from store.db import session_scope
 
         with session_scope() as session:
@@ -140,7 +140,7 @@ def register(app: typer.Typer) -> None:
     @topics_app.command("rename")
     def rename_command(topic_id: int, label: str, author: str = typer.Option(None, help="Who renames.")) -> None:
         """Give a topic a label of your own; it is kept on every re-run."""
-        from analysis.topics import rename_topic
+        from analysis.topics.clustering import rename_topic
 
         _curation(rename_topic, topic_id, label, author)
         typer.echo(f"topic {topic_id} renamed")
@@ -148,7 +148,7 @@ def register(app: typer.Typer) -> None:
     @topics_app.command("merge")
     def merge_command(target: int, sources: list[int], author: str = typer.Option(None)) -> None:
         """Merge SOURCES into TARGET."""
-        from analysis.topics import merge_topics
+        from analysis.topics.clustering import merge_topics
 
         _curation(merge_topics, target, sources, author)
         typer.echo(f"merged {', '.join(map(str, sources))} into {target}")
@@ -156,7 +156,7 @@ def register(app: typer.Typer) -> None:
     @topics_app.command("split")
     def split_command(topic_id: int, message_ids: list[int], author: str = typer.Option(None)) -> None:
         """Move MESSAGE_IDS (internal ids, see `topics show`) of a topic into a new topic."""
-        from analysis.topics import split_topic
+        from analysis.topics.clustering import split_topic
 
         new_id = _curation(split_topic, topic_id, message_ids, author)
         typer.echo(f"new topic {new_id}")
@@ -164,7 +164,7 @@ def register(app: typer.Typer) -> None:
     @topics_app.command("move")
     def move_command(message_id: int, topic_id: int, author: str = typer.Option(None)) -> None:
         """Move one message (internal id) into a topic."""
-        from analysis.topics import move_message
+        from analysis.topics.clustering import move_message
 
         _curation(move_message, message_id, topic_id, author)
         typer.echo(f"message {message_id} moved to topic {topic_id}")
@@ -173,7 +173,7 @@ def register(app: typer.Typer) -> None:
     def hide_command(topic_id: int, undo: bool = typer.Option(False, "--undo", help="Show it again."),
                      author: str = typer.Option(None)) -> None:
         """Mark a topic "not a topic" (hidden from the hot list and summaries)."""
-        from analysis.topics import hide_topic
+        from analysis.topics.clustering import hide_topic
 
         _curation(hide_topic, topic_id, not undo, author)
         typer.echo(f"topic {topic_id} {'shown' if undo else 'hidden'}")
@@ -185,7 +185,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json"),
     ) -> None:
         """Early-warning events (spikes, new topics gathering people fast)."""
-        from analysis.warnings import detect_warnings, list_warnings
+        from analysis.topics.warnings import detect_warnings, list_warnings
         from store.db import session_scope
 
         day = _parse_day(as_of, "--as-of") if as_of else None
@@ -209,7 +209,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run early-warning detection day by day over history, as the scheduler would have; store nothing.
         Lists what would have fired, with people counts, and the letter spikes of one person held back."""
-        from analysis.warnings import replay_warnings
+        from analysis.topics.warnings import replay_warnings
         from store.db import session_scope
 
         start, end = _parse_day(date_from, "--from"), _parse_day(date_to, "--to")
@@ -233,7 +233,7 @@ def register(app: typer.Typer) -> None:
     @app.command("reply-quality")
     def reply_quality_command(as_json: bool = typer.Option(False, "--json")) -> None:
         """Flag empty, boilerplate-only, too short and unrelated replies; print the rates per unit."""
-        from analysis.reply_quality import assess_replies, unit_rates
+        from analysis.quality.reply_quality import assess_replies, unit_rates
         from store.db import session_scope
 
         with session_scope() as session:

@@ -11,7 +11,7 @@ submitter), and two different submitters are never merged. Where it does not (å¤
 are linked into one person when any of these holds (a union-find over the links):
 
 - *near-identical text*: title + content agree on at least ``_NEAR_DUPLICATE`` of their character 3-grams
-  (MinHash + LSH of ``analysis.dedup``, so never all pairs);
+  (MinHash + LSH of ``analysis.text.dedup``, so never all pairs);
 - *consecutive case numbers filed minutes apart*: external ids with the same prefix whose numbers differ by at
   most ``_CASE_GAP``, submitted within ``_CASE_MINUTES`` minutes, with some shared wording (titles or texts
   agree on at least ``_CASE_SIMILARITY`` of their character bigrams): one person filing the same matter twice;
@@ -89,7 +89,7 @@ def _when(row: Mapping[str, Any]) -> datetime | None:
 
 
 def _link_near_duplicates(indices: list[int], texts: list[str], links: _UnionFind) -> None:
-    from analysis.dedup import near_duplicate_groups
+    from analysis.text.dedup import near_duplicate_groups
 
     shingles = [[texts[i][k:k + 3] for k in range(max(len(texts[i]) - 2, 1))] if texts[i] else []
                 for i in indices]

@@ -1,0 +1,1 @@
+"""The working-day calendar, the reply-deadline rules and the deadline steps."""

@@ -1,0 +1,1 @@
+"""De-identification: personal-data patterns, name finding, redaction."""

@@ -1,0 +1,1 @@
+"""Reply quality: whether a reply answers the letter."""

@@ -1,0 +1,1 @@
+"""Which unit answers a letter, its category, and whether it is admissible."""

@@ -1,0 +1,1 @@
+"""Source health: freshness, coverage and crawl problems, in one implementation."""

@@ -1,0 +1,1 @@
+"""Text normalisation, tokenising, features and near-duplicates: per-message work."""

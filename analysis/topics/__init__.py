@@ -1,0 +1,1 @@
+"""Recurring issues: clustering, topic descriptions, hot list, complainants, early warnings."""
