@@ -11,7 +11,7 @@ def parse_day(value: str | None, option: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return date.fromisoformat(value.strip())
     except ValueError:
         raise typer.BadParameter(f"{option}: expected a date like 2024-03-15, got {value!r}") from None
 

@@ -391,7 +391,8 @@ def _incremental_run(session: Session, run: TopicRun, state: dict[str, Any]) -> 
     if not corpus.ids:
         return summary
     position = {m: i for i, m in enumerate(corpus.ids)}
-    labels, similarity = clusterer.assign(corpus.features)
+    clusterer.partial_fit(corpus.features)
+    labels, similarity = clusterer.batch_labels_, clusterer.batch_similarity_
     min_size = get_settings().get("topics.min_size")
     members: dict[int, list[int]] = defaultdict(list)
     for label, message_id in zip(labels.tolist(), corpus.ids, strict=True):

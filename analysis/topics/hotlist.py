@@ -35,6 +35,7 @@ Badge: ``new`` (first message in the window), ``rising`` (rate at least 1.5 × t
 """
 from __future__ import annotations
 
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -53,18 +54,23 @@ from store.settings import get_settings
 
 __all__ = ["BADGES", "HotlistReport", "hotlist", "hotlist_report", "letter_problem", "working_days"]
 
+logger = logging.getLogger(__name__)
+
 BADGES = ("new", "rising", "persisting", "cooling")
 _DEFAULT_REPLY_DAYS = 5
 # A topic needs this many different people in the window to rank: one person writing often is not a hot issue.
 MIN_PEOPLE = 2
 
 
-def _calendar():
-    try:
-        from analysis.deadlines.workcalendar import get_calendar
+def _calendar(report: HotlistReport):
+    """The working-day calendar, or None (calendar days) when its override files are broken: a hot list is
+    still worth having, so the problem is logged and counted in the report rather than raised."""
+    from analysis.deadlines.workcalendar import CalendarError, get_calendar
 
+    try:
         return get_calendar()
-    except Exception:  # noqa: BLE001 - calendar module absent or broken: fall back to calendar days, never crash a hot list
+    except CalendarError as exc:
+        report.calendar_problem(f"working-day calendar unavailable, calendar days used instead: {exc}")
         return None
 
 
@@ -91,20 +97,22 @@ def letter_problem(row: Any, calendar) -> str | None:
     return None
 
 
-def _due_dates(session: Session, message_ids: list[int], rows: list[Any], calendar) -> dict[int, date]:
-    due: dict[int, date] = {}
-    try:
-        from store.models.deadlines import Deadline
+def _due_dates(session: Session, message_ids: list[int], rows: list[Any], calendar,
+               report: HotlistReport) -> dict[int, date]:
+    """Each letter's due date: the ``deadlines`` table's, else 5 working days after submission (a week where
+    the calendar cannot say: logged and counted in the report)."""
+    from analysis.deadlines.workcalendar import CalendarRangeError
+    from store.models.deadlines import Deadline
 
-        for start in range(0, len(message_ids), 500):
-            chunk = message_ids[start:start + 500]
-            for message_id, due_on in session.execute(
-                select(Deadline.message_id, Deadline.due_on).where(Deadline.message_id.in_(chunk))
-            ):
-                if due_on is not None:
-                    due[message_id] = due_on
-    except ImportError:
-        pass
+    due: dict[int, date] = {}
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start:start + 500]
+        for message_id, due_on in session.execute(
+            select(Deadline.message_id, Deadline.due_on).where(Deadline.message_id.in_(chunk))
+        ):
+            if due_on is not None:
+                due[message_id] = due_on
+    beyond = 0
     for row in rows:
         if row.message_id not in due and row.submitted_at is not None:
             day = row.submitted_at.date()
@@ -112,8 +120,11 @@ def _due_dates(session: Session, message_ids: list[int], rows: list[Any], calend
             if _in_calendar(day, calendar):
                 try:
                     due[row.message_id] = calendar.add_workdays(day, _DEFAULT_REPLY_DAYS, warn=False)
-                except Exception:  # noqa: BLE001 - a due date past the calendar's end: a week is near enough
-                    pass
+                except CalendarRangeError:  # the due date falls past the calendar's last day
+                    beyond += 1
+    if beyond:
+        report.calendar_problem(f"{beyond} letters due past the working-day calendar's end: due a week after "
+                                "submission instead")
     return due
 
 
@@ -171,11 +182,18 @@ class HotlistReport:
     one_person_bursts: list[dict[str, Any]] = field(default_factory=list)
     inadmissible: int = 0
     skipped: list[dict[str, Any]] = field(default_factory=list)
+    calendar_problems: list[str] = field(default_factory=list)
+
+    def calendar_problem(self, text: str) -> None:
+        """A working-day question answered in calendar days instead: logged and kept for the report."""
+        logger.warning("hot list: %s", text)
+        self.calendar_problems.append(text)
 
     def notes(self) -> list[str]:
-        """One line per thing left out, for the command's report."""
-        lines = [f"skipped letter {s['message_id']}: {s['reason']}" if s.get("message_id")
-                 else f"skipped {s['count']} letters: {s['reason']}" for s in self.skipped]
+        """One line per thing left out or approximated, for the command's report."""
+        lines = list(self.calendar_problems)
+        lines += [f"skipped letter {s['message_id']}: {s['reason']}" if s.get("message_id")
+                  else f"skipped {s['count']} letters: {s['reason']}" for s in self.skipped]
         if self.inadmissible:
             lines.append(f"{self.inadmissible} inadmissible letters (out of scope, incoherent, praise, "
                          "no request) form no entry")
@@ -221,8 +239,8 @@ def hotlist_report(session: Session, start: date, end: date, top: int = 10) -> H
                "unanswered": 1.0}
     weights.update(settings.get("hotlist.weights"))
     previous_windows = settings.get("hotlist.previous_windows")
-    calendar = _calendar()
     report = HotlistReport()
+    calendar = _calendar(report)
 
     rows = []
     for row in period_members(session, start, end):
@@ -238,6 +256,10 @@ def hotlist_report(session: Session, start: date, end: date, top: int = 10) -> H
     previous_start = start - length * previous_windows
     previous_rows = ([r for r in _previous_members(session, previous_start, start - timedelta(days=1))
                       if letter_problem(r, calendar) is None and _admissible(r)] if previous_windows else [])
+    if calendar is not None and not (_in_calendar(previous_start - timedelta(days=1), calendar)
+                                     and _in_calendar(end, calendar)):
+        report.calendar_problem(f"{previous_start}..{end} reaches outside the working-day calendar "
+                                f"{calendar.first_day}..{calendar.last_day}: growth rates per calendar day")
     now_days = working_days(start, end, calendar)
     previous_days = working_days(previous_start, start - timedelta(days=1), calendar) if previous_windows else 1
 
@@ -247,7 +269,7 @@ def hotlist_report(session: Session, start: date, end: date, top: int = 10) -> H
     previous_by_topic: dict[int, list[Any]] = defaultdict(list)
     for row in previous_rows:
         previous_by_topic[row.topic_id].append(row)
-    due = _due_dates(session, [r.message_id for r in rows], rows, calendar)
+    due = _due_dates(session, [r.message_id for r in rows], rows, calendar, report)
     topics = _topics(session, list(by_topic))
 
     for topic_id, members in by_topic.items():

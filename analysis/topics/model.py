@@ -24,8 +24,9 @@ Clustering (linear in the number of messages apart from small blocks):
 Candidate scores everywhere are sparse products of L2-normalised chunks against the other side's rare-term
 columns (``chunk @ other_rare.T``): memory bounded by the pairs that share a rare term, no row gathered per pair.
 
-``assign(features)`` places new messages: the nearest existing centroid (at ``attach_threshold``) or, for
-the rest, fresh clusters found among themselves with the same steps (labels numbered after the existing ones).
+``partial_fit(features)`` folds new messages into the fitted model: each joins the nearest existing centroid
+(at ``attach_threshold``) or, for the rest, fresh clusters found among themselves with the same steps (labels
+numbered after the existing ones); the batch's labels are in ``batch_labels_``.
 Deterministic: no step depends on hash seeds or thread timing.
 """
 from __future__ import annotations
@@ -100,7 +101,8 @@ def _entity_suffix(piece: str) -> str | None:
 def extract_entities(pieces: Sequence[str], stopwords: frozenset[str] = frozenset()) -> list[str]:
     """Place and organisation names in segmented text: a piece ending in an entity suffix, joined with the
     name-like Chinese pieces right before it (up to six characters, stopping at stopwords, administrative
-    pieces and punctuation). ``['A5','区','魅力','之','城','小区']`` gives ``['魅力之城小区']``."""
+    pieces and punctuation), in its one spelling (``_canonical_entity``: the estate tail 小区/社区… dropped).
+``['A5','区','魅力','之','城','小区']`` gives ``['魅力之城']`` (checked in ``tests/topics/test_topic_model.py``)."""
     names: list[str] = []
     # Only pieces ending in the last character of some suffix can end a name: a comprehension finds them
     # without a function call per piece.
@@ -235,7 +237,8 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
     random_state : seed of the MiniBatchKMeans splits.
 
     Learned state: ``vectorizer_``, ``tfidf_``, ``column_weight_``, ``labels_``, ``similarity_``
-    (cosine of each message to its centroid), ``centroids_`` (CSR, one row per label), ``sizes_``.
+    (cosine of each message to its centroid), ``centroids_`` (CSR, one row per label), ``sizes_``; after
+    ``partial_fit``, ``batch_labels_`` and ``batch_similarity_`` of the last batch.
     """
 
     def __init__(self, similarity_threshold: float = 0.45, merge_threshold: float = 0.55,
@@ -535,16 +538,19 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
 
     # -- incremental -----------------------------------------------------------------------------------
 
-    def assign(self, features: Sequence[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-        """Labels and centroid similarities of new messages: an existing label when a centroid is close
-        enough, else new labels (numbered after the existing ones) from clustering the rest among themselves.
-        The vocabulary stays the fitted one; centroids and sizes are updated to include the new members."""
+    def partial_fit(self, features: Sequence[list[str]], y=None) -> TopicClusterer:
+        """Fold new messages into the fitted clusters (scikit-learn's in-place update): each joins an existing
+        label when a centroid is close enough, else gets a new label (numbered after the existing ones) from
+        clustering the rest among themselves. The vocabulary stays the fitted one; ``centroids_`` and
+        ``sizes_`` grow to include the new members. The batch's labels and centroid similarities are
+        ``batch_labels_`` and ``batch_similarity_``."""
         matrix = self.transform(features)
         n_new = matrix.shape[0]
         labels = np.full(n_new, -1, dtype=np.int64)
         existing = len(self.sizes_)
         if n_new == 0:
-            return labels, np.zeros(0)
+            self.batch_labels_, self.batch_similarity_ = labels, np.zeros(0)
+            return self
         active = np.flatnonzero(self.sizes_ >= 2)
         if len(active):
             i, j, cosine = self._candidate_pairs(matrix, self.centroids_[active], self.attach_threshold,
@@ -558,7 +564,9 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         if len(rest):
             labels[rest] = existing + self._cluster(matrix[rest])
         self._absorb(matrix, labels)
-        return labels, self._similarity_to_centroid(matrix, labels)
+        self.batch_labels_ = labels
+        self.batch_similarity_ = self._similarity_to_centroid(matrix, labels)
+        return self
 
     def _absorb(self, matrix: sparse.csr_matrix, labels: np.ndarray) -> None:
         """Fold new members into the centroids (size-weighted mean of old centroid and new rows)."""

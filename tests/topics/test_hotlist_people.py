@@ -116,9 +116,36 @@ def test_bad_dates_and_empty_text_are_skipped_and_counted(session):
     assert reasons["EMPTY"] == "empty text" and reasons[None] == "no submission date"
     assert next(s["count"] for s in report.skipped if s["message_id"] is None) == 1
     assert "1989-12-30 outside the working-day calendar" in reasons["OLD"]
+    # the previous windows (back to the 1990s) lie before the calendar: said once, not silently switched
+    assert [p for p in report.calendar_problems if "growth rates per calendar day" in p] == \
+        [p for p in report.notes() if "growth rates per calendar day" in p]
+    assert len(report.calendar_problems) == 1
     # a window that holds the 1989 letter: it is listed once
     old = hotlist_report(session, dt.date(1989, 1, 1), dt.date(1990, 12, 31))
     assert [s["message_id"] for s in old.skipped].count("OLD") == 1
+
+
+def test_a_broken_calendar_override_is_logged_and_the_list_still_made(session, tmp_path, monkeypatch, caplog):
+    # An override file the calendar refuses: the hot list falls back to calendar days and says why; a window
+    # inside the calendar otherwise raises no calendar problem at all (the oracle that the note is not always there).
+    _source, _burst, crowd = burst_and_crowd(session)
+    window = (DAY - dt.timedelta(days=6), DAY)
+    assert hotlist_report(session, *window).calendar_problems == []
+    (tmp_path / "2024.toml").write_text("this is not toml = = =", encoding="utf-8")
+    monkeypatch.setenv("HOTLINE_DEADLINES_CALENDAR_OVERRIDE_DIR", str(tmp_path))
+    from store.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        with caplog.at_level("WARNING", logger="analysis.topics.hotlist"):
+            report = hotlist_report(session, *window)
+    finally:
+        monkeypatch.delenv("HOTLINE_DEADLINES_CALENDAR_OVERRIDE_DIR")
+        get_settings.cache_clear()
+    assert [e["topic_id"] for e in report.entries] == [crowd.id]
+    assert len(report.calendar_problems) == 1 and "calendar days used instead" in report.calendar_problems[0]
+    assert "2024.toml" in report.calendar_problems[0]
+    assert any("calendar days used instead" in r.getMessage() for r in caplog.records)
 
 
 def test_hotlist_command_succeeds_and_reports_the_skipped_letter(sqlite_engine):

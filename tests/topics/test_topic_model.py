@@ -33,13 +33,24 @@ def test_recurring_issues_of_the_demo_corpus_come_out_pure(demo_corpus):
     assert len(found) >= 0.6 * len(keys)
 
 
-def test_clustering_is_deterministic_and_assign_reuses_existing_labels(demo_corpus):
+def test_clustering_is_deterministic_and_partial_fit_reuses_existing_labels(demo_corpus):
     features = [message_features(m.title, m.content) for m in demo_corpus]
     first = TopicClusterer(random_state=0).fit(features[:700])
     second = TopicClusterer(random_state=0).fit(features[:700])
     assert np.array_equal(first.labels_, second.labels_)
     existing = len(first.sizes_)
-    labels, similarity = first.assign(features[700:])
-    assert len(labels) == 200 and (similarity >= 0).all()
-    assert (labels < existing).any(), "no new message joined an existing cluster"
-    assert first.sizes_.sum() == 900
+    # The oracle for "joins its own cluster": a message already in a cluster of >= 2, sent again, is as close
+    # to that cluster's centroid as it was when fitted (cosine = its fitted similarity_ >= attach_threshold
+    # for the demo's clusters), so it must come back with the same label, not a new one.
+    clustered = next(i for i, label in enumerate(first.labels_)
+                     if first.sizes_[label] >= 2 and first.similarity_[i] >= first.attach_threshold)
+    returned = first.partial_fit(features[700:] + [features[clustered]])
+    assert returned is first
+    labels, similarity = first.batch_labels_, first.batch_similarity_
+    assert len(labels) == 201 and len(similarity) == 201
+    assert labels[-1] == first.labels_[clustered]
+    assert (labels[:-1] < existing).any(), "no new message joined an existing cluster"
+    assert (labels >= existing).any(), "no new message started a cluster of its own"
+    # Cosines of L2-normalised rows: within [0, 1]; a member of an existing cluster shares terms with it.
+    assert similarity.max() <= 1 + 1e-6 and (similarity[labels < existing] > 0).all()
+    assert first.sizes_.sum() == 901
