@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from web.clock import as_of_label, pinned_as_of
 from web.i18n import LOCALE_NAMES, N_, current_locale, gettext, ngettext, normalise, set_locale
@@ -100,18 +100,12 @@ def _select_options(values: tuple, selected: Any, kind: str | None, _locale: str
                                          label(kind, v) if kind else v) for v in values)
 
 
-def _html_text(value: Any) -> str:
-    """``value`` as HTML text: the escaping of markupsafe.escape (same entities), as a plain string."""
-    return (str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("'", "&#39;")
-            .replace('"', "&#34;"))
-
-
 def message_rows(rows: list) -> Markup:
     """The messages list's table rows, one ``<tr>`` per (message list item, source name, due date).
 
     Built here, not in Jinja: each escaped expression there makes a ``Markup`` string (about a microsecond), and
     the 500-odd of 50 rows were a third of a search request's Python time. Every text from the data is escaped
-    with ``_html_text``; numbers and ``fmt_dt`` dates need none."""
+    with ``markupsafe.escape`` (the escaping Jinja's autoescape uses); numbers and ``fmt_dt`` dates need none."""
     truncate = templates.env.filters["truncate"]
     channel_labels: dict = {}
 
@@ -123,13 +117,13 @@ def message_rows(rows: list) -> Markup:
     out = []
     for m, source_name, due_on in rows:
         title = truncate(templates.env, m.title or m.content or "", 60, True, "…")
-        external = f" · {_html_text(m.external_id)}" if m.external_id else ""
+        external = f" · {escape(m.external_id)}" if m.external_id else ""
         out.append(
             f'<tr>\n    <td class="nowrap">{fmt_dt(m.submitted_at)}</td>\n'
-            f'    <td>{_html_text(channels(m.channel))}</td>\n'
-            f'    <td class="title"><a href="/messages/{int(m.id)}">{_html_text(title)}</a><br>'
-            f'<span class="muted">{_html_text(source_name)}{external}</span></td>\n'
-            f'    <td>{_html_text(m.unit or "—")}</td>\n    <td>{_html_text(m.status or "—")}</td>\n'
+            f'    <td>{escape(channels(m.channel))}</td>\n'
+            f'    <td class="title"><a href="/messages/{int(m.id)}">{escape(title)}</a><br>'
+            f'<span class="muted">{escape(source_name)}{external}</span></td>\n'
+            f'    <td>{escape(m.unit or "—")}</td>\n    <td>{escape(m.status or "—")}</td>\n'
             f'    <td class="nowrap">{fmt_dt(due_on)}</td>\n    <td class="nowrap">{fmt_dt(m.replied_at)}</td>\n'
             f'  </tr>\n  ')
     return Markup("".join(out))
@@ -140,7 +134,7 @@ def bar_svg(values: list[float], width: int = 600, height: int = 80) -> Markup:
     points = [float(v) for v in values] or [0.0]
     top = max(points) or 1.0
     bar = width / len(points)
-    name = _html_text(gettext("daily volume"))
+    name = escape(gettext("daily volume"))
     rects = "".join(
         f'<rect x="{i * bar + 1:.1f}" y="{height - (v / top) * height:.1f}" width="{max(bar - 2, 1):.1f}" '
         f'height="{(v / top) * height:.1f}"/>' for i, v in enumerate(points))
