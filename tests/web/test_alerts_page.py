@@ -98,6 +98,14 @@ def test_unit_asks_for_an_extension_and_returns_a_letter(client, seeded, sqlite_
     login(client, "test-unit-b")
     with session_scope(sqlite_engine) as session:
         own = session.scalar(select(Alert.id).where(Alert.message_id == seeded.message_ids["M011"]))
+        foreign = session.scalar(select(Alert.id).where(Alert.message_id == seeded.message_ids["M010"]))  # UNIT_A's
+    # The row links to the page holding both forms; another unit's alert has no such page for this unit.
+    assert f'href="/alerts/{own}/actions"' in client.get("/alerts").text
+    actions = client.get(f"/alerts/{own}/actions")
+    assert actions.status_code == 200
+    assert f'action="/alerts/{own}/extension"' in actions.text and f'action="/alerts/{own}/return"' in actions.text
+    assert "申请延期" in actions.text and "退回错派信件" in actions.text
+    assert client.get(f"/alerts/{foreign}/actions").status_code == 404
     token = csrf_of(client)
     assert client.post(f"/alerts/{own}/extension", data={"days": "0", "reason": "x", "csrf_token": token}
                        ).status_code == 400

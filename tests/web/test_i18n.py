@@ -12,7 +12,7 @@ from sqlalchemy import select
 from store.db import session_scope
 from store.models import Message, Source, Unit
 from store.models.accounts import AuditEvent, User
-from store.models.alerts import LedgerEntry
+from store.models.alerts import Alert, LedgerEntry
 from store.models.deadlines import Deadline
 from store.models.topics import Topic
 from store.settings import get_settings
@@ -134,6 +134,9 @@ def test_pages_show_no_english_of_their_own(client, seeded, sqlite_engine):
     pages = {role: list(paths) for role, paths in PAGES.items()}
     pages["analyst"] += [f"/messages/{seeded.message_ids['M001']}", f"/topics/{seeded.topic_ids['物业服务']}",
                          f"/summaries/{seeded.publication_id}", "/dashboard/hot-list", "/messages/999999"]
+    with session_scope(sqlite_engine) as session:  # the unit's extension / return page of its own alert
+        own_alert = session.scalar(select(Alert.id).where(Alert.message_id == seeded.message_ids["M011"]))
+    pages["unit_official"].append(f"/alerts/{own_alert}/actions")
     checked = 0
     for role, paths in pages.items():
         login(client, seeded.users[role])
@@ -149,7 +152,7 @@ def test_pages_show_no_english_of_their_own(client, seeded, sqlite_engine):
     login_page = _Text()
     login_page.feed(client.get("/login").text)
     assert "登录" in " ".join(login_page.parts)
-    assert checked == 17  # 12 listed pages + 5 detail pages and fragments
+    assert checked == 18  # 12 listed pages + 6 detail pages and fragments
 
 
 def test_codes_are_shown_as_chinese_labels(client, seeded):

@@ -48,6 +48,7 @@ ZH = {
     "Approved.": "已批准。",
     "Ask for an extension": "申请延期",
     "Audit log": "操作日志",
+    "Back to the alerts": "返回预警提醒",
     "Back to the dashboard": "返回首页",
     "Bad request": "请求有误",
     "CSRF token missing or wrong: reload the page and try again.": "页面已过期或请求来源不明：请刷新页面后重试。",
