@@ -33,7 +33,7 @@ def test_note_does_not_acknowledge(client, seeded, sqlite_engine):
     page = client.get("/alerts").text
     row = page.split(f'id="alert-{alert_id}"', 1)[1].split("</tr>", 1)[0]
     assert "未签收" in row and "已电话联系住建局" in row and 'class="acknowledge"' in row
-    ledger_view = page.split("回应处置台账", 1)[1]
+    ledger_view = client.get("/alerts/ledger").text.split("回应处置台账", 1)[1]
     assert "test-analyst" in ledger_view and "已电话联系住建局" in ledger_view
 
 

@@ -135,7 +135,17 @@ def test_ledger_discovery_date_is_not_after_the_as_of_day(sqlite_engine, seeded)
     as_of = now_local() - timedelta(days=30)
     with TestClient(create_app(sqlite_engine, as_of=as_of), base_url="http://127.0.0.1") as c:
         login(c, "test-analyst")
-        page = c.get("/alerts").text
+        page = c.get("/alerts/ledger").text
     ledger = page.split("回应处置台账", 1)[1]
     shown = set(re.findall(r'<tr><td class="nowrap">(\d{4}-\d{2}-\d{2})', ledger))
     assert shown == {as_of.date().isoformat()}  # seeded discovery: 5 days ago, after the as-of day
+
+
+def test_ledger_page_shows_a_unit_official_only_their_units_entries(client, seeded):
+    # Seeded ledger rows: M010 and XSS1 for UNIT_A, M011 for UNIT_B (conftest.seed_topics_alerts).
+    login(client, "test-unit-b")
+    ledger = client.get("/alerts/ledger").text.split("回应处置台账", 1)[1]
+    assert "诉求 M011" in ledger and "诉求 M010" not in ledger
+    login(client, "test-analyst")
+    ledger = client.get("/alerts/ledger").text.split("回应处置台账", 1)[1]
+    assert "诉求 M011" in ledger and "诉求 M010" in ledger

@@ -85,8 +85,6 @@ def alerts_page(request: Request, state: str = Query("firing"), recipient: str =
                 date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
                 page: int = Query(1, ge=1, le=100000), user: User = Depends(current_user),
                 db: Session = Depends(get_db)):
-    from alerts.notes import notes_by_subject
-
     if state not in STATES:
         raise HTTPException(400, f"state: {state!r} is not one of {', '.join(STATES)}")
     if level and level not in LEVEL_ORDER:
@@ -103,23 +101,30 @@ def alerts_page(request: Request, state: str = Query("firing"), recipient: str =
     page_size = int(request.app.state.settings.get("web.page_size"))
     scope = alert_scope(user)
     rows, total = alert_rows(db, scope, filters, page_size)
-    # Plain rows, not ORM objects: the page only reads them (50 identity-mapped objects cost a few ms a request).
-    ledger_query = (select(*LedgerEntry.__table__.c).order_by(LedgerEntry.first_discovered_at.desc())
-                    .limit(LEDGER_ROWS))
-    if is_unit_official(user):
-        ledger_query = ledger_query.where(or_(LedgerEntry.unit_name == user.unit,
-                                              LedgerEntry.unit_id == user.unit_id if user.unit_id else false()))
-    ledger = db.execute(ledger_query).all()
     units = [] if is_unit_official(user) else list(db.execute(select(Unit.id, Unit.name).order_by(Unit.name)))
     pages = max(1, -(-total // page_size))
-    moment = as_of(request)
     return render(request, "alerts.html", {
         "rows": rows, "total": total, "filters": filters, "pages": pages, "page_size": page_size,
         "levels": LEVEL_ORDER, "units": units, "unit_official": is_unit_official(user),
+        **_row_context(db, [r.alert for r in rows])})
+
+
+@router.get("/alerts/ledger")
+def ledger_page(request: Request, user: User = Depends(current_user), db: Session = Depends(get_db)):
+    """The response ledger (回应处置台账): the newest entries, unit officials' own only; the export has all."""
+    from alerts.notes import notes_by_subject
+
+    # Plain rows, not ORM objects: the page only reads them.
+    query = select(*LedgerEntry.__table__.c).order_by(LedgerEntry.first_discovered_at.desc()).limit(LEDGER_ROWS)
+    if is_unit_official(user):
+        query = query.where(or_(LedgerEntry.unit_name == user.unit,
+                                LedgerEntry.unit_id == user.unit_id if user.unit_id else false()))
+    ledger = db.execute(query).all()
+    moment = as_of(request)
+    return render(request, "ledger.html", {
         "ledger": ledger, "ledger_rows": LEDGER_ROWS, "ledger_notes": notes_by_subject(db, [e.subject for e in ledger]),
         # The ledger's discovery time is the crawl time; data viewed as of an earlier day reads as of that day.
-        "discovered": lambda e: min(e.first_discovered_at, moment) if e.first_discovered_at else None,
-        **_row_context(db, [r.alert for r in rows])})
+        "discovered": lambda e: min(e.first_discovered_at, moment) if e.first_discovered_at else None})
 
 
 def _done(request: Request, db: Session, user: User, alert: Alert, done: str):
