@@ -300,7 +300,6 @@ ZH = {
     "not acknowledged": "未签收",
     "not yet received": "尚未受理",
     "note": "备注",
-    "note for alert %(id)s": "提醒 %(id)s 的备注",
     "notes": "备注",
     "number": "编号",
     "objective %(num)s": "要求%(num)s个工作日",

@@ -32,7 +32,8 @@ router = APIRouter()
 LEDGER_ROWS = 50  # the newest entries; the XLSX export has them all
 # The fixed texts of a work-list row, translated once per page rather than once per row (_alert_row.html).
 ROW_TEXTS = {"add_note": N_("Add note"), "acknowledge": N_("Acknowledge"), "note": N_("note"),
-             "not_acknowledged": N_("not acknowledged"), "extension_or_return": N_("Extension / return")}
+             "not_acknowledged": N_("not acknowledged"), "extension_or_return": N_("Extension / return"),
+             "days_late": N_("%(num)s working days late")}  # formatted in the template: {"num": …}
 
 
 def alert_row_texts() -> dict[str, str]:
