@@ -1,14 +1,15 @@
 """The alerts page's work list: one row per message per recipient, at its current (highest firing) level.
 
 The alerts table keeps one row per level (and the delivery keys hang on them: exactly-once delivery depends on
-it), so an overdue message has up to four rows. This is only a view over them: a window function ranks the
-rows of each (message, recipient) by level and keeps the first. Alerts without a message (early warnings) are
-rows of their own.
+it), so an overdue message has up to four rows. This is only a view over them: a row is shown when no alert of
+the same (message, recipient) and state outranks it (an anti-join). Alerts without a message (early warnings)
+are rows of their own.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from sqlalchemy import String, and_, case, cast, false, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -54,18 +55,26 @@ def _level_rank(table=Alert):
     return case({level: rank for rank, level in enumerate(LEVEL_ORDER)}, value=table.level, else_=-1)
 
 
-def _current_rows(scope: list, filters: AlertFilters):
-    """The alerts in scope and state that are the current level of their (message, recipient): no alert of the
-    same message, recipient and state has a higher level (or the same level and a larger id). An anti-join the
-    database answers with one hash join (a window function over every alert cost twice as much)."""
+_RANK = _level_rank()
+
+
+@lru_cache(maxsize=len(STATES))
+def _not_outranked(state: str):
+    """No alert of the same message, recipient and state has a higher level (or the same level and a larger
+    id). Built once per state: reusing the expression object spares building and cache-keying it per request."""
     higher = aliased(Alert)
-    state = [] if filters.state == "all" else [Alert.state == filters.state]
-    sibling_state = [] if filters.state == "all" else [higher.state == filters.state]
-    rank, higher_rank = _level_rank(Alert), _level_rank(higher)
-    outranked = select(higher.id).where(
+    sibling_state = [] if state == "all" else [higher.state == state]
+    higher_rank = _level_rank(higher)
+    return ~select(higher.id).where(
         higher.message_id == Alert.message_id, higher.recipient == Alert.recipient, *sibling_state,
-        or_(higher_rank > rank, and_(higher_rank == rank, higher.id > Alert.id))).exists()
-    conditions = [*scope, *state, ~outranked]
+        or_(higher_rank > _RANK, and_(higher_rank == _RANK, higher.id > Alert.id))).exists()
+
+
+def _current_rows(scope: list, filters: AlertFilters):
+    """The alerts in scope and state that are the current level of their (message, recipient). An anti-join the
+    database answers with one hash join (a window function over every alert cost twice as much)."""
+    state = [] if filters.state == "all" else [Alert.state == filters.state]
+    conditions = [*scope, *state, _not_outranked(filters.state)]
     if filters.recipient:
         conditions.append(Alert.recipient == filters.recipient)
     return conditions
@@ -101,7 +110,7 @@ def alert_rows(session: Session, scope: list, filters: AlertFilters, page_size: 
     acknowledged = Alert.acknowledged_at.is_not(None)
     picked = session.execute(
         select(Alert.id, func.count().over().label("total")).where(*conditions)
-        .order_by(acknowledged, _level_rank().desc(), Alert.due_on, Alert.id)
+        .order_by(acknowledged, _RANK.desc(), Alert.due_on, Alert.id)
         .offset((filters.page - 1) * page_size).limit(page_size)).all()
     if picked:
         total = picked[0].total
@@ -111,21 +120,22 @@ def alert_rows(session: Session, scope: list, filters: AlertFilters, page_size: 
         total = 0
     unit = Unit.__table__.alias("unit")
     recipient_unit = Unit.__table__.alias("recipient_unit")
+    # How many levels each row's (message, recipient) has, for the "n levels" link to the message's history.
+    # (The scope of a unit official is a recipient: the same recipient as the row is within it.)
+    sibling = aliased(Alert)
+    levels = (select(func.count(sibling.id))
+              .where(sibling.message_id == Alert.message_id, sibling.recipient == Alert.recipient)
+              .correlate(Alert).scalar_subquery())
     order = {row.id: position for position, row in enumerate(picked)}
     page = sorted(session.execute(
-        select(Alert, unit.c.name, recipient_unit.c.name).where(Alert.id.in_(list(order)))
+        select(Alert, unit.c.name, recipient_unit.c.name, levels)
+        .where(Alert.id.in_(list(order)))
         .outerjoin(unit, unit.c.id == Alert.unit_id)
         # The recipient key is "unit:<id>" (alerts.rules); recipient_unit_id is not filled on every row.
         .outerjoin(recipient_unit, literal("unit:") + cast(recipient_unit.c.id, String) == Alert.recipient)
     ).all() if order else [], key=lambda row: order[row[0].id])
-    counts: dict[tuple, int] = {}
-    message_ids = [row[0].message_id for row in page if row[0].message_id is not None]
-    if message_ids:
-        counts = {(m, r): n for m, r, n in session.execute(
-            select(Alert.message_id, Alert.recipient, func.count(Alert.id))
-            .where(Alert.message_id.in_(message_ids), *scope).group_by(Alert.message_id, Alert.recipient))}
-    rows = [AlertRow(a, unit_name, recipient_name or a.recipient, counts.get((a.message_id, a.recipient), 1))
-            for a, unit_name, recipient_name in page]
+    rows = [AlertRow(a, unit_name, recipient_name or a.recipient, (n or 1) if a.message_id is not None else 1)
+            for a, unit_name, recipient_name, n in page]
     return rows, total
 
 
