@@ -79,10 +79,10 @@ def create_app(engine: Engine | None = None, settings: Settings | None = None,
     app.state.data_version.watch(app.state.session_factory)
     app.state.topic_trends = TopicTrends(app.state.data_version.current)
 
-    from web.routes import alerts, dashboard, login, messages, sources, summaries, topics, users
+    from web.routes import page_routers
 
-    for module in (login, dashboard, messages, topics, alerts, summaries, sources, users):
-        app.include_router(module.router)
+    for router in page_routers():
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.exception_handler(LoginRequired)

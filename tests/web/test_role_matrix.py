@@ -61,6 +61,29 @@ ROUTES = [
 ]
 
 
+# State-changing routes that are not about a role's rights: anyone may try to log in; one changes one's own
+# password (tests/web/test_session_security.py).
+NOT_ROLE_RESTRICTED = {"/login", "/account/password"}
+
+
+def test_every_state_changing_route_is_in_the_matrix():
+    # The oracle is what the application includes (web.routes.page_routers): every POST/PUT/PATCH/DELETE route,
+    # placeholders normalised ({alert_id} and {own_alert} both become {}), must be tried by the matrix above.
+    import re
+
+    from web.routes import page_routers
+
+    def shape(path: str) -> str:
+        return re.sub(r"\{[^}]*\}", "{}", path)
+
+    served = {shape(route.path) for router in page_routers() for route in router.routes
+              if getattr(route, "methods", None) and route.methods & {"POST", "PUT", "PATCH", "DELETE"}}
+    assert len(served) > 20  # (the routers were found: an empty set would make the checks below vacuous)
+    tried = {shape(path) for path, _data, _roles in ROUTES}
+    assert served - tried - NOT_ROLE_RESTRICTED == set(), "state-changing routes missing from ROUTES"
+    assert tried <= served, "ROUTES names a route the application does not serve"
+
+
 def _fill(value, ids):
     if isinstance(value, list):
         return [_fill(v, ids) for v in value]
