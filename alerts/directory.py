@@ -14,9 +14,10 @@ A directory file is TOML, one ``[[unit]]`` table per unit (see ``alerts/data/uni
     wecom = { url = "…" }   feishu = { url = "…", secret = "…" }   webhook = { url = "…" }
 
 ``load_directory_file`` validates it (errors name the file, the unit and the field) and ``sync_directory``
-writes it into ``store.models.Unit`` (upsert by name; units missing from the file are kept). ``UnitDirectory``
-resolves any spelling to one unit: exact name, then alias, then the normalised spelling of
-``analysis.routing.unitnames.clean_unit_name`` compared with the normalised names and aliases.
+writes it into ``store.models.Unit`` (upsert by name; units missing from the file are kept). Reading the
+directory back and resolving a spelling to a unit is ``analysis.routing.unit_directory.UnitDirectory``
+(re-exported here): the analysis step that stores ``Message.unit_id`` resolves with it too, and analysis sits
+below alerts.
 """
 from __future__ import annotations
 
@@ -28,8 +29,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analysis.routing.unit_directory import UnitDirectory, UnitInfo
 from store.models.core import Unit
 
+__all__ = ["DirectoryError", "UnitSpec", "UnitDirectory", "UnitInfo", "load_directory_file", "parse_directory",
+           "sync_directory", "PACKAGED_DIRECTORY"]
 CHANNELS = ("email", "dingtalk", "wecom", "feishu", "webhook")
 PACKAGED_DIRECTORY = Path(__file__).parent / "data" / "units.example.toml"
 
@@ -176,69 +180,3 @@ def sync_directory(session: Session, specs: list[UnitSpec]) -> SyncCounts:
             unit.parent_id, unit.supervisor_id = parent_id, supervisor_id
     session.flush()
     return counts
-
-
-def _normalise(name: str) -> str:
-    try:
-        from analysis.routing.unitnames import clean_unit_name
-    except ImportError:  # the text work not present: widths and spaces only
-        import unicodedata
-
-        return "".join(unicodedata.normalize("NFKC", name).split())
-    return clean_unit_name(name)
-
-
-@dataclass(frozen=True)
-class UnitInfo:
-    id: int
-    name: str
-    parent_id: int | None
-    supervisor_id: int | None
-    contacts: dict[str, Any]
-    is_supervision_office: bool
-
-
-class UnitDirectory:
-    """The units as loaded, with name/alias resolution and the escalation targets."""
-
-    def __init__(self, units: list[UnitInfo], spellings: dict[str, int]):
-        self.units = {u.id: u for u in units}
-        self._exact = spellings
-        self._normalised: dict[str, int] = {}
-        for spelling, unit_id in spellings.items():
-            self._normalised.setdefault(_normalise(spelling), unit_id)
-        offices = [u for u in units if u.is_supervision_office]
-        self.supervision_office = offices[0] if offices else None
-        self._cache: dict[str, int | None] = {}
-
-    @classmethod
-    def load(cls, session: Session) -> UnitDirectory:
-        units: list[UnitInfo] = []
-        spellings: dict[str, int] = {}
-        for row in session.scalars(select(Unit).order_by(Unit.id)):
-            units.append(UnitInfo(row.id, row.name, row.parent_id, row.supervisor_id, dict(row.contacts or {}),
-                                  bool(row.is_supervision_office)))
-            spellings[row.name] = row.id
-            for alias in row.aliases or []:
-                spellings.setdefault(alias, row.id)
-        return cls(units, spellings)
-
-    def resolve(self, name: str | None) -> UnitInfo | None:
-        """The unit a spelling names (exact, alias, then normalised), or None."""
-        if not name or not name.strip():
-            return None
-        if name not in self._cache:
-            unit_id = self._exact.get(name.strip())
-            if unit_id is None:
-                unit_id = self._normalised.get(_normalise(name))
-            self._cache[name] = unit_id
-        unit_id = self._cache[name]
-        return self.units.get(unit_id) if unit_id is not None else None
-
-    def supervisor_of(self, unit: UnitInfo | None) -> UnitInfo | None:
-        """Who hears when ``unit`` does not act: its supervisor, else its parent, else the 督办 office."""
-        if unit is not None:
-            for target in (unit.supervisor_id, unit.parent_id):
-                if target is not None and target in self.units:
-                    return self.units[target]
-        return self.supervision_office
