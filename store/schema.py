@@ -73,3 +73,11 @@ def load_toml(model: type[Model], path: Path | str, *, item_key: str | None = No
               error: type[ConfigError] = ConfigError) -> Model:
     """The TOML file at ``path`` validated as ``model``; errors name the file, the key path and the reason."""
     return validate(model, read_toml(path, error), str(path), item_key=item_key, error=error)
+
+
+def invalid(reason: str) -> Exception:
+    """The error a model's validator raises for ``reason``, reported as is (``raise ValueError`` would read
+    "Value error, …"). Call it inside a validator, where pydantic is already loaded."""
+    from pydantic_core import PydanticCustomError
+
+    return PydanticCustomError("invalid", "{reason}", {"reason": reason})

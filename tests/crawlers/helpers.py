@@ -9,20 +9,23 @@ from scrapy.http.response.json import JsonResponse
 from scrapy.utils.test import get_crawler
 
 from crawlers.items import item_to_record
-from crawlers.profiles import PACKAGED_DIR, load_profile
-from crawlers.spiders import spider_for
+from crawlers.profiles import PACKAGED_DIR, load_profile, load_profiles
+from crawlers.spiders import families, spider_for
 from crawlers.spiders.base import MessageSpider
 from store.records import MessageRecord
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ORIGIN = "http://www.jiangchuan.gov.cn"
-# spider family -> the demo profile describing a site of that family
-PROFILES = {"rmw": "demo-rmw", "hanweb": "demo-hanweb", "vsb": "demo-vsb", "trs": "demo-trs",
-            "case12345": "demo-case12345", "generic": "demo-consult"}
-FAMILIES = tuple(PROFILES)
+# Every registered spider family (crawlers.spiders.families()): a new family is in every test below at once, and
+# fails test_spider_contract.test_every_family_has_its_contract_pages until its pages are saved here.
+FAMILIES = tuple(families())
+# spider family -> the packaged (demo) profile describing a site of that family
+PROFILES = {p.family: p.name for p in sorted(load_profiles([PACKAGED_DIR]).values(), key=lambda p: p.name, reverse=True)}
+# the pages of tests/fixtures/<family>/ the tests read by default
 LIST_FIXTURE = {"rmw": "list.json", "hanweb": "list.xml", "vsb": "list.html", "trs": "list.html",
                 "case12345": "list.html", "generic": "list.html"}
-DETAIL_FIXTURE = {f: ("detail.json" if f == "rmw" else "detail.html") for f in FAMILIES}
+DETAIL_FIXTURE = {"rmw": "detail.json", "hanweb": "detail.html", "vsb": "detail.html", "trs": "detail.html",
+                  "case12345": "detail.html", "generic": "detail.html"}
 CONTENT_TYPES = {".json": "application/json;charset=UTF-8", ".xml": "text/xml;charset=UTF-8",
                  ".html": "text/html", ".js": "application/javascript;charset=UTF-8"}
 
