@@ -27,7 +27,7 @@ _BASE = 'name = "x"\nfamily = "vsb"\nchannel = "mailbox"\nbase_url = "http://a.g
 # precise as the hand-written one it replaces: the key path and the reason, and every problem, not the first).
 @pytest.mark.parametrize(("text", "message"), [
     ('name = "x"\nfamily = "wordpress"\nchannel = "mailbox"\nbase_url = "http://a.gov.cn/"',
-     "family: 'wordpress' is not a spider family (one of case12345, generic, hanweb, rmw, trs, vsb)"),
+     f"family: 'wordpress' is not a spider family (one of {', '.join(families())})"),
     ('name = "x"\nfamily = "vsb"\nchannel = "mail"\nbase_url = "http://a.gov.cn/"', "channel: 'mail' is not one of"),
     ('name = "x"\nfamily = "vsb"\nchannel = "mailbox"', "base_url: Field required"),
     ('name = ""\nfamily = "vsb"\nchannel = "mailbox"\nbase_url = "http://a.gov.cn/"', "name: String should have at least 1"),
