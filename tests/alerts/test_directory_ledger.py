@@ -81,6 +81,23 @@ def test_units_load_command_is_idempotent(sqlite_engine):
     assert "0 added, 0 updated, 37 unchanged" in second.output
 
 
+def test_units_load_needs_a_path_in_production(tmp_path):
+    # The real command in its own process: in production, no path and no alerts.units_file is refused (exit 2,
+    # one line) before the database is opened (none exists in tmp_path), instead of loading the demo city's units.
+    from tests.faults.helpers import assert_one_line_error, cli_env, run
+
+    env = cli_env(tmp_path / "var", HOTLINE_GENERAL_MODE="production")
+    assert_one_line_error(run(["units", "load"], tmp_path, env), "units load: no directory file given",
+                          "alerts.units_file")
+    assert not (tmp_path / "var").exists()
+    # outside production (the default, development) the same command loads the demo city's directory
+    env = cli_env(tmp_path / "var", HOTLINE_GENERAL_MODE="development")
+    assert run(["init"], tmp_path, env).code == 0
+    done = run(["units", "load"], tmp_path, env)
+    assert done.code == 0 and "37 added" in done.out, done.terminal
+    assert "demo city's directory" in done.err
+
+
 def test_ledger_export_lists_each_case_with_its_handling(sqlite_engine, monkeypatch, tmp_path):
     from cli import app
 
