@@ -42,7 +42,7 @@ CASES = [(family, name) for family in FAMILIES if contract(family) for name in e
 def records() -> dict[str, MessageRecord]:
     with time_machine.travel(NOW, tick=False):
         out = {}
-        for family in FAMILIES:
+        for family in (f for f in FAMILIES if contract(f)):  # the others fail the contract test
             spider = make_spider(family)
             out[family] = parse_detail_record(spider, detail_response(spider, external_id=contract(family)["id"]))
     return out
