@@ -81,10 +81,19 @@ def load_profile(path: Path) -> Profile:
     return Profile(
         name=data.name, family=data.family, channel=data.channel, base_url=base_url, source=data.source or data.name,
         allowed_domains=tuple(data.allowed_domains or [urlsplit(base_url).hostname]),
-        freshness_days=data.freshness_days, max_pages=data.max_pages, encoding=data.encoding, demo=data.demo,
-        enabled=data.enabled, revisit_max_age_days=data.revisit_max_age_days,
-        time_budget_seconds=data.time_budget_seconds, params=data.params.model_dump(exclude_unset=True), path=path,
+        params=data.params.model_dump(exclude_unset=True), path=path,
+        **{name: getattr(data, name) for name in _optional_keys()},
     )
+
+
+def _optional_keys() -> dict[str, tuple[Any, Any]]:
+    """The profile's optional keys whose type and default the file shares with ``Profile``: name -> (type, default)."""
+    import dataclasses
+    from typing import get_type_hints
+
+    hints = get_type_hints(Profile)
+    return {f.name: (hints[f.name], f.default) for f in dataclasses.fields(Profile)
+            if f.default is not dataclasses.MISSING and f.name not in ("params", "path")}
 
 
 @lru_cache(maxsize=1)
@@ -93,7 +102,7 @@ def profile_schema() -> type:
     import codecs
     from typing import Annotated
 
-    from pydantic import BaseModel, ConfigDict, Field, field_validator
+    from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
     from crawlers.items import MESSAGE_FIELDS
     from crawlers.spiders import families
@@ -121,6 +130,8 @@ def profile_schema() -> type:
             return value
 
     class ProfileFile(BaseModel):
+        """The keys of a profile file: the required ones, those read differently from ``Profile`` (source and
+        allowed_domains default from name and base_url), and ``Profile``'s optional fields (``_optional_keys``)."""
         model_config = ConfigDict(strict=True, extra="forbid")
         name: Text
         family: Text
@@ -128,13 +139,6 @@ def profile_schema() -> type:
         base_url: Text
         source: str | None = None
         allowed_domains: list[str] | None = None  # default: the host of base_url
-        freshness_days: int | None = 5
-        max_pages: int | None = None
-        encoding: str | None = None
-        demo: bool = False
-        enabled: bool = True
-        revisit_max_age_days: int | None = None
-        time_budget_seconds: float | None = None  # strict: an integer is accepted, true is not
         params: Params = Field(default_factory=Params)
 
         @field_validator("family")
@@ -158,7 +162,7 @@ def profile_schema() -> type:
                 raise invalid(f"{value!r} has no host")
             return value
 
-        @field_validator("encoding")
+        @field_validator("encoding", check_fields=False)  # declared by create_model below
         @classmethod
         def _encoding(cls, value: str | None) -> str | None:
             try:
@@ -167,7 +171,8 @@ def profile_schema() -> type:
                 raise invalid(f"{value!r} is not an encoding Python knows (e.g. utf-8, gbk, gb18030)") from None
             return value
 
-    return ProfileFile
+    # strict: max_pages = "10" and time_budget_seconds = true are refused; an integer is a float
+    return create_model("ProfileFile", __base__=ProfileFile, **_optional_keys())
 
 
 def profile_dirs() -> list[Path]:
