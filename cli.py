@@ -1,9 +1,10 @@
-"""The ``hotline-monitor`` command. It only wires each package's ``commands.register(app)``."""
+"""The ``hotline-monitor`` command. It only wires the command groups that packages register as entry points
+(``[project.entry-points."hotline_monitor.commands"]`` in pyproject.toml: each a ``register(app)``)."""
 from __future__ import annotations
 
-import importlib
 import logging
 import os
+from importlib.metadata import EntryPoint, PackageNotFoundError, distribution
 
 import typer
 
@@ -15,32 +16,29 @@ app = typer.Typer(
     add_completion=False,
 )
 
-# Order is the order of `--help`. Each module defines register(app); heavy imports stay inside commands.
-COMMAND_MODULES = [
-    "store.commands",
-    "crawlers.importer.commands",
-    "crawlers.commands",
-    "analysis.commands",
-    "analysis.deadlines.commands",
-    "analysis.topics.commands",
-    "analysis.sources.commands",
-    "alerts.commands",
-    "reports.commands",
-    "web.commands",
-    "pipeline",
-    "scheduler",
-]
+COMMAND_GROUP = "hotline_monitor.commands"
 
 
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # that area is not built yet
-                continue
-            raise
-        module.register(app)
+def command_groups() -> list[EntryPoint]:
+    """The command groups registered in pyproject.toml (entry points of COMMAND_GROUP), in `--help` order.
+
+    Read from this project's own installed metadata only (not by scanning every installed distribution: that
+    costs ~7 ms more on each start)."""
+    try:
+        groups = sorted(distribution("hotline-monitor").entry_points.select(group=COMMAND_GROUP),
+                        key=lambda group: group.name)
+    except PackageNotFoundError:
+        groups = []
+    if not groups:
+        raise RuntimeError(f"no {COMMAND_GROUP} entry points: hotline-monitor is not installed in this environment "
+                           "(run `make install`, or `pip install -e .`)")
+    return groups
+
+
+def register_all(target: typer.Typer, groups: list[EntryPoint]) -> None:
+    # An import error propagates: a group that cannot load is a broken install, never a command left out.
+    for group in groups:
+        group.load()(target)
 
 
 @app.callback()
@@ -64,7 +62,7 @@ def main() -> None:
     run(app)
 
 
-_register_all()
+register_all(app, command_groups())
 
 if __name__ == "__main__":
     main()

@@ -168,14 +168,23 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"wrote {count} cases to {out}")
 
     @units_app.command("load")
-    def units_load(path: str = typer.Argument(None, help="directory TOML (default: setting alerts.units_file, "
-                                                          "else the packaged demo directory)")) -> None:
+    def units_load(path: str = typer.Argument(None, help="directory TOML (default: setting alerts.units_file, else "
+                                                          "outside production the demo city's directory)")) -> None:
         """Load the unit directory into the database (upsert by name)."""
         from alerts.directory import PACKAGED_DIRECTORY, DirectoryError, load_directory_file, sync_directory
         from store.db import session_scope
         from store.settings import get_settings
 
-        source = path or get_settings().get("alerts.units_file") or str(PACKAGED_DIRECTORY)
+        settings = get_settings()
+        source = path or settings.get("alerts.units_file")
+        if not source and settings.production:
+            raise DirectoryError("units load: no directory file given: pass its path (`hotline-monitor units load "
+                                 "units.toml`) or set alerts.units_file; the packaged directory is the demo city's, "
+                                 "loaded without a path only outside production (general.mode)")
+        if not source:
+            source = str(PACKAGED_DIRECTORY)
+            typer.echo(f"no path given: loading the demo city's directory (general.mode = "
+                       f"{settings.get('general.mode')})", err=True)
         try:
             specs = load_directory_file(source)
         except DirectoryError as exc:

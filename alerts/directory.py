@@ -13,28 +13,35 @@ A directory file is TOML, one ``[[unit]]`` table per unit (see ``alerts/data/uni
     dingtalk = { url = "https://…/robot/send?access_token=…", secret = "SEC…" }
     wecom = { url = "…" }   feishu = { url = "…", secret = "…" }   webhook = { url = "…" }
 
-``load_directory_file`` validates it (errors name the file, the unit and the field) and ``sync_directory``
-writes it into ``store.models.Unit`` (upsert by name; units missing from the file are kept). ``UnitDirectory``
-resolves any spelling to one unit: exact name, then alias, then the normalised spelling of
-``analysis.routing.unitnames.clean_unit_name`` compared with the normalised names and aliases.
+``load_directory_file`` validates it against ``directory_schema()`` (pydantic, through ``store.schema``: every
+error names the file, the unit and the key, ``units.toml: unit['市住建局'].contacts.email.0: …``), then checks the
+references between units (parents, supervisors, spellings naming two units), and ``sync_directory``
+writes it into ``store.models.Unit`` (upsert by name; units missing from the file are kept). Reading the
+directory back and resolving a spelling to a unit is ``analysis.routing.unit_directory.UnitDirectory``
+(re-exported here): the analysis step that stores ``Message.unit_id`` resolves with it too, and analysis sits
+below alerts.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from analysis.routing.unit_directory import UnitDirectory, UnitInfo
 from store.models.core import Unit
+from store.schema import read_toml, validate
+from store.settings import ConfigError
 
-CHANNELS = ("email", "dingtalk", "wecom", "feishu", "webhook")
+__all__ = ["DirectoryError", "UnitSpec", "UnitDirectory", "UnitInfo", "load_directory_file", "parse_directory",
+           "sync_directory", "PACKAGED_DIRECTORY"]
 PACKAGED_DIRECTORY = Path(__file__).parent / "data" / "units.example.toml"
 
 
-class DirectoryError(ValueError):
+class DirectoryError(ConfigError):
     """A unit directory problem, naming the file, the unit and the field."""
 
 
@@ -48,71 +55,99 @@ class UnitSpec:
     contacts: dict[str, Any] = field(default_factory=dict)
 
 
-def normalise_contacts(raw: Any, where: str) -> dict[str, Any]:
-    """Contacts per channel in their stored shape: ``email`` a list of addresses, robots ``{"url", "secret"?}``."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise DirectoryError(f"{where}: `contacts` must be a table of channel = address")
-    contacts: dict[str, Any] = {}
-    for channel, value in raw.items():
-        if channel not in CHANNELS:
-            raise DirectoryError(f"{where}: contacts.{channel}: unknown channel "
-                                 f"(expected one of {', '.join(CHANNELS)})")
-        if channel == "email":
-            addresses = [value] if isinstance(value, str) else value
-            if not isinstance(addresses, list) or not all(isinstance(a, str) and "@" in a for a in addresses):
-                raise DirectoryError(f"{where}: contacts.email: expected an address or a list of addresses, "
-                                     f"got {value!r}")
-            if addresses:
-                contacts["email"] = addresses
-            continue
-        robot = {"url": value} if isinstance(value, str) else value
-        url = robot.get("url") if isinstance(robot, dict) else None
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise DirectoryError(f"{where}: contacts.{channel}: expected a URL or "
-                                 f"{{ url = \"http…\", secret = \"…\" }}, got {value!r}")
-        unknown = set(robot) - {"url", "secret"}
+@lru_cache(maxsize=1)
+def directory_schema() -> type:
+    """The pydantic model of a directory file, built on first use (pydantic is loaded only when a file is).
+
+    Contacts have one key per alert channel (``alerts.notifiers.channels()``): ``email`` an address or a list of
+    addresses, every other channel a robot, ``"https://…"`` or ``{ url = "https://…", secret = "…" }``."""
+    from typing import Annotated
+
+    from pydantic import (
+        AfterValidator,
+        BaseModel,
+        BeforeValidator,
+        ConfigDict,
+        Field,
+        StringConstraints,
+        create_model,
+        field_validator,
+        model_validator,
+    )
+
+    from alerts.notifiers import channels
+    from store.schema import invalid
+
+    Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+    def address(value: str) -> str:
+        if "@" not in value:
+            raise invalid(f"{value!r} is not an e-mail address")
+        return value
+
+    class Robot(BaseModel):
+        model_config = ConfigDict(strict=True, extra="forbid")
+        url: str
+        secret: str | None = None
+
+        @model_validator(mode="before")
+        @classmethod
+        def _bare_url(cls, value: Any) -> Any:
+            return {"url": value} if isinstance(value, str) else value
+
+        @field_validator("url")
+        @classmethod
+        def _http(cls, value: str) -> str:
+            if not value.startswith(("http://", "https://")):
+                raise invalid(f"expected a URL (http:// or https://), got {value!r}")
+            return value
+
+    def one_or_many(value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    Emails = Annotated[list[Annotated[str, AfterValidator(address)]], BeforeValidator(one_or_many)]
+
+    def known_channels(value: Any) -> Any:
+        unknown = sorted(set(value) - set(channels())) if isinstance(value, dict) else []
         if unknown:
-            raise DirectoryError(f"{where}: contacts.{channel}: unknown keys {sorted(unknown)} (url, secret)")
-        contacts[channel] = {k: str(v) for k, v in robot.items()}
-    return contacts
+            raise invalid(f"unknown channel {unknown[0]!r} (expected one of {', '.join(channels())})")
+        return value
+
+    Contacts = create_model(
+        "Contacts", __config__=ConfigDict(strict=True, extra="forbid"),
+        __validators__={"_known": model_validator(mode="before")(classmethod(lambda cls, v: known_channels(v)))},
+        **{channel: ((Emails | None) if channel == "email" else (Robot | None), None) for channel in channels()})
+
+    class UnitEntry(BaseModel):
+        model_config = ConfigDict(strict=True, extra="forbid")
+        name: Name
+        aliases: list[Name] = []
+        parent: str | None = None
+        supervisor: str | None = None  # default: parent
+        supervision_office: bool = False  # true for the 督办 office
+        contacts: Contacts = Field(default_factory=Contacts)  # type: ignore[valid-type]
+
+    class DirectoryFile(BaseModel):
+        model_config = ConfigDict(strict=True, extra="forbid")
+        unit: list[UnitEntry] = Field(min_length=1)
+
+    return DirectoryFile
 
 
 def parse_directory(data: dict[str, Any], path: Path | str = "<directory>") -> list[UnitSpec]:
-    units = data.get("unit")
-    if not isinstance(units, list) or not units:
-        raise DirectoryError(f"{path}: no [[unit]] tables")
-    specs: list[UnitSpec] = []
+    directory = validate(directory_schema(), data, str(path), item_key="name", error=DirectoryError)
+    specs = [UnitSpec(name=entry.name, aliases=entry.aliases, parent=entry.parent, supervisor=entry.supervisor,
+                      supervision_office=entry.supervision_office,
+                      contacts={channel: value for channel, value in entry.contacts.model_dump(exclude_none=True)
+                                .items() if value})
+             for entry in directory.unit]
+    # references between units: a spelling names one unit, parents and supervisors are units of the file
     seen: dict[str, str] = {}
-    for index, entry in enumerate(units, start=1):
-        where = f"{path}: [[unit]] #{index}"
-        if not isinstance(entry, dict):
-            raise DirectoryError(f"{where}: must be a table")
-        name = entry.get("name")
-        if not isinstance(name, str) or not name.strip():
-            raise DirectoryError(f"{where}: `name` is required")
-        name = name.strip()
-        where = f"{path}: unit {name!r}"
-        unknown = set(entry) - {"name", "aliases", "parent", "supervisor", "supervision_office", "contacts"}
-        if unknown:
-            raise DirectoryError(f"{where}: unknown keys {sorted(unknown)}")
-        aliases = entry.get("aliases", [])
-        if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
-            raise DirectoryError(f"{where}: `aliases` must be a list of names")
-        for spelling in [name, *aliases]:
-            if spelling in seen and seen[spelling] != name:
-                raise DirectoryError(f"{where}: {spelling!r} already names unit {seen[spelling]!r}")
-            seen[spelling] = name
-        for key in ("parent", "supervisor"):
-            if key in entry and not isinstance(entry[key], str):
-                raise DirectoryError(f"{where}: `{key}` must be a unit name")
-        office = entry.get("supervision_office", False)
-        if not isinstance(office, bool):
-            raise DirectoryError(f"{where}: `supervision_office` must be true or false")
-        specs.append(UnitSpec(name=name, aliases=[a.strip() for a in aliases], parent=entry.get("parent"),
-                              supervisor=entry.get("supervisor"), supervision_office=office,
-                              contacts=normalise_contacts(entry.get("contacts"), where)))
+    for spec in specs:
+        for spelling in [spec.name, *spec.aliases]:
+            if spelling in seen and seen[spelling] != spec.name:
+                raise DirectoryError(f"{path}: unit {spec.name!r}: {spelling!r} already names unit {seen[spelling]!r}")
+            seen[spelling] = spec.name
     names = {s.name for s in specs}
     if len(names) != len(specs):
         raise DirectoryError(f"{path}: a unit name appears twice")
@@ -127,14 +162,7 @@ def parse_directory(data: dict[str, Any], path: Path | str = "<directory>") -> l
 
 
 def load_directory_file(path: Path | str) -> list[UnitSpec]:
-    path = Path(path)
-    if not path.is_file():
-        raise DirectoryError(f"{path}: no such file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DirectoryError(f"{path}: not valid UTF-8 TOML: {exc}") from exc
-    return parse_directory(data, path)
+    return parse_directory(read_toml(path, DirectoryError), path)
 
 
 @dataclass
@@ -176,69 +204,3 @@ def sync_directory(session: Session, specs: list[UnitSpec]) -> SyncCounts:
             unit.parent_id, unit.supervisor_id = parent_id, supervisor_id
     session.flush()
     return counts
-
-
-def _normalise(name: str) -> str:
-    try:
-        from analysis.routing.unitnames import clean_unit_name
-    except ImportError:  # the text work not present: widths and spaces only
-        import unicodedata
-
-        return "".join(unicodedata.normalize("NFKC", name).split())
-    return clean_unit_name(name)
-
-
-@dataclass(frozen=True)
-class UnitInfo:
-    id: int
-    name: str
-    parent_id: int | None
-    supervisor_id: int | None
-    contacts: dict[str, Any]
-    is_supervision_office: bool
-
-
-class UnitDirectory:
-    """The units as loaded, with name/alias resolution and the escalation targets."""
-
-    def __init__(self, units: list[UnitInfo], spellings: dict[str, int]):
-        self.units = {u.id: u for u in units}
-        self._exact = spellings
-        self._normalised: dict[str, int] = {}
-        for spelling, unit_id in spellings.items():
-            self._normalised.setdefault(_normalise(spelling), unit_id)
-        offices = [u for u in units if u.is_supervision_office]
-        self.supervision_office = offices[0] if offices else None
-        self._cache: dict[str, int | None] = {}
-
-    @classmethod
-    def load(cls, session: Session) -> UnitDirectory:
-        units: list[UnitInfo] = []
-        spellings: dict[str, int] = {}
-        for row in session.scalars(select(Unit).order_by(Unit.id)):
-            units.append(UnitInfo(row.id, row.name, row.parent_id, row.supervisor_id, dict(row.contacts or {}),
-                                  bool(row.is_supervision_office)))
-            spellings[row.name] = row.id
-            for alias in row.aliases or []:
-                spellings.setdefault(alias, row.id)
-        return cls(units, spellings)
-
-    def resolve(self, name: str | None) -> UnitInfo | None:
-        """The unit a spelling names (exact, alias, then normalised), or None."""
-        if not name or not name.strip():
-            return None
-        if name not in self._cache:
-            unit_id = self._exact.get(name.strip())
-            if unit_id is None:
-                unit_id = self._normalised.get(_normalise(name))
-            self._cache[name] = unit_id
-        unit_id = self._cache[name]
-        return self.units.get(unit_id) if unit_id is not None else None
-
-    def supervisor_of(self, unit: UnitInfo | None) -> UnitInfo | None:
-        """Who hears when ``unit`` does not act: its supervisor, else its parent, else the 督办 office."""
-        if unit is not None:
-            for target in (unit.supervisor_id, unit.parent_id):
-                if target is not None and target in self.units:
-                    return self.units[target]
-        return self.supervision_office

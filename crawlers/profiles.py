@@ -4,7 +4,7 @@ A new site of a known family needs only a profile. Packaged profiles live in cra
 in the directory named by the setting ``crawl.profiles_dir`` (read first, so a profile there wins by name).
 
     name = "jiangchuan-mayor-mailbox"      # unique; also the source name unless `source` is given
-    family = "vsb"                          # rmw | hanweb | vsb | trs | case12345 | generic
+    family = "vsb"                          # a spider family: crawlers.spiders.families()
     channel = "mailbox"                     # hotline | mailbox | feedback
     base_url = "http://www.example.gov.cn/"
     allowed_domains = ["www.example.gov.cn"]   # default: the host of base_url
@@ -18,11 +18,11 @@ in the directory named by the setting ``crawl.profiles_dir`` (read first, so a p
     [params.list_fields]                    # any family: message fields read from the list page
     kind = "诉求类型"
 
-The guide for writing one is docs/profiles.md.
+A profile is validated against ``profile_schema()`` (pydantic, via ``store.schema``): errors name the file,
+the key and the reason. The guide for writing one is docs/profiles.md.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -30,12 +30,12 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from store.models.core import CHANNELS
+from store.settings import ConfigError
 
 PACKAGED_DIR = Path(__file__).parent / "profiles"
-FAMILIES = ("rmw", "hanweb", "vsb", "trs", "case12345", "generic")
 
 
-class ProfileError(ValueError):
+class ProfileError(ConfigError):
     """A profile file that cannot be used; the message names the file and the key."""
 
 
@@ -73,88 +73,106 @@ def _join(base: str, relative: str) -> str:
     return urljoin(base, relative)
 
 
-def _require(data: dict[str, Any], key: str, path: Path) -> Any:
-    if key not in data or data[key] in ("", None):
-        raise ProfileError(f"{path}: missing required key {key!r}")
-    return data[key]
-
-
 def load_profile(path: Path) -> Profile:
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"{path}: not valid TOML ({exc})") from None
-    name = str(_require(data, "name", path))
-    family = str(_require(data, "family", path))
-    if family not in FAMILIES:
-        raise ProfileError(f"{path}: family {family!r} is not one of {', '.join(FAMILIES)}")
-    channel = str(_require(data, "channel", path))
-    if channel not in CHANNELS:
-        raise ProfileError(f"{path}: channel {channel!r} is not one of {', '.join(CHANNELS)}")
-    base_url = str(_require(data, "base_url", path))
-    host = urlsplit(base_url).hostname
-    if not host:
-        raise ProfileError(f"{path}: base_url {base_url!r} has no host")
-    if not base_url.endswith("/"):
-        base_url += "/"
-    domains = data.get("allowed_domains") or [host]
-    params = data.get("params", {})
-    if not isinstance(params, dict):
-        raise ProfileError(f"{path}: [params] must be a table")
-    unknown = sorted(set(data) - set(KEYS))
-    if unknown:
-        raise ProfileError(f"{path}: unknown key(s) {', '.join(unknown)} (expected {', '.join(sorted(KEYS))})")
-    _check_types(data, path)
+    from store.schema import load_toml
+
+    data = load_toml(profile_schema(), path, error=ProfileError)
+    base_url = data.base_url if data.base_url.endswith("/") else data.base_url + "/"
     return Profile(
-        name=name, family=family, channel=channel, base_url=base_url, source=str(data.get("source") or name),
-        allowed_domains=tuple(domains), freshness_days=data.get("freshness_days", 5),
-        max_pages=data.get("max_pages"), encoding=data.get("encoding"), demo=bool(data.get("demo", False)),
-        enabled=bool(data.get("enabled", True)), revisit_max_age_days=data.get("revisit_max_age_days"),
-        time_budget_seconds=data.get("time_budget_seconds"), params=params, path=path,
+        name=data.name, family=data.family, channel=data.channel, base_url=base_url, source=data.source or data.name,
+        allowed_domains=tuple(data.allowed_domains or [urlsplit(base_url).hostname]),
+        params=data.params.model_dump(exclude_unset=True), path=path,
+        **{name: getattr(data, name) for name in _optional_keys()},
     )
 
 
-# top-level keys and the type each must have
-KEYS: dict[str, type | tuple[type, ...]] = {
-    "name": str, "family": str, "channel": str, "base_url": str, "source": str, "allowed_domains": list,
-    "freshness_days": int, "max_pages": int, "encoding": str, "demo": bool, "enabled": bool,
-    "revisit_max_age_days": int, "time_budget_seconds": (int, float), "params": dict,
-}
-# [params] keys every family understands, and their types
-COMMON_PARAMS: dict[str, type | tuple[type, ...]] = {
-    "date_formats": list, "page_end": str, "reply_placeholders": list, "list_fields": dict,
-}
+def _optional_keys() -> dict[str, tuple[Any, Any]]:
+    """The profile's optional keys whose type and default the file shares with ``Profile``: name -> (type, default)."""
+    import dataclasses
+    from typing import get_type_hints
+
+    hints = get_type_hints(Profile)
+    return {f.name: (hints[f.name], f.default) for f in dataclasses.fields(Profile)
+            if f.default is not dataclasses.MISSING and f.name not in ("params", "path")}
 
 
-def _check_types(data: dict[str, Any], path: Path) -> None:
-    for key, kind in KEYS.items():
-        if key not in data:
-            continue
-        if not isinstance(data[key], kind) or (kind is not bool and isinstance(data[key], bool)):
-            names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
-            raise ProfileError(f"{path}: key {key!r} must be {names}, not {type(data[key]).__name__}")
-    params = data.get("params", {})
-    for key, kind in COMMON_PARAMS.items():
-        if key in params and not isinstance(params[key], kind):
-            raise ProfileError(f"{path}: params.{key} must be a {kind.__name__}, not {type(params[key]).__name__}")
+@lru_cache(maxsize=1)
+def profile_schema() -> type:
+    """The pydantic model of a profile file, built on first use (pydantic is loaded only when a profile is)."""
+    import codecs
+    from typing import Annotated
+
+    from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
+
     from crawlers.items import MESSAGE_FIELDS
+    from crawlers.spiders import families
+    from store.schema import invalid
 
-    for name, label in (params.get("list_fields") or {}).items():
-        if name not in MESSAGE_FIELDS:
-            raise ProfileError(f"{path}: params.list_fields.{name} is not a message field "
-                               f"(one of {', '.join(MESSAGE_FIELDS[2:])})")
-        if not isinstance(label, str) or not label.strip():
-            raise ProfileError(f"{path}: params.list_fields.{name} must be a non-empty text (a column label or, "
-                               "for the generic family, a selector)")
-    if "encoding" in data:
-        import codecs
+    Text = Annotated[str, Field(min_length=1)]
 
-        try:
-            codecs.lookup(data["encoding"])
-        except LookupError:
-            raise ProfileError(f"{path}: encoding {data['encoding']!r} is not an encoding Python knows "
-                               "(e.g. utf-8, gbk, gb18030)") from None
+    class Params(BaseModel):
+        """[params]: the keys every family understands; a family's own are checked by its spider's ``validate``."""
+        model_config = ConfigDict(strict=True, extra="allow")
+        date_formats: list[str] = []
+        page_end: str | None = None
+        reply_placeholders: list[str] = []
+        list_fields: dict[str, str] = {}  # message field -> column label (table lists) or selector (generic)
+
+        @field_validator("list_fields")
+        @classmethod
+        def _message_fields(cls, value: dict[str, str]) -> dict[str, str]:
+            for name, label in value.items():
+                if name not in MESSAGE_FIELDS:
+                    raise invalid(f"{name!r} is not a message field (one of {', '.join(MESSAGE_FIELDS[2:])})")
+                if not label.strip():
+                    raise invalid(f"{name}: must be a non-empty text (a column label or, for the generic family, "
+                                  "a selector)")
+            return value
+
+    class ProfileFile(BaseModel):
+        """The keys of a profile file: the required ones, those read differently from ``Profile`` (source and
+        allowed_domains default from name and base_url), and ``Profile``'s optional fields (``_optional_keys``)."""
+        model_config = ConfigDict(strict=True, extra="forbid")
+        name: Text
+        family: Text
+        channel: Text
+        base_url: Text
+        source: str | None = None
+        allowed_domains: list[str] | None = None  # default: the host of base_url
+        params: Params = Field(default_factory=Params)
+
+        @field_validator("family")
+        @classmethod
+        def _family(cls, value: str) -> str:
+            if value not in families():
+                raise invalid(f"{value!r} is not a spider family (one of {', '.join(families())})")
+            return value
+
+        @field_validator("channel")
+        @classmethod
+        def _channel(cls, value: str) -> str:
+            if value not in CHANNELS:
+                raise invalid(f"{value!r} is not one of {', '.join(CHANNELS)}")
+            return value
+
+        @field_validator("base_url")
+        @classmethod
+        def _base_url(cls, value: str) -> str:
+            if not urlsplit(value).hostname:
+                raise invalid(f"{value!r} has no host")
+            return value
+
+        @field_validator("encoding", check_fields=False)  # declared by create_model below
+        @classmethod
+        def _encoding(cls, value: str | None) -> str | None:
+            try:
+                codecs.lookup(value or "utf-8")
+            except LookupError:
+                raise invalid(f"{value!r} is not an encoding Python knows (e.g. utf-8, gbk, gb18030)") from None
+            return value
+
+    # strict: max_pages = "10" and time_budget_seconds = true are refused; an integer is a float
+    return create_model("ProfileFile", __base__=ProfileFile, **_optional_keys())
 
 
 def profile_dirs() -> list[Path]:

@@ -19,37 +19,65 @@ from store.settings import ConfigError
 Model = TypeVar("Model")
 
 
-def read_toml(path: Path | str) -> dict[str, Any]:
-    """The parsed TOML file; a missing file or a syntax error is a ConfigError naming the file."""
+def read_toml(path: Path | str, error: type[ConfigError] = ConfigError) -> dict[str, Any]:
+    """The parsed TOML file; a missing file or a syntax error is a ConfigError (or ``error``) naming the file."""
     path = Path(path)
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
+        raise error(f"{path}: file not found") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise error(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: not UTF-8 text: {exc}") from None
 
 
-def validation_messages(exc: Any, source: str) -> list[str]:
+def _where(loc: tuple[Any, ...], data: Any, item_key: str | None) -> str:
+    """The key path of an error: ``unit.3.contacts``, or with ``item_key`` = "name" ``unit['A'].contacts`` where
+    the table at index 3 has name "A" (TOML arrays of tables are read by their names, not their positions)."""
+    where = ""
+    for part in loc:
+        named = None
+        if isinstance(part, int) and item_key and isinstance(data, list) and 0 <= part < len(data):
+            data = data[part]
+            if isinstance(data, dict) and isinstance(data.get(item_key), str) and data[item_key].strip():
+                named = f"[{data[item_key].strip()!r}]"
+        elif isinstance(data, dict):
+            data = data.get(part)
+        else:
+            data = None
+        where += named if named else f"{'.' if where else ''}{part}"
+    return where or "(top level)"
+
+
+def validation_messages(exc: Any, source: str, data: Any = None, item_key: str | None = None) -> list[str]:
     """One line per problem of a pydantic ``ValidationError``: ``source: key.path: reason``."""
-    lines = []
-    for error in exc.errors(include_url=False):
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        lines.append(f"{source}: {where}: {error['msg']}")
-    return lines
+    return [f"{source}: {_where(tuple(error['loc']), data, item_key)}: {error['msg']}"
+            for error in exc.errors(include_url=False)]
 
 
-def validate(model: type[Model], data: Any, source: str) -> Model:
-    """``data`` validated as ``model``; every problem listed in one ConfigError (not only the first)."""
+def validate(model: type[Model], data: Any, source: str, *, item_key: str | None = None,
+             error: type[ConfigError] = ConfigError) -> Model:
+    """``data`` validated as ``model``; every problem listed in one ``error`` (not only the first). With
+    ``item_key``, a table of an array is named by that key's value in the messages (see ``_where``)."""
     from pydantic import ValidationError
 
     try:
         return model.model_validate(data)  # type: ignore[attr-defined]
     except ValidationError as exc:
-        raise ConfigError("\n".join(validation_messages(exc, source))) from None
+        raise error("\n".join(validation_messages(exc, source, data, item_key))) from None
 
 
-def load_toml(model: type[Model], path: Path | str) -> Model:
+def load_toml(model: type[Model], path: Path | str, *, item_key: str | None = None,
+              error: type[ConfigError] = ConfigError) -> Model:
     """The TOML file at ``path`` validated as ``model``; errors name the file, the key path and the reason."""
-    return validate(model, read_toml(path), str(path))
+    return validate(model, read_toml(path, error), str(path), item_key=item_key, error=error)
+
+
+def invalid(reason: str) -> Exception:
+    """The error a model's validator raises for ``reason``, reported as is (``raise ValueError`` would read
+    "Value error, …"). Call it inside a validator, where pydantic is already loaded."""
+    from pydantic_core import PydanticCustomError
+
+    return PydanticCustomError("invalid", "{reason}", {"reason": reason})

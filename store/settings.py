@@ -226,7 +226,8 @@ SETTINGS: list[Setting] = [
     # --- alerts ---
     Setting("alerts.units_file", "",
             "The unit directory (TOML, see alerts/data/units.example.toml) that `hotline-monitor units load` "
-            "reads when given no path. Empty: the packaged example directory of the demo city."),
+            "reads when given no path. Empty: in production `units load` needs a path; outside production it loads the "
+            "packaged example directory of the demo city."),
     Setting("alerts.test_recipient", {"email": ["alerts-test@localhost"]},
             "Outside production (`general.mode`) every alert goes here instead of to its recipient: contacts per "
             "channel, like a unit's (`email` list, `dingtalk`/`wecom`/`feishu`/`webhook` tables with `url` and "

@@ -2,7 +2,7 @@
 
 Exports and sites spell one responsible unit many ways (市住建局 / 江川市住建局 / 江川市住房和城乡建设局). The unit
 directory (``store.models.Unit`` with its aliases, written by ``hotline-monitor units load``) names each unit
-once, and ``alerts.directory.UnitDirectory.resolve`` maps a spelling to it (exact name, alias, then the
+once, and ``analysis.routing.unit_directory.UnitDirectory.resolve`` maps a spelling to it (exact name, alias, then the
 normalised spelling). This step stores that resolution on the messages as ``unit_id``, so that figures per unit
 (the dashboard's overdue by unit) add the spellings of one unit up, and alerts reach the unit without resolving
 each message again.
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from analysis.routing.unit_directory import UnitDirectory
 from store.models import Message
 
 UNRESOLVED_SHOWN = 5  # spellings named in the step's summary (the most frequent first)
@@ -56,11 +57,9 @@ class UnitResolution:
         return text
 
 
-def _load_directory(session: Session):
-    # The resolution alerts use too, so a message counts under the unit its alerts go to. (alerts is a layer
-    # to the right of analysis; its directory module needs only store and analysis.routing.unitnames.)
-    from alerts.directory import UnitDirectory
-
+def _load_directory(session: Session) -> UnitDirectory:
+    # The resolution alerts use too (alerts.directory builds on it), so a message counts under the unit its
+    # alerts go to.
     return UnitDirectory.load(session)
 
 

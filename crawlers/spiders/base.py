@@ -84,11 +84,28 @@ def check_page(response: Response, encoding: str | None = None, end_marker: byte
     return response
 
 
+# family name -> spider class. A subclass of MessageSpider that sets its own ``family`` registers itself here when
+# its module is imported; ``crawlers.spiders.families()`` imports every module of the package, then reads this.
+REGISTRY: dict[str, type[MessageSpider]] = {}
+
+
 class MessageSpider(scrapy.Spider):
     family = ""
     # how a complete page ends (lower case); None where the parser notices truncation itself (JSON)
     list_end: bytes | None = b"</html>"
     detail_end: bytes | None = b"</html>"
+
+    def __init_subclass__(cls, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        if "family" not in cls.__dict__:  # inherits its parent's family (a variant, a test's subclass): not a new one
+            return
+        if not cls.family or cls.family != cls.family.strip():
+            raise TypeError(f"{cls.__module__}.{cls.__qualname__}: `family` must be a name, not {cls.family!r}")
+        other = REGISTRY.get(cls.family)
+        if other is not None and (other.__module__, other.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise TypeError(f"spider family {cls.family!r} is defined twice: {other.__module__}.{other.__qualname__} "
+                            f"and {cls.__module__}.{cls.__qualname__}")
+        REGISTRY[cls.family] = cls
 
     @classmethod
     def validate(cls, profile: Profile) -> None:

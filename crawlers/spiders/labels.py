@@ -1,11 +1,11 @@
 """Label → field mapping for pages laid out as label/value pairs (th/td, dt/dd, "标签：<span>值</span>").
 
-The vocabulary lives in crawlers/data/labels.toml (data, not code): a bureau adds its site's wording there.
+The vocabulary lives in crawlers/data/labels.toml (data, not code): a bureau adds its site's wording there. It is
+validated against ``vocabulary_schema()`` when first read (errors name the file, the key and the reason).
 """
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -24,11 +24,55 @@ MULTILINE = {"content", "reply_text"}
 
 @lru_cache(maxsize=1)
 def vocabulary() -> dict[str, Any]:
-    with open(VOCABULARY_FILE, "rb") as fh:
-        data = tomllib.load(fh)
-    labels = {name: field for field, names in data["labels"].items() for name in names}
-    return {"labels": labels, "no_reply": tuple(data["no_reply"]["placeholders"]),
-            "answered": tuple(data["answered"]["words"])}
+    from store.schema import load_toml
+
+    data = load_toml(vocabulary_schema(), VOCABULARY_FILE)
+    labels = {name: field for field, names in data.labels.items() for name in names}
+    return {"labels": labels, "no_reply": tuple(data.no_reply.placeholders), "answered": tuple(data.answered.words)}
+
+
+@lru_cache(maxsize=1)
+def vocabulary_schema() -> type:
+    """The pydantic model of labels.toml, built on first use (pydantic is loaded only when the file is read)."""
+    from typing import Annotated
+
+    from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+
+    from crawlers.items import MESSAGE_FIELDS
+    from store.schema import invalid
+
+    Word = Annotated[str, StringConstraints(min_length=1)]
+
+    class Strict(BaseModel):
+        model_config = ConfigDict(strict=True, extra="forbid")
+
+    class NoReply(Strict):
+        placeholders: list[Word]
+
+    class Answered(Strict):
+        words: list[Word]
+
+    class Vocabulary(Strict):
+        labels: dict[str, list[Word]]  # message field -> the labels pages print for it
+        no_reply: NoReply
+        answered: Answered
+
+        @field_validator("labels")
+        @classmethod
+        def _one_field_per_label(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+            owner: dict[str, str] = {}
+            for field, names in value.items():
+                if field not in MESSAGE_FIELDS:
+                    raise invalid(f"{field!r} is not a message field (one of {', '.join(MESSAGE_FIELDS[2:])})")
+                for name in names:
+                    if bare_label(name) != name:
+                        raise invalid(f"{field}: {name!r}: write the label without spaces or colons "
+                                      f"({bare_label(name)!r}): pages are compared that way")
+                    if owner.setdefault(name, field) != field:
+                        raise invalid(f"{name!r} is a label of both {owner[name]} and {field}")
+            return value
+
+    return Vocabulary
 
 
 def bare_label(label: str) -> str:

@@ -28,21 +28,47 @@ def test_every_spelling_resolves_to_one_unit(sqlite_engine):
     assert directory.supervision_office.name == "江川市12345政务服务便民热线督办科"
 
 
+# Shapes are checked by the schema (messages "file: key path: reason", a unit named by its name); references
+# between units after it. Changed expectations are at least as precise: the unknown channel is named in the
+# reason, the bad robot address's key path goes down to its url, and the e-mail address to its position.
 @pytest.mark.parametrize("text, message", [
     ('[[unit]]\nname = "A"\nparent = "B"\n', "parent 'B' is not a unit"),
-    ('[[unit]]\nname = "A"\n[unit.contacts]\nfax = "1"\n', "contacts.fax: unknown channel"),
-    ('[[unit]]\nname = "A"\n[unit.contacts]\ndingtalk = "ftp://x"\n', "contacts.dingtalk: expected a URL"),
+    ('[[unit]]\nname = "A"\n[unit.contacts]\nfax = "1"\n',
+     "units.toml: unit['A'].contacts: unknown channel 'fax' (expected one of dingtalk, email, feishu, webhook, wecom)"),
+    ('[[unit]]\nname = "A"\n[unit.contacts]\ndingtalk = "ftp://x"\n',
+     "units.toml: unit['A'].contacts.dingtalk.url: expected a URL (http:// or https://), got 'ftp://x'"),
+    ('[[unit]]\nname = "A"\n[unit.contacts]\nemail = ["a@x.org", "b.x.org"]\n',
+     "units.toml: unit['A'].contacts.email.1: 'b.x.org' is not an e-mail address"),
+    ('[[unit]]\nname = "A"\nsupervision_office = "yes"\n', "unit['A'].supervision_office: Input should be a valid boolean"),
+    ('[[unit]]\nname = " "\n', r"units.toml: unit.0.name: String should have at least 1 character"),
+    ('[[units]]\nname = "A"\n', "units.toml: unit: Field required"),
     ('[[unit]]\nname = "A"\naliases = ["X"]\n[[unit]]\nname = "B"\naliases = ["X"]\n', "'X' already names unit 'A'"),
 ])
 def test_directory_errors_name_the_unit_and_field(text, message, tmp_path):
     import tomllib
 
-    with pytest.raises(DirectoryError, match=message):
+    with pytest.raises(DirectoryError) as caught:
         parse_directory(tomllib.loads(text), "units.toml")
+    assert message in str(caught.value)
     bad = tmp_path / "bad.toml"
     bad.write_text("[[unit]\n", encoding="utf-8")
-    with pytest.raises(DirectoryError, match="bad.toml: not valid UTF-8 TOML"):
+    with pytest.raises(DirectoryError, match="bad.toml: not valid TOML"):
         load_directory_file(bad)
+
+
+def test_contacts_are_stored_in_one_shape():
+    # a bare address and a bare robot URL become the stored shapes (a list; a table with url), an empty e-mail
+    # list and absent channels are left out, a robot's secret is kept
+    import tomllib
+
+    (spec,) = parse_directory(tomllib.loads(
+        '[[unit]]\nname = " A "\naliases = [" 甲 "]\n[unit.contacts]\nemail = "a@x.org"\nwecom = "https://w/x"\n'
+        'feishu = { url = "https://f/x", secret = "s" }\n'), "units.toml")
+    assert (spec.name, spec.aliases) == ("A", ["甲"])
+    assert spec.contacts == {"email": ["a@x.org"], "feishu": {"url": "https://f/x", "secret": "s"},
+                             "wecom": {"url": "https://w/x"}}
+    (spec,) = parse_directory(tomllib.loads('[[unit]]\nname = "A"\n[unit.contacts]\nemail = []\n'), "units.toml")
+    assert spec.contacts == {}
 
 
 def test_units_load_command_is_idempotent(sqlite_engine):
@@ -53,6 +79,23 @@ def test_units_load_command_is_idempotent(sqlite_engine):
     second = runner.invoke(app, ["units", "load"])
     assert first.exit_code == 0 and "37 added" in first.output
     assert "0 added, 0 updated, 37 unchanged" in second.output
+
+
+def test_units_load_needs_a_path_in_production(tmp_path):
+    # The real command in its own process: in production, no path and no alerts.units_file is refused (exit 2,
+    # one line) before the database is opened (none exists in tmp_path), instead of loading the demo city's units.
+    from tests.faults.helpers import assert_one_line_error, cli_env, run
+
+    env = cli_env(tmp_path / "var", HOTLINE_GENERAL_MODE="production")
+    assert_one_line_error(run(["units", "load"], tmp_path, env), "units load: no directory file given",
+                          "alerts.units_file")
+    assert not (tmp_path / "var").exists()
+    # outside production (the default, development) the same command loads the demo city's directory
+    env = cli_env(tmp_path / "var", HOTLINE_GENERAL_MODE="development")
+    assert run(["init"], tmp_path, env).code == 0
+    done = run(["units", "load"], tmp_path, env)
+    assert done.code == 0 and "37 added" in done.out, done.terminal
+    assert "demo city's directory" in done.err
 
 
 def test_ledger_export_lists_each_case_with_its_handling(sqlite_engine, monkeypatch, tmp_path):

@@ -1,6 +1,8 @@
 """Spiders on saved pages: a real Scrapy crawler (stats, settings) and real Response objects, no network."""
 from __future__ import annotations
 
+import tomllib
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -10,25 +12,31 @@ from scrapy.utils.test import get_crawler
 
 from crawlers.items import item_to_record
 from crawlers.profiles import PACKAGED_DIR, load_profile
-from crawlers.spiders import spider_for
+from crawlers.spiders import families, spider_for
 from crawlers.spiders.base import MessageSpider
 from store.records import MessageRecord
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 ORIGIN = "http://www.jiangchuan.gov.cn"
-# spider family -> the demo profile describing a site of that family
-PROFILES = {"rmw": "demo-rmw", "hanweb": "demo-hanweb", "vsb": "demo-vsb", "trs": "demo-trs",
-            "case12345": "demo-case12345", "generic": "demo-consult"}
-FAMILIES = tuple(PROFILES)
-LIST_FIXTURE = {"rmw": "list.json", "hanweb": "list.xml", "vsb": "list.html", "trs": "list.html",
-                "case12345": "list.html", "generic": "list.html"}
-DETAIL_FIXTURE = {f: ("detail.json" if f == "rmw" else "detail.html") for f in FAMILIES}
+# Every registered spider family (crawlers.spiders.families()): a new family is in every test of tests/crawlers at
+# once; what the tests read of its saved pages is its tests/fixtures/<family>/contract.toml, and without that file
+# test_spider_contract.test_every_family_has_its_contract_pages fails.
+FAMILIES = tuple(families())
+
+
+@cache
+def contract(family: str) -> dict[str, Any]:
+    """tests/fixtures/<family>/contract.toml: the profile, default pages, expected ids and shapes ({} when absent)."""
+    path = FIXTURES / family / "contract.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 CONTENT_TYPES = {".json": "application/json;charset=UTF-8", ".xml": "text/xml;charset=UTF-8",
                  ".html": "text/html", ".js": "application/javascript;charset=UTF-8"}
 
 
 def make_spider(family: str, **params: Any) -> MessageSpider:
-    profile = load_profile(PACKAGED_DIR / f"{PROFILES[family]}.toml").with_origin(ORIGIN)
+    profile = load_profile(PACKAGED_DIR / f"{contract(family)['profile']}.toml").with_origin(ORIGIN)
     if params:
         from dataclasses import replace
 
@@ -58,7 +66,7 @@ def response_for(request: Request | str, body: bytes, name: str, content_type: s
 
 def list_response(spider: MessageSpider, name: str | None = None, body: bytes | None = None,
                   page: int = 1) -> TextResponse:
-    name = name or LIST_FIXTURE[spider.family]
+    name = name or contract(spider.family)["list"]
     request = spider.list_request(page)
     body = fixture_bytes(spider.family, name) if body is None else body
     return response_for(request, body, name, meta={"page": page, "list_page": page})
@@ -66,7 +74,7 @@ def list_response(spider: MessageSpider, name: str | None = None, body: bytes | 
 
 def detail_response(spider: MessageSpider, name: str | None = None, body: bytes | None = None,
                     external_id: str = "1") -> TextResponse:
-    name = name or DETAIL_FIXTURE[spider.family]
+    name = name or contract(spider.family)["detail"]
     body = fixture_bytes(spider.family, name) if body is None else body
     return response_for(spider.detail_request(external_id, None), body, name, meta={"external_id": external_id})
 

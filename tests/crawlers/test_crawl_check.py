@@ -71,7 +71,7 @@ def test_unusable_profile_exits_2(sqlite_engine, tmp_path):
                    encoding="utf-8")
     result = check(str(bad))
     assert result.exit_code == 2
-    assert "family 'nosuch' is not one of" in result.output
+    assert "family: 'nosuch' is not a spider family" in result.output
 
 
 def test_date_in_an_unknown_form_is_shown_bad_with_the_text(sqlite_engine, tmp_path):

@@ -7,11 +7,12 @@ import re
 import pytest
 
 from crawlers.items import REQUIRED_FIELDS, MessageItem, item_to_record
+from crawlers.profiles import PACKAGED_DIR
 from store.records import MessageRecord
 from tests.crawlers.helpers import (
-    DETAIL_FIXTURE,
     FAMILIES,
-    LIST_FIXTURE,
+    FIXTURES,
+    contract,
     detail_response,
     fixture_bytes,
     list_response,
@@ -35,9 +36,8 @@ def without_dates(body: bytes) -> bytes:
 
 def wrong_encoding(family: str, body: bytes) -> bytes:
     """The page's text in the other common encoding, while the page still declares its own."""
-    if family == "case12345":
-        return body.decode("gbk").encode("utf-8")
-    return body.decode("utf-8").encode("gbk")
+    own = contract(family).get("page_encoding", "utf-8")
+    return body.decode(own).encode("utf-8" if own == "gbk" else "gbk")
 
 
 def bad_pages(family: str, name: str, detail: bool) -> dict[str, bytes]:
@@ -48,22 +48,30 @@ def bad_pages(family: str, name: str, detail: bool) -> dict[str, bytes]:
     return pages
 
 
-# every documented shape of every family (tests/fixtures/<family>/SOURCES.md): page, fixture, profile params
-SHAPES: dict[str, list[tuple[str, str, dict]]] = {
-    "rmw": [("list", "list.json", {}), ("detail", "detail.json", {}),
-            ("list", "query_list.json", {"list_api": "query"}), ("detail", "query_detail.html", {"list_api": "query"})],
-    "hanweb": [("list", "list.xml", {}), ("list", "list.json", {}), ("list", "list.js", {}),
-               ("list", "list_page.html", {}), ("detail", "detail.html", {}), ("detail", "detail_span.html", {})],
-    "vsb": [("list", "list.html", {}), ("list", "list_formname.html", {}), ("detail", "detail.html", {}),
-            ("detail", "detail_titlestyle.html", {})],
-    "case12345": [("list", "list.html", {}), ("list", "list_workorder.html", {}), ("detail", "detail.html", {}),
-                  ("detail", "detail_dl.html", {}), ("detail", "detail_dl_pending.html", {})],
-    "trs": [("list", LIST_FIXTURE["trs"], {}), ("detail", DETAIL_FIXTURE["trs"], {})],
-    "generic": [("list", LIST_FIXTURE["generic"], {}), ("detail", DETAIL_FIXTURE["generic"], {})],
-}
-assert set(SHAPES) == set(FAMILIES)
-CASES = [(family, kind, page, name, params) for family in FAMILIES for page, name, params in SHAPES[family]
-         for kind in bad_pages(family, name, page == "detail")]
+def shapes(family: str) -> list[tuple[str, str, dict]]:
+    """Every documented shape of the family (its contract.toml, after tests/fixtures/<family>/SOURCES.md): page,
+    fixture, profile params."""
+    return [(shape["page"], shape["file"], shape.get("params", {})) for shape in contract(family).get("shape", [])]
+
+
+# the registry decides which families are tested; a family without its contract contributes no case here, and
+# fails the next test
+CASES = [(family, kind, page, name, params) for family in FAMILIES for page, name, params in shapes(family)
+         if (FIXTURES / family / name).is_file() for kind in bad_pages(family, name, page == "detail")]
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_every_family_has_its_contract_pages(family):
+    """Each registered family: its contract.toml, a packaged profile, and every page it names saved."""
+    own = contract(family)
+    assert own, f"family {family!r} has no tests/fixtures/{family}/contract.toml (see docs/DEVELOPING.md)"
+    missing_keys = sorted({"profile", "list", "detail", "unanswered", "id", "first_two", "shape"} - set(own))
+    assert not missing_keys, f"tests/fixtures/{family}/contract.toml lacks {missing_keys}"
+    assert (PACKAGED_DIR / f"{own['profile']}.toml").is_file(), f"no crawlers/profiles/{own['profile']}.toml"
+    pages = {own["list"], own["detail"], own["unanswered"]} | {name for _, name, _ in shapes(family)}
+    missing = sorted(name for name in pages if not (FIXTURES / family / name).is_file())
+    assert not missing, f"family {family!r}: pages missing from tests/fixtures/{family}/: {missing}"
+    assert {page for page, _, _ in shapes(family)} == {"list", "detail"}, "a family has list and detail shapes"
 
 
 def _counted(spider) -> int:
@@ -103,7 +111,8 @@ def test_bad_page_is_counted_never_half_stored(family, kind, page, name, params)
 
 
 @pytest.mark.parametrize(("family", "name", "params"), [
-    (family, name, params) for family in FAMILIES for page, name, params in SHAPES[family] if page == "list"])
+    (family, name, params) for family in FAMILIES for page, name, params in shapes(family) if page == "list"
+    and (FIXTURES / family / name).is_file()])
 def test_every_list_shape_reads_whole(family, name, params):
     """The good page of each shape: every entry has an id and a detail request, no problem counted."""
     spider = make_spider(family, **params)

@@ -6,26 +6,17 @@ from datetime import datetime
 import pytest
 
 from crawlers.state import KnownMessage
-from tests.crawlers.helpers import FAMILIES, fixture_bytes, list_response, make_spider, response_for
+from tests.crawlers.helpers import FAMILIES, contract, fixture_bytes, list_response, make_spider, response_for
 
-FIRST_TWO = {"rmw": ("19523648", "19523102"), "hanweb": ("ZX2025030600017", "ZX2025030500009"),
-             "vsb": ("8841", "8839"), "trs": ("HD20250306003", "HD20250305011"),
-             "case12345": ("JC2025030600231", "JC2025030500187"), "generic": ("5531", "5529")}
-NEXT_PAGE = {
-    "hanweb": "http://www.jiangchuan.gov.cn/hanweb/jact/front/dataproxy_mailpublist.do?sysid=2&startrecord=21"
-              "&endrecord=40&perpage=20",
-    "vsb": "http://www.jiangchuan.gov.cn/vsb/ldxxlb.jsp?totalpage=7&PAGENUM=2&urltype=tree.TreeTempUrl&wbtreeid=1081",
-    "trs": "http://www.jiangchuan.gov.cn/trs/govrefer/servlet/ReferListServlet?page=2&pagesize=15",
-    "case12345": "http://www.jiangchuan.gov.cn/12345/bjgk/list.html?page=2",
-    "generic": "http://www.jiangchuan.gov.cn/consult/list.html?page=2",
-}
+# per family (tests/fixtures/<family>/contract.toml): the next list page the default list links, where it does
+NEXT_PAGE = {family: contract(family)["next_page"] for family in FAMILIES if "next_page" in contract(family)}
 
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_list_entries_and_reply_state(family):
     spider = make_spider(family)
     page = spider.parse_list(list_response(spider))
-    assert tuple(e.external_id for e in page.entries[:2]) == FIRST_TWO[family]
+    assert tuple(e.external_id for e in page.entries[:2]) == tuple(contract(family)["first_two"])
     assert [e.replied for e in page.entries[:2]] == [True, False]
 
 
@@ -93,4 +84,4 @@ def test_new_entries_are_fetched(family):
     spider = make_spider(family)
     out = list(spider.on_list(list_response(spider)))
     details = [r for r in out if r.callback == spider.on_detail]
-    assert [r.meta["external_id"] for r in details[:2]] == list(FIRST_TWO[family])
+    assert [r.meta["external_id"] for r in details[:2]] == contract(family)["first_two"]
