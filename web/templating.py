@@ -145,6 +145,9 @@ def bar_svg(values: list[float], width: int = 600, height: int = 80) -> Markup:
 templates = Jinja2Templates(directory=str(TEMPLATE_DIR))
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.autoescape = True  # every template, whatever its extension
+# Templates ship with the code: no stat() of each template file per render (an included row template was
+# checked once per row). Restart the server after editing a template.
+templates.env.auto_reload = False
 # newstyle: _("… %(n)s", n=…) formats after translating, and escapes the values it puts in.
 templates.env.install_gettext_callables(gettext, ngettext, newstyle=True)
 templates.env.globals["label"] = label
