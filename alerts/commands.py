@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:
         end: str = typer.Option(None, "--until", help="end (local date-time)"),
         unit: str = typer.Option(None, help="only this unit (any spelling)"),
         level: str = typer.Option(None, help="only this level"),
-        channel: str = typer.Option(None, help="only this channel (email, dingtalk, wecom, feishu, webhook)"),
+        channel: str = typer.Option(None, help="only this alert channel (email or a robot)"),
         by: str = typer.Option(None, "--by", help="who sets it"),
     ) -> None:
         """Hold back matching notifications for a while (they go out after the silence)."""

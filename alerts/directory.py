@@ -28,9 +28,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.notifiers import channels
 from store.models.core import Unit
 
-CHANNELS = ("email", "dingtalk", "wecom", "feishu", "webhook")
 PACKAGED_DIRECTORY = Path(__file__).parent / "data" / "units.example.toml"
 
 
@@ -56,9 +56,9 @@ def normalise_contacts(raw: Any, where: str) -> dict[str, Any]:
         raise DirectoryError(f"{where}: `contacts` must be a table of channel = address")
     contacts: dict[str, Any] = {}
     for channel, value in raw.items():
-        if channel not in CHANNELS:
+        if channel not in channels():
             raise DirectoryError(f"{where}: contacts.{channel}: unknown channel "
-                                 f"(expected one of {', '.join(CHANNELS)})")
+                                 f"(expected one of {', '.join(channels())})")
         if channel == "email":
             addresses = [value] if isinstance(value, str) else value
             if not isinstance(addresses, list) or not all(isinstance(a, str) and "@" in a for a in addresses):

@@ -818,6 +818,11 @@ def add_silence(session: Session, *, starts_at: dt.datetime, ends_at: dt.datetim
         raise AlertError(f"unknown level {level!r} (one of {', '.join((*LADDER, 'warning'))})")
     if not reason.strip():
         raise AlertError("a silence needs a reason")
+    if channel is not None:
+        from alerts.notifiers import channels
+
+        if channel not in channels():
+            raise AlertError(f"unknown channel {channel!r} (one of {', '.join(channels())})")
     silence = Silence(starts_at=starts_at, ends_at=ends_at, reason=reason, unit_id=unit_id, level=level,
                       channel=channel, created_by=created_by)
     session.add(silence)
