@@ -65,7 +65,8 @@ def register(app: typer.Typer) -> None:
         note: str = typer.Option(None, help="what is being done"),
     ) -> None:
         """Acknowledge an alert: stops its repeats; escalation continues if no reply comes."""
-        from alerts.rules import AlertError, acknowledge
+        from alerts.acknowledgements import acknowledge
+        from alerts.ladder import AlertError
         from store.db import session_scope
 
         try:
@@ -127,7 +128,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Hold back matching notifications for a while (they go out after the silence)."""
         from alerts.directory import UnitDirectory
-        from alerts.rules import AlertError, add_silence
+        from alerts.ladder import AlertError
+        from alerts.silences import add_silence
         from store.db import session_scope
         from store.models.base import now_local
 

@@ -33,6 +33,7 @@ def what_went_wrong(now: dt.datetime) -> list[str]:
 def send_ops_digest(now: dt.datetime, period: str) -> str:
     """Queue the digest to the operators (keyed by the day: a re-run queues nothing new) and deliver it."""
     from alerts.outbox import BuiltMessage, deliver_pending, enqueue
+    from alerts.recipients import OPERATORS, group_recipient
     from store.db import get_engine, session_scope
     from store.settings import get_settings
 
@@ -44,8 +45,9 @@ def send_ops_digest(now: dt.datetime, period: str) -> str:
     message = BuiltMessage(subject=f"【hotline-monitor】{period} 运行问题 {len(lines)} 项", text=text, html=None,
                            items=[{"line": line} for line in lines])
     with session_scope() as session:
-        enqueue(session, recipient="operators", recipient_name="运维人员",
-                contacts=dict(settings.get("alerts.operators")), message=message,
+        operators = group_recipient(OPERATORS, settings)
+        enqueue(session, recipient=operators.key, recipient_name=operators.name, contacts=operators.contacts,
+                message=message,
                 item_keys=[f"ops-digest|{period}"], production=settings.production,
                 test_recipient=dict(settings.get("alerts.test_recipient")), now=now)
     delivery = deliver_pending(get_engine(), now=now)
