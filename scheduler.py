@@ -7,8 +7,10 @@ Jobs:
   early warnings every day when ``alerts.urgent_warnings``).
 - ``publication``: the 1st and the 16th at ``scheduler.publication_time``; the draft of the half month just
   ended, and the editors told.
-- ``source-health``: daily; sources without fresh items or whose last crawl failed.
+- ``source-health``: daily; every source's warnings (``analysis.sources.health``: stale, failed or broken crawls).
 - ``ops-digest``: daily; what went wrong (failed jobs, undeliverable alerts, sources) → the operators.
+
+Each job's work is a function of the package that owns it, named in ``job_specs`` (``"module:function"``).
 
 Guarantees: jobs are kept in a persistent SQLAlchemy job store (table ``scheduler_jobs`` of the configured
 database), with ``coalesce`` and ``misfire_grace_time`` so a job missed while the scheduler was down runs once
@@ -53,9 +55,12 @@ class JobSpec:
     description: str
     kwargs: dict[str, Any] = field(default_factory=dict)
 
+    def function(self) -> Callable[..., str]:
+        module, name = self.action.split(":")
+        return getattr(importlib.import_module(module), name)
+
     def run(self, now: dt.datetime, period: str) -> str:
-        module, function = self.action.split(":")
-        return getattr(importlib.import_module(module), function)(now, period, **self.kwargs)
+        return self.function()(now, period, **self.kwargs)
 
 
 # --------------------------------------------------------------------------------------------------
