@@ -159,6 +159,55 @@ def analyze_locked(engine, as_of: dt.datetime | None = None, only: set[str] | No
         lock.release()
 
 
+class JobFailed(RuntimeError):
+    """A scheduled job's step failed; the message says which and why (recorded on the job's run)."""
+
+
+def run_cli(*args: str, timeout: float) -> str:
+    """Run a hotline-monitor command in its own process; raises JobFailed with the end of its stderr."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "cli", *args]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise JobFailed(f"`hotline-monitor {' '.join(args)}` ran longer than {timeout:.0f} s and was killed") from None
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+        raise JobFailed(f"`hotline-monitor {' '.join(args)}` exited {done.returncode}: " + " | ".join(tail))
+    return (done.stdout.strip().splitlines() or [""])[-1]
+
+
+def job_timeout() -> float:
+    """Seconds a scheduled step may take (setting ``scheduler.job_timeout_minutes``)."""
+    from store.settings import get_settings
+
+    return float(get_settings().get("scheduler.job_timeout_minutes")) * 60
+
+
+def analyze_now() -> str:
+    """``analyze_locked`` for a scheduled job: a failed step fails the job."""
+    from store.db import get_engine
+
+    report = analyze_locked(get_engine(), wait_seconds=job_timeout())
+    failed = [f"{step.name}: {step.summary}" for step in report.steps if not step.ok]
+    if failed:
+        raise JobFailed("; ".join(failed))
+    return ", ".join(f"{step.name} ok" for step in report.steps)
+
+
+def crawl_then_analyze(now: dt.datetime, period: str, *, source: str) -> str:
+    """The ``crawl:<source>`` job: crawl in its own process (a hung or crashing spider cannot take the scheduler
+    down), then analyse in-process (each step its own transaction); a failed step fails the job."""
+    crawled = run_cli("crawl", source, timeout=job_timeout())
+    try:
+        analysed = analyze_now()
+    except JobFailed as exc:
+        raise JobFailed(f"crawled ({crawled}) but analysis failed: {exc}") from exc
+    return f"{crawled}; analyze: {analysed}"
+
+
 def register(app: typer.Typer) -> None:
     @app.command("analyze")
     def analyze_command(

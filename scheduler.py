@@ -7,8 +7,10 @@ Jobs:
   early warnings every day when ``alerts.urgent_warnings``).
 - ``publication``: the 1st and the 16th at ``scheduler.publication_time``; the draft of the half month just
   ended, and the editors told.
-- ``source-health``: daily; sources without fresh items or whose last crawl failed.
+- ``source-health``: daily; every source's warnings (``analysis.sources.health``: stale, failed or broken crawls).
 - ``ops-digest``: daily; what went wrong (failed jobs, undeliverable alerts, sources) → the operators.
+
+Each job's work is a function of the package that owns it, named in ``job_specs`` (``"module:function"``).
 
 Guarantees: jobs are kept in a persistent SQLAlchemy job store (table ``scheduler_jobs`` of the configured
 database), with ``coalesce`` and ``misfire_grace_time`` so a job missed while the scheduler was down runs once
@@ -23,11 +25,10 @@ this module for ``--help``).
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
-import subprocess
-import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import typer
@@ -38,203 +39,28 @@ JOBSTORE_TABLE = "scheduler_jobs"
 LOCK_NAME = "scheduler"
 
 
-class JobFailed(RuntimeError):
-    pass
-
-
 @dataclass(frozen=True)
 class JobSpec:
+    """One job: when it runs, the period a run works on, and what it does.
+
+    ``action`` names the function in the package that owns the work (``"module:function"``, imported when the
+    job runs: an import error fails the run, loudly); it is called as ``function(now, period, **kwargs)`` and
+    returns a one-line summary or raises.
+    """
+
     name: str
     trigger: Any  # an APScheduler trigger
     period: Callable[[dt.datetime], str]
-    action: Callable[[dt.datetime, str], str]  # returns a one-line summary; raises on failure
+    action: str
     description: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
 
+    def function(self) -> Callable[..., str]:
+        module, name = self.action.split(":")
+        return getattr(importlib.import_module(module), name)
 
-# --------------------------------------------------------------------------------------------------
-# Job actions
-# --------------------------------------------------------------------------------------------------
-
-
-def _cli(*args: str, timeout: float) -> str:
-    """Run a hotline-monitor command in its own process; raises JobFailed with the end of its stderr."""
-    command = [sys.executable, "-m", "cli", *args]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        raise JobFailed(f"`hotline-monitor {' '.join(args)}` ran longer than {timeout:.0f} s and was killed") from None
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        raise JobFailed(f"`hotline-monitor {' '.join(args)}` exited {done.returncode}: " + " | ".join(tail))
-    return (done.stdout.strip().splitlines() or [""])[-1]
-
-
-def _timeout() -> float:
-    from store.settings import get_settings
-
-    return float(get_settings().get("scheduler.job_timeout_minutes")) * 60
-
-
-def crawl_action(source: str) -> Callable[[dt.datetime, str], str]:
-    """Crawl in its own process (a hung or crashing spider cannot take the scheduler down), then analyse
-    in-process (``pipeline.analyze``: each step its own transaction); a failed step fails the job."""
-    def run(now: dt.datetime, period: str) -> str:
-        crawled = _cli("crawl", source, timeout=_timeout())
-        try:
-            analysed = analyze_now()
-        except JobFailed as exc:
-            raise JobFailed(f"crawled ({crawled}) but analysis failed: {exc}") from exc
-        return f"{crawled}; analyze: {analysed}"
-    return run
-
-
-def analyze_now() -> str:
-    from pipeline import analyze_locked
-    from store.db import get_engine
-
-    report = analyze_locked(get_engine(), wait_seconds=_timeout())
-    failed = [f"{step.name}: {step.summary}" for step in report.steps if not step.ok]
-    if failed:
-        raise JobFailed("; ".join(failed))
-    return ", ".join(f"{step.name} ok" for step in report.steps)
-
-
-def alerts_action(now: dt.datetime, period: str) -> str:
-    from alerts.locking import ProcessLock
-    from alerts.outbox import deliver_until_done
-    from alerts.service import run_and_deliver
-    from store.db import get_engine
-
-    report, delivery = run_and_deliver(now=now)
-    # Rate limits (a DingTalk robot: 20 a minute) and short backoffs: keep sending for up to 10 minutes.
-    with ProcessLock(get_engine(), "alerts"):
-        rest = deliver_until_done(get_engine(), max_wait_seconds=600)
-    return f"{report}; {delivery}; then {rest}"
-
-
-def publication_action(now: dt.datetime, period: str) -> str:
-    """The draft of the half month that just ended, and a note to the editors (``reports.editors``) that it
-    awaits review (approval happens in the web UI). Draft and note are committed together; the note's
-    idempotency key is (publication, period), so a re-run of the job never notifies twice."""
-    start, end = period.split(":")
-    try:
-        from reports.period import Period
-        from reports.publication import create_draft_for_period, write_draft_files
-    except ImportError:
-        return _cli("summary", "--period", period, timeout=_timeout())
-    from alerts.outbox import deliver_pending
-    from store.db import get_engine, session_scope
-
-    with session_scope() as session:
-        pub = create_draft_for_period(session, Period(dt.date.fromisoformat(start), dt.date.fromisoformat(end)),
-                                      as_of=now.date())
-        html = write_draft_files(session, pub).get("html")
-        notified = notify_editors(session, pub, period, html, now)
-        summary = f"draft of {period} generated (publication #{pub.id}, status {pub.status}); {notified}"
-    if notified.startswith("editors notified"):
-        summary += f"; {deliver_pending(get_engine(), now=now)}"
-    return summary
-
-
-def notify_editors(session: Any, pub: Any, period: str, html_path: Any, now: dt.datetime) -> str:
-    """Queue ``reports.publication.editor_notification`` to the editors, once per (publication, period)."""
-    from alerts.outbox import BuiltMessage, enqueue
-    from reports.publication import editor_notification
-    from store.settings import get_settings
-
-    settings = get_settings()
-    editors = [str(address) for address in settings.get("reports.editors") or []]
-    if not editors and settings.production:
-        return "no editor to notify (setting reports.editors is empty)"
-    subject, body = editor_notification(pub, html_path)
-    item_key = f"publication|{period}"
-    message = BuiltMessage(subject=subject, text=body, html=None,
-                           items=[{"key": item_key, "subject": f"publication:{pub.id}", "level": "publication",
-                                   "event": "draft", "period": period}])
-    added = enqueue(session, recipient="editors", recipient_name="编辑", contacts={"email": editors},
-                    message=message, item_keys=[item_key], production=settings.production,
-                    test_recipient=dict(settings.get("alerts.test_recipient")), now=now)
-    return f"editors notified ({len(added)} new outbox entries)"
-
-
-def source_problems(now: dt.datetime) -> list[str]:
-    """Sources whose newest item is older than their freshness objective, or whose last crawl failed."""
-    from sqlalchemy import func, select
-
-    from analysis.deadlines.workcalendar import get_calendar
-    from store.db import session_scope
-    from store.models.core import CrawlRun, Message, Source
-
-    calendar = get_calendar()
-    problems: list[str] = []
-    with session_scope() as session:
-        newest = dict(session.execute(select(Message.source_id, func.max(Message.first_seen_at))
-                                      .group_by(Message.source_id)).all())
-        for source in session.scalars(select(Source).order_by(Source.name)):
-            last_run = session.scalar(select(CrawlRun).where(CrawlRun.source_id == source.id)
-                                      .order_by(CrawlRun.started_at.desc()).limit(1))
-            if last_run is not None and (last_run.errors or (last_run.finish_reason or "finished") != "finished"):
-                problems.append(f"{source.name}: last {last_run.kind} at {last_run.started_at:%Y-%m-%d %H:%M} "
-                                f"ended {last_run.finish_reason or '?'} with {len(last_run.errors or [])} errors")
-            if source.freshness_objective_days and source.origin == "crawl":
-                seen = newest.get(source.id)
-                if seen is None:
-                    problems.append(f"{source.name}: no item ever collected")
-                    continue
-                age = calendar.workdays_between(seen.date(), now.date(), warn=False)
-                if age > source.freshness_objective_days:
-                    problems.append(f"{source.name}: no new item for {age} working days "
-                                    f"(objective {source.freshness_objective_days})")
-    return problems
-
-
-def health_action(now: dt.datetime, period: str) -> str:
-    problems = source_problems(now)
-    return f"{len(problems)} source problems" + (": " + "; ".join(problems) if problems else "")
-
-
-def what_went_wrong(now: dt.datetime) -> list[str]:
-    """The last day's failures: failed job runs, alerts given up, source problems."""
-    from sqlalchemy import select
-
-    from analysis.sources.health import broken_profiles
-    from store.db import session_scope
-    from store.models.alerts import JobRun, OutboxEntry
-
-    since = now - dt.timedelta(days=1)
-    lines: list[str] = []
-    with session_scope() as session:
-        for run in session.scalars(select(JobRun).where(JobRun.status == "failed", JobRun.started_at >= since)
-                                   .order_by(JobRun.started_at)):
-            lines.append(f"job {run.job} ({run.period}) failed at {run.started_at:%m-%d %H:%M}: {run.error}")
-        for entry in session.scalars(select(OutboxEntry).where(OutboxEntry.status == "dead",
-                                                               OutboxEntry.created_at >= since)):
-            lines.append(f"alert to {entry.recipient_name} via {entry.channel} given up after {entry.attempts} "
-                         f"attempts: {entry.last_error}")
-        lines += [f"profile broken? {line}" for line in broken_profiles(session)]
-    lines += [f"source {p}" for p in source_problems(now)]
-    return lines
-
-
-def ops_digest_action(now: dt.datetime, period: str) -> str:
-    from alerts.outbox import BuiltMessage, deliver_pending, enqueue
-    from store.db import get_engine, session_scope
-    from store.settings import get_settings
-
-    lines = what_went_wrong(now)
-    if not lines:
-        return "nothing went wrong"
-    settings = get_settings()
-    text = "\n".join([f"截至 {now:%Y-%m-%d %H:%M}，过去一天的问题：", ""] + [f"- {line}" for line in lines])
-    message = BuiltMessage(subject=f"【hotline-monitor】{period} 运行问题 {len(lines)} 项", text=text, html=None,
-                           items=[{"line": line} for line in lines])
-    with session_scope() as session:
-        enqueue(session, recipient="operators", recipient_name="运维人员",
-                contacts=dict(settings.get("alerts.operators")), message=message,
-                item_keys=[f"ops-digest|{period}"], production=settings.production,
-                test_recipient=dict(settings.get("alerts.test_recipient")), now=now)
-    delivery = deliver_pending(get_engine(), now=now)
-    return f"{len(lines)} problems reported; {delivery}"
+    def run(self, now: dt.datetime, period: str) -> str:
+        return self.function()(now, period, **self.kwargs)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -308,20 +134,21 @@ def job_specs() -> list[JobSpec]:
     specs: list[JobSpec] = []
     for source, minutes in sorted(crawl_sources().items()):
         specs.append(JobSpec(f"crawl:{source}", IntervalTrigger(minutes=minutes, timezone=tz), slot_period(minutes),
-                             crawl_action(source), f"crawl {source} every {minutes} min, then analyze"))
-    hour, minute = _hour_minute("scheduler.alerts_time")
-    specs.append(JobSpec("alerts", CronTrigger(hour=hour, minute=minute, timezone=tz), day_period, alerts_action,
-                         f"alerts at {hour:02d}:{minute:02d} (reply alerts decided on working days only)"))
-    hour, minute = _hour_minute("scheduler.publication_time")
-    specs.append(JobSpec("publication", CronTrigger(day="1,16", hour=hour, minute=minute, timezone=tz),
-                         half_month_just_ended, publication_action,
-                         f"biweekly summary draft on the 1st and 16th at {hour:02d}:{minute:02d}"))
-    hour, minute = _hour_minute("scheduler.health_time")
-    specs.append(JobSpec("source-health", CronTrigger(hour=hour, minute=minute, timezone=tz), day_period,
-                         health_action, f"source health at {hour:02d}:{minute:02d}"))
-    hour, minute = _hour_minute("scheduler.digest_time")
-    specs.append(JobSpec("ops-digest", CronTrigger(hour=hour, minute=minute, timezone=tz), day_period,
-                         ops_digest_action, f"what-went-wrong digest to the operators at {hour:02d}:{minute:02d}"))
+                             "pipeline:crawl_then_analyze", f"crawl {source} every {minutes} min, then analyze",
+                             {"source": source}))
+    # The timed jobs: (name, time setting, cron days, period, "module:function", what it does).
+    timed = [("alerts", "scheduler.alerts_time", None, day_period, "alerts.service:scheduled_run",
+              "alerts at {at} (reply alerts decided on working days only)"),
+             ("publication", "scheduler.publication_time", "1,16", half_month_just_ended,
+              "reports.scheduled:draft_and_notify", "biweekly summary draft on the 1st and 16th at {at}"),
+             ("source-health", "scheduler.health_time", None, day_period, "analysis.sources.health:check_sources",
+              "source health at {at}"),
+             ("ops-digest", "scheduler.digest_time", None, day_period, "alerts.ops_digest:send_ops_digest",
+              "what-went-wrong digest to the operators at {at}")]
+    for name, setting, days, period, action, description in timed:
+        hour, minute = _hour_minute(setting)
+        trigger = CronTrigger(day=days, hour=hour, minute=minute, timezone=tz)
+        specs.append(JobSpec(name, trigger, period, action, description.format(at=f"{hour:02d}:{minute:02d}")))
     return specs
 
 
@@ -415,7 +242,7 @@ def run_job_outcome(name: str, now: dt.datetime | None = None, wait_seconds: flo
             logger.info("job %s: period %s already done", name, period)
             return JobOutcome("already_done", f"{name} {period}: already done")
         try:
-            summary = spec.action(now, period)
+            summary = spec.run(now, period)
         except Exception as exc:
             logger.error("job %s (%s) failed: %s", name, period, exc, exc_info=logger.isEnabledFor(logging.DEBUG))
             _finish(run_id, "failed", None, f"{type(exc).__name__}: {exc}"[:4000])
@@ -450,9 +277,10 @@ def build_scheduler(scheduler_class: type | None = None, engine: Any = None, exe
     settings = get_settings()
     engine = engine or get_engine()
     scheduler_class = scheduler_class or BackgroundScheduler
+    jobstore_class = getattr(scheduler_class, "jobstore_class", SQLAlchemyJobStore)
     executors = {"default": DebugExecutor() if executor == "debug" else ThreadPoolExecutor(max_workers=2)}
     return scheduler_class(
-        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)},
+        jobstores={"default": jobstore_class(engine=engine, tablename=JOBSTORE_TABLE)},
         executors=executors,
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(settings.get("scheduler.misfire_grace_hours")) * 3600},
@@ -486,21 +314,63 @@ def sync_jobs(scheduler: Any, specs: list[JobSpec] | None = None) -> dict[str, s
 
 
 def stepping_scheduler_class() -> type:
-    """A scheduler driven by hand: ``run_due()`` runs the jobs due at the current (possibly frozen) clock.
+    """A background scheduler driven by hand: ``run_due()`` wakes it (``wakeup()``, public) and returns once it
+    has looked at the jobs due at the current (possibly frozen) clock and run them.
 
-    For simulations and tests of the real schedule, triggers, job store, misfire and coalescing rules.
+    For simulations and tests of the real schedule, triggers, job store, misfire and coalescing rules. It learns
+    that a pass is over from its job store, through the job store interface: a pass asks ``get_due_jobs(now)``
+    first and ``get_next_run_time()`` last. Give it ``executor="debug"`` so due jobs run inside the pass.
     """
-    from apscheduler.schedulers.base import BaseScheduler
+    import threading
 
-    class SteppingScheduler(BaseScheduler):
-        def wakeup(self) -> None:  # no timer thread: the caller steps the clock
-            pass
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    class PassWatchingJobStore(SQLAlchemyJobStore):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.passes = threading.Condition()
+            self.asked_at: dt.datetime | None = None  # the clock of the pass under way
+            self.finished_at: dt.datetime | None = None  # the clock of the last finished pass
+            self.closing = False  # a scheduler's thread makes one more pass after shutdown(): at the real clock
+
+        def get_due_jobs(self, now: dt.datetime) -> list[Any]:
+            with self.passes:
+                self.asked_at = now
+            return [] if self.closing else super().get_due_jobs(now)
+
+        def get_next_run_time(self) -> Any:
+            next_run = None if self.closing else super().get_next_run_time()
+            with self.passes:
+                self.finished_at = self.asked_at
+                self.passes.notify_all()
+            return next_run
+
+    class SteppingScheduler(BackgroundScheduler):
+        jobstore_class = PassWatchingJobStore
+
+        def run_due(self, timeout: float = 120.0) -> None:
+            """Run every job due now; returns when a pass that started at this clock or later is over."""
+            store = self.watched_store
+            target = dt.datetime.now(self.timezone)
+            with store.passes:
+                self.wakeup()
+                if not store.passes.wait_for(lambda: store.finished_at is not None and store.finished_at >= target,
+                                             timeout):
+                    raise TimeoutError(f"the scheduler did not look at its jobs within {timeout:.0f} s")
+
+        def resume(self) -> None:
+            super().resume()  # wakes the scheduler: let that pass end before the caller moves the clock
+            self.run_due()
 
         def shutdown(self, wait: bool = True) -> None:
+            self.watched_store.closing = True
             super().shutdown(wait)
 
-        def run_due(self) -> float | None:
-            return self._process_jobs()
+        def add_jobstore(self, jobstore: Any, alias: str = "default", **jobstore_opts: Any) -> None:
+            super().add_jobstore(jobstore, alias, **jobstore_opts)
+            if isinstance(jobstore, PassWatchingJobStore):
+                self.watched_store = jobstore
 
     return SteppingScheduler
 

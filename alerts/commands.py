@@ -65,7 +65,8 @@ def register(app: typer.Typer) -> None:
         note: str = typer.Option(None, help="what is being done"),
     ) -> None:
         """Acknowledge an alert: stops its repeats; escalation continues if no reply comes."""
-        from alerts.rules import AlertError, acknowledge
+        from alerts.acknowledgements import acknowledge
+        from alerts.ladder import AlertError
         from store.db import session_scope
 
         try:
@@ -122,12 +123,13 @@ def register(app: typer.Typer) -> None:
         end: str = typer.Option(None, "--until", help="end (local date-time)"),
         unit: str = typer.Option(None, help="only this unit (any spelling)"),
         level: str = typer.Option(None, help="only this level"),
-        channel: str = typer.Option(None, help="only this channel (email, dingtalk, wecom, feishu, webhook)"),
+        channel: str = typer.Option(None, help="only this alert channel (email or a robot)"),
         by: str = typer.Option(None, "--by", help="who sets it"),
     ) -> None:
         """Hold back matching notifications for a while (they go out after the silence)."""
         from alerts.directory import UnitDirectory
-        from alerts.rules import AlertError, add_silence
+        from alerts.ladder import AlertError
+        from alerts.silences import add_silence
         from store.db import session_scope
         from store.models.base import now_local
 

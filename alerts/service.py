@@ -34,3 +34,15 @@ def send_pending(engine: Engine | None = None, *, now: dt.datetime | None = None
     engine = engine or get_engine()
     with ProcessLock(engine, "alerts"):
         return deliver_pending(engine, now=now, settings=settings)
+
+
+def scheduled_run(now: dt.datetime, period: str) -> str:
+    """The ``alerts`` job: decide and deliver, then keep sending for up to 10 minutes (rate limits — a DingTalk
+    robot takes 20 a minute — and short backoffs)."""
+    from alerts.outbox import deliver_until_done
+    from store.db import get_engine
+
+    report, delivery = run_and_deliver(now=now)
+    with ProcessLock(get_engine(), "alerts"):
+        rest = deliver_until_done(get_engine(), max_wait_seconds=600)
+    return f"{report}; {delivery}; then {rest}"

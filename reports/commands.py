@@ -17,6 +17,8 @@ from pathlib import Path
 
 import typer
 
+from reports.renderers import format_names
+
 summary_app = typer.Typer(help="The biweekly common-question summary (回应关切) and its review before publishing.",
                           invoke_without_command=True, no_args_is_help=False)
 
@@ -64,6 +66,8 @@ def summary(
     period: str = typer.Option(None, "--period", help=PERIOD_HELP),
     out: Path = typer.Option(None, "--out", help="Directory for the draft files (default: reports.internal_dir)."),
     as_of: str = typer.Option(None, "--as-of", help="Count replies and deadlines as of this date (default today)."),
+    formats: list[str] = typer.Option(None, "--format", help="Write only this format (repeat for more): "
+                                      + ", ".join(format_names()) + "; default all."),
 ) -> None:
     """Create or regenerate the draft summary of a period (editors' edits are kept) and write its files."""
     if ctx.invoked_subcommand is not None:
@@ -77,10 +81,14 @@ def summary(
 
     chosen = _period(period)
     as_of_day = dt.date.fromisoformat(as_of) if as_of else None
+    unknown = sorted(set(formats or []) - set(format_names()))
+    if unknown:
+        raise typer.BadParameter(f"{', '.join(unknown)}: not a report format (one of {', '.join(format_names())})",
+                                 param_hint="--format")
 
     def step(session):
         pub = P.create_draft_for_period(session, chosen, as_of=as_of_day, actor="cli")
-        files = P.write_draft_files(session, pub, out)
+        files = P.write_draft_files(session, pub, out, formats or None)
         content = pub.content
         typer.echo(f"{content['texts']['title']} [{pub.status}]")
         typer.echo(f"  received {content['overview']['received']}, questions {len(content['questions'])}, "

@@ -27,7 +27,7 @@ committing to the caller, except that a refused publish records its refusal even
     result = P.publish(session, pub, publisher="赵主任", out_dir=None, url=None)   # -> PublishResult
     P.personal_data_findings(doc)                       # [Finding(place, type, context)] — the gate's check
     P.preview_html(pub)                                 # the HTML page as it would be published (draft banner)
-    P.write_draft_files(session, pub, out_dir=None)     # draft HTML/MD/JSON/XLSX for review -> {name: Path}
+    P.write_draft_files(session, pub, out_dir=None)     # draft in every format (reports.renderers) -> {name: Path}
     P.diff_with_previous(session, pub)                  # unified diff of the Markdown against the previous period
     P.editor_notification(pub, html_path)               # (subject, body) for the scheduler's notifier
     P.demo_draft(session)                               # `make demo`: draft of the latest period, -> HTML path
@@ -494,58 +494,35 @@ def reopen(session: Session, pub: Publication, actor: str, reason: str) -> Publi
 # --- files -----------------------------------------------------------------------------------------------
 
 
-def _messages_behind(session: Session, document: dict) -> dict[int, Message]:
-    ids = {i for q in document["questions"] for i in q["message_ids"]}
-    ids |= {i for e in document["hotlist"] for i in e["message_ids"]}
-    if not ids:
-        return {}
-    rows = session.execute(select(Message).where(Message.id.in_(sorted(ids)))).scalars()
-    return {m.id: m for m in rows}
+def render_public_files(document: dict, directory: Path, formats: list[str] | None = None) -> dict[str, Path]:
+    """The public formats of ``document`` (``reports.renderers``: summary.html, summary.md + charts/*.svg,
+    summary.json) in ``directory``; ``formats`` picks some of them."""
+    from reports.renderers import Rendering, renderers, write_files
+
+    return write_files(Rendering(document), directory, renderers(formats, public=True))
 
 
-def render_public_files(document: dict, directory: Path) -> dict[str, Path]:
-    """summary.html, summary.md (+ charts/*.svg) and summary.json of ``document`` in ``directory``."""
-    from reports.charts import summary_charts
-    from reports.render_html import render_html
-    from reports.render_json import cms_json
-    from reports.render_markdown import render_markdown
+def write_internal_files(session: Session, document: dict, directory: Path,
+                         formats: list[str] | None = None) -> dict[str, Path]:
+    """The internal formats (the workbook of the letters behind the figures) in ``directory``."""
+    from reports.renderers import Rendering, renderers, write_files
 
-    directory.mkdir(parents=True, exist_ok=True)
-    charts = summary_charts(document)
-    files = {"html": directory / "summary.html", "markdown": directory / "summary.md",
-             "json": directory / "summary.json"}
-    files["html"].write_text(render_html(document, charts), encoding="utf-8")
-    chart_dir = directory / "charts"
-    if charts:
-        chart_dir.mkdir(exist_ok=True)
-        for chart in charts:
-            (chart_dir / f"{chart.name}.svg").write_text(chart.svg, encoding="utf-8")
-    files["markdown"].write_text(render_markdown(document, chart_dir="charts" if charts else None),
-                                 encoding="utf-8")
-    files["json"].write_text(json.dumps(cms_json(document), ensure_ascii=False, indent=2), encoding="utf-8")
-    return files
-
-
-def write_internal_workbook(session: Session, document: dict, directory: Path) -> Path:
-    from reports.render_xlsx import render_xlsx
-
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"summary-{document['period']['slug']}-internal.xlsx"
-    render_xlsx(document, _messages_behind(session, document), path)
-    return path
+    return write_files(Rendering(document, session), directory, renderers(formats, public=False))
 
 
 def internal_dir() -> Path:
     return get_settings().path("reports.internal_dir", "reports")
 
 
-def write_draft_files(session: Session, pub: Publication, out_dir: Path | None = None) -> dict[str, Path]:
-    """The draft for review: public formats (with the draft banner) and the internal workbook."""
+def write_draft_files(session: Session, pub: Publication, out_dir: Path | None = None,
+                      formats: list[str] | None = None) -> dict[str, Path]:
+    """The draft for review, every format (or ``formats``) in one directory: the public ones (with the draft
+    banner) and the internal workbook."""
+    from reports.renderers import Rendering, renderers, write_files
+
     document = final_document(pub)
     directory = Path(out_dir) if out_dir else internal_dir() / document["period"]["slug"]
-    files = render_public_files(document, directory)
-    files["xlsx"] = write_internal_workbook(session, document, directory)
-    return files
+    return write_files(Rendering(document, session), directory, renderers(formats))
 
 
 def preview_html(pub: Publication) -> str:
@@ -579,7 +556,7 @@ def publish(session: Session, pub: Publication, publisher: str, *, out_dir: Path
     base = Path(out_dir) if out_dir else settings.path("reports.publish_dir", "published")
     directory = base / period.slug
     files = render_public_files(document, directory)
-    internal = {"xlsx": write_internal_workbook(session, document, internal_dir() / period.slug)}
+    internal = write_internal_files(session, document, internal_dir() / period.slug)
     pub.published_dir = str(directory)
     pub.published_content = document
     _event(session, pub, "published", publisher, str(directory), pub.approved_fingerprint)

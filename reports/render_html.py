@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from reports.charts import Chart, summary_charts
+from reports.renderers import Rendering, renderer
 from reports.summary import NO_ANSWER_YET
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -77,3 +78,8 @@ def render_html(document: dict, charts: list[Chart] | None = None) -> str:
         status_label=STATUS_LABELS.get(document.get("status", "draft"), document.get("status", "draft")),
         no_answer=NO_ANSWER_YET,
     )
+
+
+@renderer("html", "summary.html", position=0)
+def write_html(job: Rendering, path: Path) -> None:
+    path.write_text(render_html(job.document, job.charts), encoding="utf-8")

@@ -18,7 +18,11 @@ member letters)::
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
+
+from reports.renderers import Rendering, renderer
 
 FORMAT = "hotline-monitor/summary@2"
 
@@ -59,3 +63,8 @@ def cms_json(document: dict) -> dict[str, Any]:
                               for q in document.get("pending_questions", [])],
         "hotlist": [{k: e[k] for k in ("rank", "label", "size", "votes", "badges")} for e in document["hotlist"]],
     }
+
+
+@renderer("json", "summary.json", position=2)
+def write_json(job: Rendering, path: Path) -> None:
+    path.write_text(json.dumps(cms_json(job.document), ensure_ascii=False, indent=2), encoding="utf-8")

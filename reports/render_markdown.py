@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 from reports.render_html import asked_label, date_zh, percent
+from reports.renderers import Rendering, renderer
 from reports.summary import NO_ANSWER_YET
 
 _MARKUP = re.compile(r"([\\`*_\[\]#!|>~])")
@@ -91,3 +93,14 @@ def render_markdown(document: dict, chart_dir: str | None = None) -> str:
     if document["texts"].get("closing"):
         lines += [md_text(document["texts"]["closing"]), ""]
     return "\n".join(lines)
+
+
+@renderer("markdown", "summary.md", position=1)
+def write_markdown(job: Rendering, path: Path) -> None:
+    """The Markdown and, beside it, its charts (``charts/<name>.svg``, which it links to)."""
+    if job.charts:
+        chart_dir = path.parent / "charts"
+        chart_dir.mkdir(exist_ok=True)
+        for chart in job.charts:
+            (chart_dir / f"{chart.name}.svg").write_text(chart.svg, encoding="utf-8")
+    path.write_text(render_markdown(job.document, chart_dir="charts" if job.charts else None), encoding="utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reports.renderers import Rendering, renderer
 from store.exports import neutralise_row
 from store.models.core import Message
 
@@ -123,3 +124,9 @@ def render_xlsx(document: dict, messages: dict[int, Message], path: Path) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(path)
     return path
+
+
+@renderer("xlsx", "summary-{slug}-internal.xlsx", position=3, public=False)
+def write_xlsx(job: Rendering, path: Path) -> None:
+    """Internal: the letters behind each figure (names and all), never published."""
+    render_xlsx(job.document, job.messages, path)

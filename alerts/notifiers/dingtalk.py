@@ -12,7 +12,7 @@ import hmac
 import time
 from typing import Any
 
-from alerts.notifiers import OutgoingMessage
+from alerts.notifiers import BaseNotifier, OutgoingMessage
 from alerts.notifiers._http import check_robot_answer, post_json, truncate_utf8
 
 MAX_BYTES = 20000
@@ -29,11 +29,9 @@ def build_payload(message: OutgoingMessage) -> dict[str, Any]:
     return {"msgtype": "markdown", "markdown": {"title": message.subject[:60], "text": text}}
 
 
-class DingTalkNotifier:
-    channel = "dingtalk"
-
+class DingTalkNotifier(BaseNotifier, channel="dingtalk"):
     def __init__(self, timeout: float = 10.0, clock=time.time):
-        self.timeout = timeout
+        super().__init__(timeout)
         self.clock = clock
 
     def send(self, address: dict[str, Any], message: OutgoingMessage) -> str:
@@ -43,6 +41,3 @@ class DingTalkNotifier:
             params = {"timestamp": str(timestamp), "sign": dingtalk_sign(address["secret"], timestamp)}
         _, body, text = post_json(address["url"], build_payload(message), self.timeout, params=params)
         return check_robot_answer(self.channel, body, text, ("errcode",))
-
-    def close(self) -> None:
-        pass

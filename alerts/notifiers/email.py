@@ -12,7 +12,7 @@ from email.policy import SMTP
 from email.utils import formatdate
 from typing import Any
 
-from alerts.notifiers import DeliveryError, OutgoingMessage
+from alerts.notifiers import BaseNotifier, DeliveryError, OutgoingMessage
 
 
 def build_email(message: OutgoingMessage, sender: str, recipients: list[str]) -> EmailMessage:
@@ -29,9 +29,7 @@ def build_email(message: OutgoingMessage, sender: str, recipients: list[str]) ->
     return email
 
 
-class EmailNotifier:
-    channel = "email"
-
+class EmailNotifier(BaseNotifier, channel="email"):
     def __init__(self, host: str, port: int, sender: str, tls: str = "none", user: str = "", password: str = "",
                  timeout: float = 20.0):
         if tls not in ("none", "starttls", "ssl"):

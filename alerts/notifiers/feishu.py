@@ -11,7 +11,7 @@ import hmac
 import time
 from typing import Any
 
-from alerts.notifiers import OutgoingMessage
+from alerts.notifiers import BaseNotifier, OutgoingMessage
 from alerts.notifiers._http import check_robot_answer, post_json, truncate_utf8
 
 MAX_BYTES = 30000
@@ -32,17 +32,12 @@ def build_payload(message: OutgoingMessage, secret: str | None = None, timestamp
     return payload
 
 
-class FeishuNotifier:
-    channel = "feishu"
-
+class FeishuNotifier(BaseNotifier, channel="feishu"):
     def __init__(self, timeout: float = 10.0, clock=time.time):
-        self.timeout = timeout
+        super().__init__(timeout)
         self.clock = clock
 
     def send(self, address: dict[str, Any], message: OutgoingMessage) -> str:
         payload = build_payload(message, address.get("secret"), int(self.clock()))
         _, body, text = post_json(address["url"], payload, self.timeout)
         return check_robot_answer(self.channel, body, text, ("code", "StatusCode"))
-
-    def close(self) -> None:
-        pass

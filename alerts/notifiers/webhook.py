@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from alerts.notifiers import OutgoingMessage
+from alerts.notifiers import BaseNotifier, OutgoingMessage
 from alerts.notifiers._http import post_json
 
 
@@ -16,16 +16,8 @@ def build_payload(message: OutgoingMessage) -> dict[str, Any]:
             "subject": message.subject, "text": message.text, "items": message.items}
 
 
-class WebhookNotifier:
-    channel = "webhook"
-
-    def __init__(self, timeout: float = 10.0):
-        self.timeout = timeout
-
+class WebhookNotifier(BaseNotifier, channel="webhook"):
     def send(self, address: dict[str, Any], message: OutgoingMessage) -> str:
         status, _, text = post_json(address["url"], build_payload(message), self.timeout,
                                     headers={"Idempotency-Key": message.idempotency_key})
         return f"HTTP {status} {text[:200]}"
-
-    def close(self) -> None:
-        pass

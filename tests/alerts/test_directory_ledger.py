@@ -7,8 +7,9 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from alerts.acknowledgements import acknowledge
 from alerts.directory import DirectoryError, UnitDirectory, load_directory_file, parse_directory
-from alerts.rules import acknowledge, run_alerts
+from alerts.rules import run_alerts
 from store.db import session_scope
 from store.models.alerts import Alert
 from tests.alerts.world import add_messages, load_units, reply

@@ -7,7 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from alerts.rules import AlertError, acknowledge, add_silence, run_alerts
+from alerts.acknowledgements import acknowledge
+from alerts.ladder import AlertError
+from alerts.rules import run_alerts
+from alerts.silences import add_silence
 from store.db import session_scope
 from store.models import Unit
 from store.models.alerts import Alert, LedgerEntry, OutboxEntry

@@ -145,7 +145,7 @@ def test_open_cases_past_the_revisit_window_are_reported(sqlite_engine, profiles
 
 
 def test_redesign_that_empties_the_list_reaches_the_operators_digest(sqlite_engine, profiles_dir):
-    import scheduler
+    from alerts.ops_digest import what_went_wrong
 
     board = Board(pages=1)
     with BoardServer(board) as server:
@@ -153,13 +153,13 @@ def test_redesign_that_empties_the_list_reaches_the_operators_digest(sqlite_engi
         crawl("board")
         board.empty = True  # the site's list moved elsewhere: the old selectors find nothing
         crawl("board")
-    lines = scheduler.what_went_wrong(now_local())
+    lines = what_went_wrong(now_local())
     assert any(line.startswith("profile broken? board: the last run found no entries at all, earlier runs saw "
                                "up to 3") for line in lines), lines
 
 
 def test_required_field_gone_empty_reaches_the_digest(sqlite_engine, profiles_dir):
-    import scheduler
+    from alerts.ops_digest import what_went_wrong
 
     board = Board(pages=1)
     with BoardServer(board) as server:
@@ -168,5 +168,5 @@ def test_required_field_gone_empty_reaches_the_digest(sqlite_engine, profiles_di
         board.title_class = "title-new"  # a redesign renamed the title's class
         board.prefix = "C"  # and three new letters came
         crawl("board")
-    lines = scheduler.what_went_wrong(now_local())
+    lines = what_went_wrong(now_local())
     assert any("required field title empty on 3 of 3 fetched pages" in line for line in lines), lines

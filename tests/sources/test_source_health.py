@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from analysis.sources.health import blocked_share, coverage_drops, source_health, workdays_between
@@ -87,3 +88,31 @@ def test_crawl_command_lists_profiles_and_refuses_unknown(sqlite_engine):
     unknown = CliRunner().invoke(app, ["crawl", "no-such-site"])
     assert unknown.exit_code == 2
     assert "unknown profile(s) no-such-site" in unknown.output
+
+
+def test_one_freshness_for_the_command_the_scheduler_and_the_web_page(sqlite_engine):
+    """The copies used to disagree: the web page counted from the newest letter's date (submitted_at), the
+    command and the scheduler from when the newest item was collected (first_seen_at). A letter dated
+    yesterday but collected 14 working days ago (a board that publishes late, or a crawler that stopped and
+    came back with an old backlog) is stale for all three now."""
+    from analysis.sources.health import check_sources
+    from web.routes.sources import sources_page  # noqa: F401 - the page reads the same function
+
+    with session_scope() as session:
+        _source(session, "late-board", [{"items": 3, "http_status": {"200": 4}}], datetime(2025, 2, 20, 9))
+        session.scalar(select(Message)).submitted_at = datetime(2025, 3, 11, 9)
+    with session_scope() as session:
+        (health,) = source_health(session, today=date(2025, 3, 12))
+    # 2025-02-20 .. 03-12: 14 working days (no holiday in between), objective 5
+    assert (health.workdays_since_new, health.stale) == (14, True)
+    summary = check_sources(datetime(2025, 3, 12, 8), "2025-03-12")
+    assert summary == "1 source problems: late-board: stale: no new item for 14 working days (objective 5)"
+
+
+def test_a_source_with_an_objective_that_never_yielded_an_item_is_stale(sqlite_engine):
+    with session_scope() as session:
+        _source(session, "silent", [{"items": 0, "finish_reason": "finished"}], None, objective=3)
+    with session_scope() as session:
+        (health,) = source_health(session, today=date(2025, 3, 12))
+    assert health.stale and health.warnings == ["zero items in the last run",
+                                                "stale: no item ever collected (objective 3)"]

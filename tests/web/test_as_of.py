@@ -71,7 +71,13 @@ def test_pinned_day_is_used_by_every_page_that_compares_with_today(frozen_copy, 
         assert "state-on_time" in detail and "（剩余4个工作日）" in detail
         late = client.get(f"/messages/{frozen_copy['LATE']}").text
         assert "state-seriously_overdue" in late and "（超期6个工作日）" in late
-        assert "1个工作日" in client.get("/sources").text  # newest message 2025-12-15: fresh on 12-16
+    # Freshness counts from when the newest item was collected (analysis.sources.health, first_seen_at): say
+    # the copy's letters were collected as they came, the newest on 2025-12-15: on 12-16 that is one working day.
+    with session_scope(sqlite_engine) as session:
+        for message in session.scalars(select(Message)):
+            message.first_seen_at = message.submitted_at
+    with client_for(sqlite_engine) as client:
+        assert "1个工作日" in client.get("/sources").text
 
 
 def test_without_a_pinned_day_the_clock_is_used(frozen_copy, sqlite_engine):

@@ -1,4 +1,5 @@
-"""Sources: crawl health (last runs, HTTP codes, rejects) and freshness against each source's objective."""
+"""Sources: crawl health (last runs, HTTP codes, rejects) and freshness against each source's objective
+(``analysis.sources.health``: the same figures and warnings as the `sources` command and the operators' digest)."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
@@ -6,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from web.auth import get_db, require_roles
 from web.clock import as_of_day
-from web.queries.sources import source_health
 from web.templating import render
 
 router = APIRouter()
@@ -14,4 +14,7 @@ router = APIRouter()
 
 @router.get("/sources")
 def sources_page(request: Request, user=Depends(require_roles("analyst", "editor")), db: Session = Depends(get_db)):
-    return render(request, "sources.html", {"sources": source_health(db, as_of_day(request))})
+    from analysis.sources.health import source_health
+
+    report = sorted(source_health(db, as_of_day(request)), key=lambda h: (h.source.channel, h.name))
+    return render(request, "sources.html", {"sources": report})
