@@ -140,7 +140,7 @@ def job_specs() -> list[JobSpec]:
     timed = [("alerts", "scheduler.alerts_time", None, day_period, "alerts.service:scheduled_run",
               "alerts at {at} (reply alerts decided on working days only)"),
              ("publication", "scheduler.publication_time", "1,16", half_month_just_ended,
-              "reports.scheduled:draft_and_notify", "biweekly summary draft on the 1st and 16th at {at}"),
+              "pipeline:draft_and_notify", "biweekly summary draft on the 1st and 16th at {at}"),
              ("source-health", "scheduler.health_time", None, day_period, "analysis.sources.health:check_sources",
               "source health at {at}"),
              ("ops-digest", "scheduler.digest_time", None, day_period, "alerts.ops_digest:send_ops_digest",
