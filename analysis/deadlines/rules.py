@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -168,92 +167,34 @@ class RuleSet:
         return self._by_id[rule_id]
 
 
-def _string_tuple(value: object, where: str, key: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise DeadlineError(f"{where}: `{key}` must be a list of non-empty strings")
-    return tuple(v.strip() for v in value)
-
-
 def parse_rules(data: Mapping[str, Any], path: Path | None = None) -> RuleSet:
-    where_file = str(path or "rules")
-    raw_rules = data.get("rule")
-    if not isinstance(raw_rules, list) or not raw_rules:
-        raise DeadlineError(f"{where_file}: no [[rule]] tables")
-    known = {"id", "days", "source", "label", "day_unit", "convention", "channels", "kinds", "sources", "units",
-             "categories", "priority", "enabled", "type", "admissibility"}
-    rules: list[DeadlineRule] = []
-    seen: set[str] = set()
-    for order, entry in enumerate(raw_rules):
-        rule_id = entry.get("id") if isinstance(entry, dict) else None
-        where = f"{where_file}: [[rule]] #{order + 1}" + (f" ({rule_id})" if rule_id else "")
-        if not isinstance(entry, dict):
-            raise DeadlineError(f"{where}: must be a table")
-        unknown = set(entry) - known
-        if unknown:
-            raise DeadlineError(f"{where}: unknown keys {sorted(unknown)}")
-        if not isinstance(rule_id, str) or not rule_id.strip():
-            raise DeadlineError(f"{where}: `id` is required")
-        if rule_id in seen:
-            raise DeadlineError(f"{where}: duplicate id {rule_id!r}")
-        seen.add(rule_id)
-        rule_type = entry.get("type", "deadline")
-        if rule_type not in ("deadline", "no_reply_duty"):
-            raise DeadlineError(f"{where}: `type` must be 'deadline' or 'no_reply_duty', got {rule_type!r}")
-        no_reply_duty = rule_type == "no_reply_duty"
-        days = entry.get("days", 0 if no_reply_duty else None)
-        if no_reply_duty and days != 0:
-            raise DeadlineError(f"{where}: a no_reply_duty rule has no `days`")
-        if not no_reply_duty and (not isinstance(days, int) or isinstance(days, bool) or days < 1):
-            raise DeadlineError(f"{where}: `days` must be an integer >= 1, got {days!r}")
-        source = entry.get("source")
-        if not isinstance(source, str) or not source.strip():
-            raise DeadlineError(f"{where}: `source` (the policy this rule comes from) is required")
-        try:
-            day_unit = DayUnit(entry.get("day_unit", "working"))
-        except ValueError:
-            raise DeadlineError(f"{where}: `day_unit` must be 'working' or 'calendar'") from None
-        convention = None
-        if "convention" in entry:
-            try:
-                convention = Convention(entry["convention"])
-            except ValueError:
-                raise DeadlineError(f"{where}: `convention` must be one of {[c.value for c in Convention]}") from None
-        channels = _string_tuple(entry.get("channels"), where, "channels")
-        bad_channels = set(channels) - {"hotline", "mailbox", "feedback"}
-        if bad_channels:
-            raise DeadlineError(f"{where}: unknown channels {sorted(bad_channels)} (hotline, mailbox, feedback)")
-        priority = entry.get("priority", 0)
-        if not isinstance(priority, int) or isinstance(priority, bool):
-            raise DeadlineError(f"{where}: `priority` must be an integer")
-        enabled = entry.get("enabled", True)
-        if not isinstance(enabled, bool):
-            raise DeadlineError(f"{where}: `enabled` must be true or false")
-        rules.append(DeadlineRule(
-            id=rule_id.strip(), days=days, source=source.strip(), label=str(entry.get("label", "")),
-            day_unit=day_unit, convention=convention, channels=channels,
-            kinds=_string_tuple(entry.get("kinds"), where, "kinds"),
-            sources=_string_tuple(entry.get("sources"), where, "sources"),
-            units=_string_tuple(entry.get("units"), where, "units"),
-            categories=_string_tuple(entry.get("categories"), where, "categories"),
-            priority=priority, enabled=enabled, order=order, no_reply_duty=no_reply_duty,
-            admissibility=_string_tuple(entry.get("admissibility"), where, "admissibility")))
-        if no_reply_duty and not rules[-1].specificity:
-            raise DeadlineError(f"{where}: a no_reply_duty rule needs criteria (admissibility, kinds…): without "
-                                "them no letter would have a deadline")
-    return RuleSet(rules, path)
+    """The rule set of a parsed rules file, validated by ``analysis.deadlines.schema.RulesFile``; a problem is a
+    DeadlineError with one line per problem: ``file: key.path: reason`` (``rules.toml: rule.0.days: …``)."""
+    from analysis.deadlines.schema import RulesFile
+    from store.schema import validate
+    from store.settings import ConfigError
+
+    try:
+        parsed = validate(RulesFile, data, str(path or "rules"))
+    except ConfigError as exc:
+        raise DeadlineError(str(exc)) from None
+    return RuleSet([DeadlineRule(
+        id=entry.id, days=entry.days, source=entry.source, label=entry.label, day_unit=entry.day_unit,
+        convention=entry.convention, channels=entry.channels, kinds=entry.kinds, sources=entry.sources,
+        units=entry.units, categories=entry.categories, priority=entry.priority, enabled=entry.enabled, order=order,
+        no_reply_duty=entry.type == "no_reply_duty", admissibility=entry.admissibility)
+        for order, entry in enumerate(parsed.rule)], path)
 
 
 @lru_cache(maxsize=8)
 def _load_rules_cached(path: Path, mtime_ns: int, size: int) -> RuleSet:
+    from store.schema import read_toml
+    from store.settings import ConfigError
+
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise DeadlineError(f"{path}: not valid TOML: {exc}") from exc
+        data = read_toml(path)
+    except ConfigError as exc:
+        raise DeadlineError(str(exc)) from None
     return parse_rules(data, path)
 
 

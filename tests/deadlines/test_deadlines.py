@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 import warnings
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -230,20 +231,47 @@ source = "policy D"
     assert compute_deadline(D(2025, 3, 7), rule=special).due == D(2025, 3, 10)
 
 
+# Each problem is one line "file: key.path: reason" (store.schema). Before the typed schema the messages named the
+# rule by its number and id ("rules.toml: [[rule]] #1 (a): `source` ... is required"); the key path names the same
+# rule (0-based, as in the list) and the key, and a file with several problems lists them all.
 @pytest.mark.parametrize(("rules_text", "message"), [
-    ('[[rule]]\nid = "a"\ndays = 5\n', "`source`"),
-    ('[[rule]]\nid = "a"\ndays = 0\nsource = "s"\n', "`days` must be an integer >= 1"),
+    ('[[rule]]\nid = "a"\ndays = 5\n', "rules.toml: rule.0.source: Field required"),
+    ('[[rule]]\nid = "a"\ndays = 0\nsource = "s"\n', "rules.toml: rule.0.days: must be an integer >= 1, got 0"),
+    ('[[rule]]\nid = "a"\nsource = "s"\n', "rules.toml: rule.0.days: required: the number of days"),
     ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nkinds = ["咨询"]\n', "a default rule is required"),
     ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\n[[rule]]\nid = "a"\ndays = 3\nsource = "s"\nkinds=["x"]\n',
-     "duplicate id"),
-    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nchannels = ["phone"]\n', "unknown channels"),
-    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nweeks = 1\n', "unknown keys"),
+     "rules.toml: rule: duplicate id 'a' (rules 0 and 1)"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nchannels = ["phone"]\n',
+     "rules.toml: rule.0.channels.0: Input should be 'hotline', 'mailbox' or 'feedback'"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nweeks = 1\n', "rules.toml: rule.0.weeks: Extra inputs are not permitted"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nkinds = [""]\n', "rules.toml: rule.0.kinds.0: String should have at least 1"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nenabled = "yes"\n', "rules.toml: rule.0.enabled: Input should be a valid boolean"),
+    ('version = 1\n', "rules.toml: rule: Field required"),
 ])
 def test_bad_rules_are_clear_errors(rules_text, message):
     import tomllib
 
-    with pytest.raises(DeadlineError, match=message):
+    with pytest.raises(DeadlineError, match=re.escape(message)):
         parse_rules(tomllib.loads(rules_text), Path("rules.toml"))
+
+
+def test_every_problem_of_a_rules_file_is_listed_with_the_file_name(tmp_path):
+    # Two broken rules in one file: both named in one error (one line each), the file path in front of each.
+    path = tmp_path / "my_rules.toml"
+    path.write_text('[[rule]]\nid = "a"\ndays = 5\n\n[[rule]]\nid = "b"\ndays = -1\nsource = "s"\n', encoding="utf-8")
+    with pytest.raises(DeadlineError) as info:
+        load_rules(path)
+    assert str(info.value).splitlines() == [f"{path}: rule.0.source: Field required",
+                                            f"{path}: rule.1.days: must be an integer >= 1, got -1"]
+    path.write_text("[[rule]\n", encoding="utf-8")
+    with pytest.raises(DeadlineError, match=re.escape(f"{path}: not valid TOML")):
+        load_rules(path)
+
+
+def test_a_criterion_may_be_one_string_and_is_stripped():
+    rules = parse_rules({"rule": [{"id": "d", "days": 5, "source": "s"},
+                                  {"id": "m", "days": 3, "source": "s", "channels": " mailbox ", "kinds": " 咨询 "}]})
+    assert rules.get("m").channels == ("mailbox",) and rules.get("m").kinds == ("咨询",)
 
 
 def test_rule_is_named_in_the_explanation(calendar):
