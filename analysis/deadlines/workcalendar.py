@@ -32,7 +32,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import tomllib
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -144,92 +143,24 @@ class CalendarOverride:
         return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
-def _parse_day(value: object, where: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise CalendarOverrideError(f"{where}: {value!r} is not a date (write 2027-02-06 or \"2027-02-06\")")
-
-
-def _parse_dates(value: object, where: str) -> list[dt.date]:
-    """A date, an ISO string, a range "A..B", or a list of those."""
-    items = value if isinstance(value, list) else [value]
-    dates: list[dt.date] = []
-    for item in items:
-        if isinstance(item, str) and ".." in item:
-            first_text, last_text = item.split("..", 1)
-            first, last = _parse_day(first_text, where), _parse_day(last_text, where)
-            if last < first:
-                raise CalendarOverrideError(f"{where}: range {item!r} ends before it starts")
-            dates.extend(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
-        else:
-            dates.append(_parse_day(item, where))
-    if not dates:
-        raise CalendarOverrideError(f"{where}: no dates given")
-    return dates
-
-
 def parse_override_file(path: Path) -> CalendarOverride:
-    """Read and validate one override file; errors name the file, the entry and the reason."""
+    """Read and validate one override file (``analysis.deadlines.schema.OverrideFile``); a problem is a
+    CalendarOverrideError with one line per problem: ``file: key.path: reason``."""
+    from analysis.deadlines.schema import OverrideFile
+    from store.schema import read_toml, validate
+    from store.settings import ConfigError
+
     path = Path(path)
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise CalendarOverrideError(f"{path}: not valid TOML: {exc}") from exc
-    year = data.get("year")
-    if not isinstance(year, int) or isinstance(year, bool):
-        raise CalendarOverrideError(f"{path}: `year` is required and must be an integer (e.g. year = 2027)")
-    if not SUPPORTED_FIRST_YEAR <= year <= SUPPORTED_LAST_YEAR:
-        raise CalendarOverrideError(
-            f"{path}: year {year} is outside the supported range {SUPPORTED_FIRST_YEAR}-{SUPPORTED_LAST_YEAR}")
-    notice = data.get("notice", "")
-    if not isinstance(notice, str) or not notice.strip():
-        raise CalendarOverrideError(f"{path}: `notice` (the State Council notice this was typed from) is required")
-    unknown = set(data) - {"year", "notice", "holiday", "makeup_workday"}
-    if unknown:
-        raise CalendarOverrideError(f"{path}: unknown keys {sorted(unknown)} (expected year, notice, "
-                                    "[[holiday]], [[makeup_workday]])")
+        parsed = validate(OverrideFile, read_toml(path), str(path))
+    except ConfigError as exc:
+        raise CalendarOverrideError(str(exc)) from None
 
-    def entries(key: str) -> list[tuple[dt.date, str]]:
-        raw = data.get(key, [])
-        if not isinstance(raw, list):
-            raise CalendarOverrideError(f"{path}: `{key}` must be an array of tables ([[{key}]])")
-        found: list[tuple[dt.date, str]] = []
-        for index, entry in enumerate(raw, start=1):
-            where = f"{path}: [[{key}]] #{index}"
-            if not isinstance(entry, dict):
-                raise CalendarOverrideError(f"{where}: must be a table with `name` and `dates`")
-            name = entry.get("name")
-            if not isinstance(name, str) or not name.strip():
-                raise CalendarOverrideError(f"{where}: `name` is required (e.g. name = \"春节\")")
-            if "dates" not in entry:
-                raise CalendarOverrideError(f"{where}: `dates` is required")
-            for day in _parse_dates(entry["dates"], where):
-                if abs(day.year - year) > 1:
-                    raise CalendarOverrideError(f"{where}: {day} is not in or next to {year}")
-                found.append((day, canonical_holiday_name(name)))
-        return found
+    def days(entries: Iterable) -> dict[dt.date, str]:
+        return {day: canonical_holiday_name(entry.name) for entry in entries for day in entry.dates}
 
-    holidays = dict(entries("holiday"))
-    makeup = dict(entries("makeup_workday"))
-    both = sorted(set(holidays) & set(makeup))
-    if both:
-        raise CalendarOverrideError(f"{path}: {both[0]} is listed both as a holiday and as a make-up working day")
-    for day in makeup:
-        if day.weekday() < 5:
-            raise CalendarOverrideError(
-                f"{path}: make-up working day {day} is a {WEEKDAYS_EN[day.weekday()]}; a make-up working day "
-                "is a Saturday or Sunday that becomes a working day")
-    if not any(d.year == year for d in holidays):
-        raise CalendarOverrideError(f"{path}: no holiday in {year}: is `year` right?")
-    return CalendarOverride(year=year, path=path, notice=notice.strip(), holidays=holidays, makeup_workdays=makeup)
+    return CalendarOverride(year=parsed.year, path=path, notice=parsed.notice, holidays=days(parsed.holiday),
+                            makeup_workdays=days(parsed.makeup_workday))
 
 
 def load_overrides(directories: Iterable[Path | str | None]) -> dict[int, CalendarOverride]:
