@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "store.commands",
     "crawlers.importer.commands",
     "crawlers.commands",
+    "demo.commands",
     "analysis.commands",
     "analysis.deadlines.commands",
     "analysis.topics.commands",

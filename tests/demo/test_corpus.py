@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 from stdnum.cn import ric
 
-from crawlers.demo import corpus
-from crawlers.demo.corpus import (
+from demo import corpus
+from demo.corpus import (
     AS_OF,
     CATEGORIES,
     EXPORTS,

@@ -3,7 +3,7 @@
 The corpus lives in the fictional city of 江川市 (districts 临江区, 东湖区, 南浦区, 青山县 and 高新区) and covers the
 three channels hotline-monitor watches: 12345 hotline cases, letters to the mayor's and the party secretary's
 mailboxes, and posts on the city's feedback board. Messages are rendered from the templates in
-``crawlers/demo/data/*.toml`` (original text, never copied from real data) with a seeded ``random.Random``:
+``demo/data/*.toml`` (original text, never copied from real data) with a seeded ``random.Random``:
 the same seed and size always give the same corpus, and :func:`write_exports` always writes the same bytes.
 
 What the corpus holds, on purpose:
@@ -19,7 +19,7 @@ What the corpus holds, on purpose:
 * personal data planted in the texts (names, mobile and landline numbers, 18-digit ID numbers with valid
   checksums, home addresses, e-mail addresses); ``pii`` lists every planted value with its place.
 
-Timestamps are naive datetimes in Asia/Shanghai local time. Run ``python -m crawlers.demo.corpus --out DIR``
+Timestamps are naive datetimes in Asia/Shanghai local time. Run ``python -m demo.corpus --out DIR``
 to write the exports an importer reads (see :func:`write_exports`).
 """
 from __future__ import annotations
@@ -1043,7 +1043,7 @@ def describe(messages: Sequence[DemoMessage]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawlers.demo.corpus",
+    parser = argparse.ArgumentParser(prog="python -m demo.corpus",
                                      description="Write the synthetic demo corpus as CSV/XLSX exports.")
     parser.add_argument("--out", required=True, type=Path, help="directory for the export files")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
