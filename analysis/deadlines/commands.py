@@ -18,6 +18,9 @@ import typer
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from analysis.deadlines.rules import DeadlinePolicy
+    from analysis.deadlines.workcalendar import WorkCalendar
+
 FORMATS = ("table", "json", "xlsx")
 
 
@@ -55,6 +58,26 @@ def _warnings_to_stderr() -> Iterator[None]:
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
+
+
+@contextmanager
+def _deadline_session(day: date, refresh: bool) -> Iterator[tuple[Session, WorkCalendar, DeadlinePolicy]]:
+    """A session with the calendar and policy in force, the stored deadlines brought up to date as of ``day`` first
+    (``refresh``); a calendar or deadline error ends the command with one line (exit 2)."""
+    from analysis.deadlines.db import compute_deadlines
+    from analysis.deadlines.rules import DeadlineError, DeadlinePolicy
+    from analysis.deadlines.workcalendar import CalendarError, get_calendar
+    from store.db import session_scope
+
+    try:
+        with _warnings_to_stderr(), session_scope() as session:
+            policy = DeadlinePolicy.from_settings()
+            calendar = get_calendar()
+            if refresh:
+                compute_deadlines(session, as_of=day, calendar=calendar, policy=policy)
+            yield session, calendar, policy
+    except (CalendarError, DeadlineError) as exc:
+        _fail(str(exc))
 
 
 def workdays_add(
@@ -125,25 +148,15 @@ def overdue(
 ) -> None:
     """Messages due soon, overdue, seriously overdue, unanswered or paused as of a date (replayable)."""
     from analysis.deadlines.compute import ATTENTION_STATES
-    from analysis.deadlines.db import compute_deadlines, overdue_rows
-    from analysis.deadlines.rules import DeadlineError, DeadlinePolicy
-    from analysis.deadlines.workcalendar import CalendarError, get_calendar
-    from store.db import session_scope
+    from analysis.deadlines.db import overdue_rows
     from store.models.base import now_local
 
     if output_format not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
     day = _parse_day(as_of, "--as-of") if as_of else now_local().date()
-    try:
-        with _warnings_to_stderr(), session_scope() as session:
-            policy = DeadlinePolicy.from_settings()
-            calendar = get_calendar()
-            if refresh:
-                compute_deadlines(session, as_of=day, calendar=calendar, policy=policy)
-            rows = overdue_rows(session, day, unit=unit, states=None if show_all else ATTENTION_STATES,
-                                calendar=calendar, policy=policy)
-    except (CalendarError, DeadlineError) as exc:
-        _fail(str(exc))
+    with _deadline_session(day, refresh) as (session, calendar, policy):
+        rows = overdue_rows(session, day, unit=unit, states=None if show_all else ATTENTION_STATES,
+                            calendar=calendar, policy=policy)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.state.value] = counts.get(row.state.value, 0) + 1
@@ -240,26 +253,16 @@ def deadlines_stats(
     refresh: bool = typer.Option(True, help="bring stored deadlines up to date first"),
 ) -> None:
     """On-time rate (95 % Wilson interval), median working days to reply and late share per group."""
-    from analysis.deadlines.db import compute_deadlines, load_frame
-    from analysis.deadlines.rules import DeadlineError, DeadlinePolicy
+    from analysis.deadlines.db import load_frame
     from analysis.deadlines.stats import responsiveness_stats
-    from analysis.deadlines.workcalendar import CalendarError, get_calendar
-    from store.db import session_scope
     from store.models.base import now_local
 
     day = _parse_day(as_of, "--as-of") if as_of else now_local().date()
     keys = [k.strip() for k in by.split(",") if k.strip()]
-    try:
-        with _warnings_to_stderr(), session_scope() as session:
-            policy = DeadlinePolicy.from_settings()
-            calendar = get_calendar()
-            if refresh:
-                compute_deadlines(session, as_of=day, calendar=calendar, policy=policy)
-            frame = load_frame(session, policy=policy, as_of=day, calendar=calendar)
-            stats = responsiveness_stats(frame, as_of=day, by=keys, calendar=calendar, policy=policy,
-                                         min_cases=min_cases)
-    except (CalendarError, DeadlineError) as exc:
-        _fail(str(exc))
+    with _deadline_session(day, refresh) as (session, calendar, policy):
+        frame = load_frame(session, policy=policy, as_of=day, calendar=calendar)
+        stats = responsiveness_stats(frame, as_of=day, by=keys, calendar=calendar, policy=policy,
+                                     min_cases=min_cases)
     if as_json:
         typer.echo(json.dumps([s.to_json(keys) for s in stats], ensure_ascii=False, indent=1))
         return

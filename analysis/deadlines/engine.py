@@ -55,93 +55,39 @@ Where each part lives (this module only re-exports them: the public API for othe
   ``overdue_rows``).
 - ``analysis.deadlines.workcalendar``: the working-day calendar.
 
-Importing this module loads numpy (the vectorised part); a light caller imports from ``rules``/``compute``.
+Each name is loaded from its module on first use (PEP 562), so importing this module costs nothing; a name from
+``vectorised``, ``stats`` or ``db`` loads numpy.
 """
 from __future__ import annotations
 
-from analysis.deadlines.compute import (
-    ATTENTION_STATES,
-    DECIDED_STATES,
-    OPEN_STATES,
-    STATE_CODES,
-    DeadlineState,
-    DeadlineStatus,
-    DueDate,
-    Extension,
-    Pause,
-    compute_deadline,
-    deadline_state,
-    working_days_late,
-)
-from analysis.deadlines.db import (
-    DeadlineRunCounts,
-    MessageDeadline,
-    OverdueRow,
-    compute_deadlines,
-    load_frame,
-    message_deadline,
-    overdue_rows,
-)
-from analysis.deadlines.rules import (
-    Convention,
-    DayUnit,
-    DeadlineError,
-    DeadlinePolicy,
-    DeadlineRule,
-    RuleSet,
-    load_rules,
-    parse_rules,
-)
-from analysis.deadlines.stats import GroupStats, period_key, responsiveness_stats, wilson_interval
-from analysis.deadlines.vectorised import (
-    NO_DATE,
-    BulkDueDates,
-    DeadlineFrame,
-    bulk_due_dates,
-    due_ordinals,
-    received_ordinals,
-    states_as_of,
-)
-from analysis.deadlines.workcalendar import get_calendar
+import importlib
+from typing import Any
 
-__all__ = [
-    "ATTENTION_STATES",
-    "DECIDED_STATES",
-    "NO_DATE",
-    "OPEN_STATES",
-    "STATE_CODES",
-    "BulkDueDates",
-    "Convention",
-    "DayUnit",
-    "DeadlineError",
-    "DeadlineFrame",
-    "DeadlinePolicy",
-    "DeadlineRule",
-    "DeadlineRunCounts",
-    "DeadlineState",
-    "DeadlineStatus",
-    "DueDate",
-    "Extension",
-    "GroupStats",
-    "MessageDeadline",
-    "OverdueRow",
-    "Pause",
-    "RuleSet",
-    "bulk_due_dates",
-    "compute_deadline",
-    "compute_deadlines",
-    "deadline_state",
-    "due_ordinals",
-    "get_calendar",
-    "load_frame",
-    "load_rules",
-    "message_deadline",
-    "overdue_rows",
-    "parse_rules",
-    "period_key",
-    "received_ordinals",
-    "responsiveness_stats",
-    "states_as_of",
-    "wilson_interval",
-    "working_days_late",
-]
+# Where each public name lives (analysis.deadlines.<module>).
+_HOMES = {
+    "compute": ("ATTENTION_STATES", "DECIDED_STATES", "OPEN_STATES", "STATE_CODES", "DeadlineState", "DeadlineStatus",
+                "DueDate", "Extension", "Pause", "compute_deadline", "deadline_state", "working_days_late"),
+    "db": ("DeadlineRunCounts", "MessageDeadline", "OverdueRow", "compute_deadlines", "load_frame", "message_deadline",
+           "overdue_rows"),
+    "rules": ("Convention", "DayUnit", "DeadlineError", "DeadlinePolicy", "DeadlineRule", "RuleSet", "load_rules",
+              "parse_rules"),
+    "stats": ("GroupStats", "period_key", "responsiveness_stats", "wilson_interval"),
+    "vectorised": ("NO_DATE", "BulkDueDates", "DeadlineFrame", "bulk_due_dates", "due_ordinals", "received_ordinals",
+                   "states_as_of"),
+    "workcalendar": ("get_calendar",),
+}
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"analysis.deadlines.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
