@@ -25,7 +25,8 @@ numpy):
 - ``next_workday(d)``: ``d`` when it is a working day, else the first working day after it.
 
 The deadline policy (receipt on a non-working day, counting conventions, rules) lives in
-``analysis.deadlines.engine``; this module knows only days.
+``analysis.deadlines.rules`` and ``analysis.deadlines.compute``; this module knows only days. Override files are
+typed by ``analysis.deadlines.schema.OverrideFile``.
 """
 from __future__ import annotations
 
