@@ -42,7 +42,8 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from analysis import DATA_DIR
 
@@ -537,17 +538,15 @@ class WorkCalendar:
     # ---- vectorised (ordinals: int64 arrays of date.toordinal()) ---------------------------------
 
     @cached_property
-    def _arrays(self) -> Any:
+    def _arrays(self) -> SimpleNamespace:
         """numpy views of the day arrays, built on the first vectorised call (the scalar path never needs them)."""
         import numpy as np
 
-        class Arrays:
-            is_workday = np.frombuffer(self._is_workday, dtype=np.uint8).astype(bool)
-            cum = np.frombuffer(self._cum, dtype=np.int64)
-            workday_at = np.frombuffer(self._workday_at, dtype=np.int64)
-            provisional_cum = np.cumsum(np.frombuffer(self._provisional_day, dtype=np.uint8), dtype=np.int32)
-
-        return Arrays
+        return SimpleNamespace(
+            is_workday=np.frombuffer(self._is_workday, dtype=np.uint8).astype(bool),
+            cum=np.frombuffer(self._cum, dtype=np.int64),
+            workday_at=np.frombuffer(self._workday_at, dtype=np.int64),
+            provisional_cum=np.cumsum(np.frombuffer(self._provisional_day, dtype=np.uint8), dtype=np.int32))
 
     def indices(self, ordinals: np.ndarray) -> np.ndarray:
         import numpy as np
