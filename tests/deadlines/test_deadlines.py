@@ -10,26 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.deadlines.engine import (
-    NO_DATE,
+from analysis.deadlines.compute import (
     STATE_CODES,
-    Convention,
-    DeadlineError,
-    DeadlineFrame,
-    DeadlinePolicy,
     DeadlineState,
     Extension,
     Pause,
-    bulk_due_dates,
     compute_deadline,
     deadline_state,
-    load_rules,
-    parse_rules,
-    responsiveness_stats,
-    states_as_of,
-    wilson_interval,
     working_days_late,
 )
+from analysis.deadlines.rules import Convention, DeadlineError, DeadlinePolicy, load_rules, parse_rules
+from analysis.deadlines.stats import responsiveness_stats, wilson_interval
+from analysis.deadlines.vectorised import NO_DATE, DeadlineFrame, bulk_due_dates, states_as_of
 from analysis.deadlines.workcalendar import ProvisionalCalendarWarning, WorkCalendar, load_overrides
 
 D = date
@@ -500,3 +492,18 @@ def test_stats_by_period(calendar):
     assert {s.group: s.on_time_rate for s in stats} == {("A", "2025-03-01"): 1.0, ("A", "2025-03-16"): 0.0}
     with pytest.raises(DeadlineError, match="cannot group by"):
         responsiveness_stats(_frame(calendar, rows), as_of=D(2025, 4, 30), by=("colour",), calendar=calendar)
+
+
+def test_engine_maps_every_public_name_to_its_module():
+    # analysis.deadlines.engine is the public API of other packages: each listed name must resolve to the object of
+    # its module (a renamed function would otherwise surface only in the caller), and an unknown name must not.
+    import importlib
+
+    from analysis.deadlines import engine
+
+    assert len(engine.__all__) == 39
+    for name in engine.__all__:
+        home = importlib.import_module(f"analysis.deadlines.{engine._MODULE_OF[name]}")
+        assert getattr(engine, name) is getattr(home, name), name
+    with pytest.raises(AttributeError):
+        engine.compute_deadlinez  # noqa: B018
