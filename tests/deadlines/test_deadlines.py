@@ -239,6 +239,11 @@ source = "policy D"
     ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nkinds = [""]\n', "rules.toml: rule.0.kinds.0: String should have at least 1"),
     ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nenabled = "yes"\n', "rules.toml: rule.0.enabled: Input should be a valid boolean"),
     ('version = 1\n', "rules.toml: rule: Field required"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nconvention = "whenever"\n',
+     "rules.toml: rule.0.convention: Input should be 'general_rule', 'next_working_day' or 'receipt_day_counts'"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nday_unit = "weeks"\n',
+     "rules.toml: rule.0.day_unit: Input should be 'working' or 'calendar'"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\npriority = 1.5\n', "rules.toml: rule.0.priority: Input should be a valid integer"),
 ])
 def test_bad_rules_are_clear_errors(rules_text, message):
     import tomllib
