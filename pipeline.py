@@ -296,7 +296,7 @@ DEMO_AS_OF = dt.datetime(2025, 12, 16, 9, 0)
 
 
 def run_demo(skip_crawl: bool = False) -> None:
-    from crawlers.demo.corpus import generate_corpus, write_exports
+    from demo.corpus import generate_corpus, write_exports
     from store.db import database_url, get_engine, session_factory
     from store.migrate import upgrade
     from store.settings import get_settings
@@ -328,7 +328,7 @@ def run_demo(skip_crawl: bool = False) -> None:
                 report = import_file(session, path)
                 echo(f"[4/7] imported {path.name}: {report.result.as_dict()}")
     else:
-        from crawlers.demo.crawl import run_demo_crawl
+        from demo.crawl import run_demo_crawl
 
         report = run_demo_crawl(corpus)
         echo(f"[4/7] crawled the demo portal at {report.origin} over HTTP (two rounds: the second finds replies "

@@ -46,9 +46,9 @@ def bench_portal(size: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["HOTLINE_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
         os.environ["HOTLINE_CRAWL_LOG_LEVEL"] = "ERROR"
-        from crawlers.demo.corpus import generate_corpus
-        from crawlers.demo.crawl import crawl_portal
-        from crawlers.demo.portal import DemoPortal, PortalServer
+        from demo.corpus import generate_corpus
+        from demo.crawl import crawl_portal
+        from demo.portal import DemoPortal, PortalServer
         from store.db import get_engine
         from store.migrate import upgrade
 

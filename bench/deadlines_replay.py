@@ -5,7 +5,7 @@ Reads ../shared/data directly (never copied into the repository):
   - 大连 (dalian_mailbox_2018_gb18030.csv, GB18030): 反映时间 / 反馈时间 / 受理单位;
   - 商洛 (shangluo_mayor_mailbox_2012_2022.csv): query_date / reply_date / reply_agency (dates only).
 None of them has a kind column (咨询/投诉…): the kind is inferred from a keyword in the title, and said so.
-Every figure comes from the engine itself (analysis.deadlines.engine: packaged rules, bulk due dates, states,
+Every figure comes from the engine itself (analysis.deadlines: packaged rules, bulk due dates, states,
 responsiveness_stats with Wilson intervals), judged as of the day after the last date in each file.
 Skips cleanly (exit 0) when the data folder is absent.
 
@@ -27,16 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.deadlines.engine import (
-    NO_DATE,
-    STATE_CODES,
-    DeadlineFrame,
-    DeadlinePolicy,
-    DeadlineState,
-    bulk_due_dates,
-    load_rules,
-    responsiveness_stats,
-)
+from analysis.deadlines.compute import STATE_CODES, DeadlineState
+from analysis.deadlines.rules import DeadlinePolicy, load_rules
+from analysis.deadlines.stats import responsiveness_stats
+from analysis.deadlines.vectorised import NO_DATE, DeadlineFrame, bulk_due_dates
 from analysis.deadlines.workcalendar import get_calendar
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

@@ -88,7 +88,7 @@ def main() -> int:
         print(f"imported {path.name}: {report.result.inserted} messages, {report.result.rejected} rejected "
               f"[{time.perf_counter() - started:.1f} s]")
     print("analysis steps:")
-    _step("deadlines", "analysis.deadlines.engine", "compute_deadlines", session)
+    _step("deadlines", "analysis.deadlines.db", "compute_deadlines", session)
     _step("reply quality", "analysis.quality.reply_quality", "assess_replies", session)
     _step("topics", "analysis.topics.clustering", "update_topics", session, mode="full")
 

@@ -24,8 +24,6 @@ LAYERS: list[tuple[str, ...]] = [
     ("pipeline",),  # the chain of steps (analyze, the demo command)
     ("scheduler", "cli"),  # the entry points: scheduled jobs, the command line
 ]
-# Sub-packages that belong to another layer than their parent's, until they move to a top-level package.
-PLACED = {"crawlers.demo": "demo"}
 # Not production code: not checked.
 EXCLUDED = {"tests", "bench", "docs", "build", "dist"}
 
@@ -33,9 +31,6 @@ LAYER_OF = {package: index for index, layer in enumerate(LAYERS) for package in 
 
 
 def package_of(module: str) -> str:
-    for prefix, package in PLACED.items():
-        if module == prefix or module.startswith(prefix + "."):
-            return package
     return module.split(".")[0]
 
 
@@ -122,7 +117,7 @@ def test_the_check_sees_a_lazy_upward_import(tmp_path):
     ]
 
 
-@pytest.mark.parametrize(("module", "expected"), [("crawlers.demo.portal", "demo"), ("crawlers.demos", "crawlers"),
+@pytest.mark.parametrize(("module", "expected"), [("demo.portal", "demo"), ("crawlers.spiders", "crawlers"),
                                                    ("analysis.routing", "analysis")])
 def test_package_of(module, expected):
     assert package_of(module) == expected

@@ -15,7 +15,7 @@ from store.models import now_local
 
 
 def parse_as_of(value: str | None, name: str = "setting web.as_of") -> datetime | None:
-    """None for an empty value; a day means the end of that day (as in analysis.deadlines.engine.deadline_state), a
+    """None for an empty value; a day means the end of that day (as in analysis.deadlines.compute.deadline_state), a
     date-time that moment. A bad value is an error naming ``name``."""
     text = (value or "").strip()
     if not text:

@@ -23,11 +23,12 @@ log = logging.getLogger(__name__)
 # --- deadlines ---------------------------------------------------------------------------------------------
 
 def deadline_status(message: Message, deadline: Deadline | None, as_of: datetime):
-    """analysis.deadlines.engine.deadline_state for one message at ``as_of`` (web.clock.as_of), or None without a
+    """analysis.deadlines.compute.deadline_state for one message at ``as_of`` (web.clock.as_of), or None without a
     stored deadline."""
     if deadline is None:
         return None
-    from analysis.deadlines.engine import DeadlinePolicy, deadline_state
+    from analysis.deadlines.compute import deadline_state
+    from analysis.deadlines.rules import DeadlinePolicy
     from store.settings import get_settings
 
     policy = DeadlinePolicy.from_settings()

@@ -13,9 +13,10 @@ Where each year's days come from, first match wins:
    Make-up working days cannot be predicted, so there are none. Such a year is flagged: results touching it
    carry ``provisional=True`` and a ``ProvisionalCalendarWarning`` is emitted. Never a crash.
 
-Arithmetic (all on ``datetime.date``; the calendar is one numpy array per day, a cumulative working-day count
-and its inverse (the day of the k-th working day), so every operation is a few array lookups, and the bulk
-``*_ordinals`` variants are vectorised):
+Arithmetic (all on ``datetime.date``; the calendar is one byte per day, a cumulative working-day count and its
+inverse (the day of the k-th working day), so every operation is a few array lookups, and the bulk ``*_ordinals``
+variants are vectorised with numpy, imported on their first use: the scalar path (``workdays add``) does not load
+numpy):
 
 - ``add_workdays(d, n)``: the n-th working day after ``d`` (``d`` itself not counted; n = 0 gives ``d``;
   negative n counts backwards).
@@ -24,25 +25,30 @@ and its inverse (the day of the k-th working day), so every operation is a few a
 - ``next_workday(d)``: ``d`` when it is a working day, else the first working day after it.
 
 The deadline policy (receipt on a non-working day, counting conventions, rules) lives in
-``analysis.deadlines.engine``; this module knows only days.
+``analysis.deadlines.rules`` and ``analysis.deadlines.compute``; this module knows only days. Override files are
+typed by ``analysis.deadlines.schema.OverrideFile``.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import logging
-import tomllib
 import warnings
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
-
-import numpy as np
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from analysis import DATA_DIR
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger(__name__)
 
@@ -144,92 +150,24 @@ class CalendarOverride:
         return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
 
-def _parse_day(value: object, where: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise CalendarOverrideError(f"{where}: {value!r} is not a date (write 2027-02-06 or \"2027-02-06\")")
-
-
-def _parse_dates(value: object, where: str) -> list[dt.date]:
-    """A date, an ISO string, a range "A..B", or a list of those."""
-    items = value if isinstance(value, list) else [value]
-    dates: list[dt.date] = []
-    for item in items:
-        if isinstance(item, str) and ".." in item:
-            first_text, last_text = item.split("..", 1)
-            first, last = _parse_day(first_text, where), _parse_day(last_text, where)
-            if last < first:
-                raise CalendarOverrideError(f"{where}: range {item!r} ends before it starts")
-            dates.extend(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
-        else:
-            dates.append(_parse_day(item, where))
-    if not dates:
-        raise CalendarOverrideError(f"{where}: no dates given")
-    return dates
-
-
 def parse_override_file(path: Path) -> CalendarOverride:
-    """Read and validate one override file; errors name the file, the entry and the reason."""
+    """Read and validate one override file (``analysis.deadlines.schema.OverrideFile``); a problem is a
+    CalendarOverrideError with one line per problem: ``file: key.path: reason``."""
+    from analysis.deadlines.schema import OverrideFile
+    from store.schema import read_toml, validate
+    from store.settings import ConfigError
+
     path = Path(path)
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise CalendarOverrideError(f"{path}: not valid TOML: {exc}") from exc
-    year = data.get("year")
-    if not isinstance(year, int) or isinstance(year, bool):
-        raise CalendarOverrideError(f"{path}: `year` is required and must be an integer (e.g. year = 2027)")
-    if not SUPPORTED_FIRST_YEAR <= year <= SUPPORTED_LAST_YEAR:
-        raise CalendarOverrideError(
-            f"{path}: year {year} is outside the supported range {SUPPORTED_FIRST_YEAR}-{SUPPORTED_LAST_YEAR}")
-    notice = data.get("notice", "")
-    if not isinstance(notice, str) or not notice.strip():
-        raise CalendarOverrideError(f"{path}: `notice` (the State Council notice this was typed from) is required")
-    unknown = set(data) - {"year", "notice", "holiday", "makeup_workday"}
-    if unknown:
-        raise CalendarOverrideError(f"{path}: unknown keys {sorted(unknown)} (expected year, notice, "
-                                    "[[holiday]], [[makeup_workday]])")
+        parsed = validate(OverrideFile, read_toml(path), str(path))
+    except ConfigError as exc:
+        raise CalendarOverrideError(str(exc)) from None
 
-    def entries(key: str) -> list[tuple[dt.date, str]]:
-        raw = data.get(key, [])
-        if not isinstance(raw, list):
-            raise CalendarOverrideError(f"{path}: `{key}` must be an array of tables ([[{key}]])")
-        found: list[tuple[dt.date, str]] = []
-        for index, entry in enumerate(raw, start=1):
-            where = f"{path}: [[{key}]] #{index}"
-            if not isinstance(entry, dict):
-                raise CalendarOverrideError(f"{where}: must be a table with `name` and `dates`")
-            name = entry.get("name")
-            if not isinstance(name, str) or not name.strip():
-                raise CalendarOverrideError(f"{where}: `name` is required (e.g. name = \"春节\")")
-            if "dates" not in entry:
-                raise CalendarOverrideError(f"{where}: `dates` is required")
-            for day in _parse_dates(entry["dates"], where):
-                if abs(day.year - year) > 1:
-                    raise CalendarOverrideError(f"{where}: {day} is not in or next to {year}")
-                found.append((day, canonical_holiday_name(name)))
-        return found
+    def days(entries: Iterable) -> dict[dt.date, str]:
+        return {day: canonical_holiday_name(entry.name) for entry in entries for day in entry.dates}
 
-    holidays = dict(entries("holiday"))
-    makeup = dict(entries("makeup_workday"))
-    both = sorted(set(holidays) & set(makeup))
-    if both:
-        raise CalendarOverrideError(f"{path}: {both[0]} is listed both as a holiday and as a make-up working day")
-    for day in makeup:
-        if day.weekday() < 5:
-            raise CalendarOverrideError(
-                f"{path}: make-up working day {day} is a {WEEKDAYS_EN[day.weekday()]}; a make-up working day "
-                "is a Saturday or Sunday that becomes a working day")
-    if not any(d.year == year for d in holidays):
-        raise CalendarOverrideError(f"{path}: no holiday in {year}: is `year` right?")
-    return CalendarOverride(year=year, path=path, notice=notice.strip(), holidays=holidays, makeup_workdays=makeup)
+    return CalendarOverride(year=parsed.year, path=path, notice=parsed.notice, holidays=days(parsed.holiday),
+                            makeup_workdays=days(parsed.makeup_workday))
 
 
 def load_overrides(directories: Iterable[Path | str | None]) -> dict[int, CalendarOverride]:
@@ -369,7 +307,7 @@ class SpecialSpan:
         return f"{span} {names} holiday" + (" (provisional)" if self.provisional else "")
 
 
-_HOLIDAY = int(DayKind.HOLIDAY)  # plain ints: comparing numpy values with IntEnum members is slow
+_HOLIDAY = int(DayKind.HOLIDAY)  # plain ints: comparing with IntEnum members is slow
 _MAKEUP = int(DayKind.MAKEUP_WORKDAY)
 
 
@@ -389,10 +327,10 @@ class WorkCalendar:
         self.library_version = getattr(chinese_calendar, "__version__", "?")
         self.library_years = (min(official_years), max(official_years))
 
-        # Weekends first (1970-01-01 was a Thursday: weekday index (ordinal + 6) % 7 with Monday = 0).
-        ordinals = np.arange(self._first_ordinal, self._first_ordinal + size)
-        weekday = (ordinals + 6) % 7
-        kind = np.where(weekday >= 5, DayKind.WEEKEND, DayKind.WORKDAY).astype(np.uint8)
+        # Weekends first: one byte per day (a DayKind), a week's pattern repeated from the first day's weekday.
+        first_weekday = self.first_day.weekday()
+        week = bytes(DayKind.WEEKEND if (first_weekday + i) % 7 >= 5 else DayKind.WORKDAY for i in range(7))
+        kind = bytearray((week * (size // 7 + 1))[:size])
         names: dict[int, str] = {}
         self.year_sources: dict[int, YearSource] = {}
 
@@ -426,28 +364,29 @@ class WorkCalendar:
             for day, name in override.makeup_workdays.items():
                 mark(day, DayKind.MAKEUP_WORKDAY, name)
 
-        self._kind = kind
+        self._kind = bytes(kind)
         self._names = names
-        self._is_workday = (kind == DayKind.WORKDAY) | (kind == DayKind.MAKEUP_WORKDAY)
+        # 1 for a working day (an ordinary weekday or a make-up working day), else 0.
+        self._is_workday = self._kind.translate(bytes([1, 0, 0, 1]) + bytes(252))
         # _cum[i] = number of working days in [first_day, day i]: the n-th working day after day i is the
         # working day numbered _cum[i] + n.
-        self._cum = np.cumsum(self._is_workday, dtype=np.int64)
+        self._cum = array("q", itertools.accumulate(self._is_workday))
         # The inverse: _workday_at[k - 1] is the index of the k-th working day, so "the working day numbered k"
         # is one array lookup instead of a binary search.
-        self._workday_at = np.flatnonzero(self._is_workday).astype(np.int64)
-        provisional_day = np.zeros(size, dtype=bool)
+        self._workday_at = array("q", itertools.compress(range(size), self._is_workday))
+        provisional_day = bytearray(size)
         for year, source in self.year_sources.items():
             if source == YearSource.PROVISIONAL:
-                provisional_day[self._index(dt.date(year, 1, 1)):self._index(dt.date(year, 12, 31)) + 1] = True
-        self._provisional_day = provisional_day
-        self._provisional_cum = np.cumsum(provisional_day, dtype=np.int32)
+                first, last = self._index(dt.date(year, 1, 1)), self._index(dt.date(year, 12, 31))
+                provisional_day[first:last + 1] = b"\x01" * (last - first + 1)
+        self._provisional_day = bytes(provisional_day)
         self.fingerprint = self._compute_fingerprint()
 
     # ---- identity ------------------------------------------------------------------------------
 
     def _compute_fingerprint(self) -> str:
         digest = hashlib.sha256()
-        digest.update(self._kind.tobytes())
+        digest.update(self._kind)
         digest.update(json.dumps(sorted((y, s.value) for y, s in self.year_sources.items())).encode())
         digest.update(json.dumps(sorted(self._names.items()), ensure_ascii=False).encode())
         digest.update(PROVISIONAL_RULES_VERSION.encode())
@@ -491,7 +430,7 @@ class WorkCalendar:
         return dt.date.fromordinal(int(index) + self._first_ordinal)
 
     def day_kind(self, day: dt.date) -> DayKind:
-        return DayKind(int(self._kind[self._index(day)]))
+        return DayKind(self._kind[self._index(day)])
 
     def is_workday(self, day: dt.date) -> bool:
         return bool(self._is_workday[self._index(day)])
@@ -576,10 +515,9 @@ class WorkCalendar:
         if last < first:
             return spans
         kinds = self._kind
-        window = kinds[first:last + 1]
-        special = np.flatnonzero((window == _HOLIDAY) | (window == _MAKEUP)) + first
+        special = [index for index in range(first, last + 1) if kinds[index] in (_HOLIDAY, _MAKEUP)]
         covered_until = -1  # the last index of the holiday run already emitted
-        for index in special.tolist():
+        for index in special:
             if kinds[index] == _MAKEUP:
                 spans.append(SpecialSpan(DayKind.MAKEUP_WORKDAY, self._day(index), self._day(index),
                                          (self._names.get(index, ""),), bool(self._provisional_day[index])))
@@ -594,12 +532,25 @@ class WorkCalendar:
             covered_until = end
             names = tuple(dict.fromkeys(self._names.get(i, "") for i in range(start, end + 1)))
             spans.append(SpecialSpan(DayKind.HOLIDAY, self._day(start), self._day(end), names,
-                                     bool(self._provisional_day[start:end + 1].any())))
+                                     any(self._provisional_day[start:end + 1])))
         return spans
 
     # ---- vectorised (ordinals: int64 arrays of date.toordinal()) ---------------------------------
 
+    @cached_property
+    def _arrays(self) -> SimpleNamespace:
+        """numpy views of the day arrays, built on the first vectorised call (the scalar path never needs them)."""
+        import numpy as np
+
+        return SimpleNamespace(
+            is_workday=np.frombuffer(self._is_workday, dtype=np.uint8).astype(bool),
+            cum=np.frombuffer(self._cum, dtype=np.int64),
+            workday_at=np.frombuffer(self._workday_at, dtype=np.int64),
+            provisional_cum=np.cumsum(np.frombuffer(self._provisional_day, dtype=np.uint8), dtype=np.int32))
+
     def indices(self, ordinals: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         indices = np.asarray(ordinals, dtype=np.int64) - self._first_ordinal
         if indices.size and (indices.min() < 0 or indices.max() >= len(self._kind)):
             bad = int(indices.min() if indices.min() < 0 else indices.max()) + self._first_ordinal
@@ -609,33 +560,40 @@ class WorkCalendar:
         return indices
 
     def is_workday_ordinals(self, ordinals: np.ndarray) -> np.ndarray:
-        return self._is_workday[self.indices(ordinals)]
+        return self._arrays.is_workday[self.indices(ordinals)]
 
     def cum_ordinals(self, ordinals: np.ndarray) -> np.ndarray:
         """The cumulative working-day number of each day (differences count working days)."""
-        return self._cum[self.indices(ordinals)].astype(np.int64)
+        return self._arrays.cum[self.indices(ordinals)]
 
     def ordinals_of_cum(self, targets: np.ndarray) -> np.ndarray:
         """The working day whose cumulative number is each target."""
+        import numpy as np
+
         targets = np.asarray(targets, dtype=np.int64)
         if targets.size and (targets.min() < 1 or targets.max() > len(self._workday_at)):
             raise CalendarRangeError(f"a result falls outside {self.first_day}..{self.last_day}")
-        return self._workday_at[targets - 1] + self._first_ordinal
+        return self._arrays.workday_at[targets - 1] + self._first_ordinal
 
     def next_workday_ordinals(self, ordinals: np.ndarray) -> np.ndarray:
         indices = self.indices(ordinals)
-        targets = self._cum[indices].astype(np.int64) + (~self._is_workday[indices])
-        return self.ordinals_of_cum(targets)
+        arrays = self._arrays
+        return self.ordinals_of_cum(arrays.cum[indices] + (~arrays.is_workday[indices]))
 
     def add_workdays_ordinals(self, ordinals: np.ndarray, n: np.ndarray | int) -> np.ndarray:
         """Vectorised ``add_workdays`` for n >= 1 (no warning: check ``provisional_ordinals``)."""
+        import numpy as np
+
         return self.ordinals_of_cum(self.cum_ordinals(ordinals) + np.asarray(n, dtype=np.int64))
 
     def provisional_ordinals(self, first: np.ndarray, last: np.ndarray) -> np.ndarray:
         """True where ``[first, last]`` touches a provisional year."""
+        import numpy as np
+
         first_index, last_index = self.indices(first), self.indices(last)
-        before = np.where(first_index > 0, self._provisional_cum[np.maximum(first_index - 1, 0)], 0)
-        return (self._provisional_cum[last_index] - before) > 0
+        provisional_cum = self._arrays.provisional_cum
+        before = np.where(first_index > 0, provisional_cum[np.maximum(first_index - 1, 0)], 0)
+        return (provisional_cum[last_index] - before) > 0
 
 
 _warned: set[tuple[str, int]] = set()
@@ -693,10 +651,14 @@ def get_calendar(override_dirs: Sequence[Path | str] | None = None) -> WorkCalen
 
 def datetime64_to_ordinals(values: np.ndarray) -> np.ndarray:
     """numpy datetime64 (any unit) -> date ordinals (int64)."""
+    import numpy as np
+
     return values.astype("datetime64[D]").astype(np.int64) + _EPOCH_ORDINAL
 
 
 def ordinals_to_datetime64(ordinals: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     return (np.asarray(ordinals, dtype=np.int64) - _EPOCH_ORDINAL).astype("datetime64[D]")
 
 

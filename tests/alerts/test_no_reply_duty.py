@@ -34,7 +34,7 @@ def test_a_no_reply_duty_rule_needs_criteria_and_no_days():
     with pytest.raises(DeadlineError, match="has no `days`"):
         parse_rules({"rule": [base, {"id": "n", "type": "no_reply_duty", "days": 3, "kinds": ["表扬"],
                                      "source": "s"}]})
-    with pytest.raises(DeadlineError, match="`type`"):
+    with pytest.raises(DeadlineError, match="rule.1.type: Input should be 'deadline' or 'no_reply_duty'"):
         parse_rules({"rule": [base, {"id": "n", "type": "sometimes", "kinds": ["表扬"], "source": "s"}]})
 
 

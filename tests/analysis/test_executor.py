@@ -11,7 +11,7 @@ import pytest
 
 from analysis.executor import map_chunks, message_features_many, tokens_many
 from analysis.topics.model import TopicClusterer, message_features
-from crawlers.demo.corpus import generate_corpus
+from demo.corpus import generate_corpus
 
 
 def _pairs(count: int | None = None) -> list[tuple[str, str]]:

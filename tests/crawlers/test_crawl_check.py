@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from crawlers.demo.corpus import generate_corpus
-from crawlers.demo.portal import SECTIONS, DemoPortal, PortalServer, profile_name
 from crawlers.profiles import PACKAGED_DIR
+from demo.corpus import generate_corpus
+from demo.portal import SECTIONS, DemoPortal, PortalServer, profile_name
 from store.db import session_scope
 from store.models import Message
 from tests.crawlers.board_server import Board, BoardServer, write_profile

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from crawlers.demo.corpus import generate_corpus
-from crawlers.demo.crawl import crawl_portal
-from crawlers.demo.pages import view_of
-from crawlers.demo.portal import SECTION_BY_NAME, DemoPortal, PortalServer, profile_name
 from crawlers.items import COVERAGE_FIELDS
 from crawlers.parsing import clean_text
 from crawlers.profiles import get_profile
+from demo.corpus import generate_corpus
+from demo.crawl import crawl_portal
+from demo.pages import view_of
+from demo.portal import SECTION_BY_NAME, DemoPortal, PortalServer, profile_name
 from store.db import session_scope
 from store.models import CrawlRun, Message, MessageRevision, Source
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import re
 import warnings
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -9,26 +10,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.deadlines.engine import (
-    NO_DATE,
+from analysis.deadlines.compute import (
     STATE_CODES,
-    Convention,
-    DeadlineError,
-    DeadlineFrame,
-    DeadlinePolicy,
     DeadlineState,
     Extension,
     Pause,
-    bulk_due_dates,
     compute_deadline,
     deadline_state,
-    load_rules,
-    parse_rules,
-    responsiveness_stats,
-    states_as_of,
-    wilson_interval,
     working_days_late,
 )
+from analysis.deadlines.rules import Convention, DeadlineError, DeadlinePolicy, load_rules, parse_rules
+from analysis.deadlines.stats import responsiveness_stats, wilson_interval
+from analysis.deadlines.vectorised import NO_DATE, DeadlineFrame, bulk_due_dates, states_as_of
 from analysis.deadlines.workcalendar import ProvisionalCalendarWarning, WorkCalendar, load_overrides
 
 D = date
@@ -230,20 +223,52 @@ source = "policy D"
     assert compute_deadline(D(2025, 3, 7), rule=special).due == D(2025, 3, 10)
 
 
+# Each problem is one line "file: key.path: reason" (store.schema). Before the typed schema the messages named the
+# rule by its number and id ("rules.toml: [[rule]] #1 (a): `source` ... is required"); the key path names the same
+# rule (0-based, as in the list) and the key, and a file with several problems lists them all.
 @pytest.mark.parametrize(("rules_text", "message"), [
-    ('[[rule]]\nid = "a"\ndays = 5\n', "`source`"),
-    ('[[rule]]\nid = "a"\ndays = 0\nsource = "s"\n', "`days` must be an integer >= 1"),
+    ('[[rule]]\nid = "a"\ndays = 5\n', "rules.toml: rule.0.source: Field required"),
+    ('[[rule]]\nid = "a"\ndays = 0\nsource = "s"\n', "rules.toml: rule.0.days: must be an integer >= 1, got 0"),
+    ('[[rule]]\nid = "a"\nsource = "s"\n', "rules.toml: rule.0.days: required: the number of days"),
     ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nkinds = ["咨询"]\n', "a default rule is required"),
     ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\n[[rule]]\nid = "a"\ndays = 3\nsource = "s"\nkinds=["x"]\n',
-     "duplicate id"),
-    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nchannels = ["phone"]\n', "unknown channels"),
-    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nweeks = 1\n', "unknown keys"),
+     "rules.toml: rule: duplicate id 'a' (rules 0 and 1)"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nchannels = ["phone"]\n',
+     "rules.toml: rule.0.channels.0: Input should be 'hotline', 'mailbox' or 'feedback'"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nweeks = 1\n', "rules.toml: rule.0.weeks: Extra inputs are not permitted"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nkinds = [""]\n', "rules.toml: rule.0.kinds.0: String should have at least 1"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nenabled = "yes"\n', "rules.toml: rule.0.enabled: Input should be a valid boolean"),
+    ('version = 1\n', "rules.toml: rule: Field required"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nconvention = "whenever"\n',
+     "rules.toml: rule.0.convention: Input should be 'general_rule', 'next_working_day' or 'receipt_day_counts'"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\nday_unit = "weeks"\n',
+     "rules.toml: rule.0.day_unit: Input should be 'working' or 'calendar'"),
+    ('[[rule]]\nid = "a"\ndays = 5\nsource = "s"\npriority = 1.5\n', "rules.toml: rule.0.priority: Input should be a valid integer"),
 ])
 def test_bad_rules_are_clear_errors(rules_text, message):
     import tomllib
 
-    with pytest.raises(DeadlineError, match=message):
+    with pytest.raises(DeadlineError, match=re.escape(message)):
         parse_rules(tomllib.loads(rules_text), Path("rules.toml"))
+
+
+def test_every_problem_of_a_rules_file_is_listed_with_the_file_name(tmp_path):
+    # Two broken rules in one file: both named in one error (one line each), the file path in front of each.
+    path = tmp_path / "my_rules.toml"
+    path.write_text('[[rule]]\nid = "a"\ndays = 5\n\n[[rule]]\nid = "b"\ndays = -1\nsource = "s"\n', encoding="utf-8")
+    with pytest.raises(DeadlineError) as info:
+        load_rules(path)
+    assert str(info.value).splitlines() == [f"{path}: rule.0.source: Field required",
+                                            f"{path}: rule.1.days: must be an integer >= 1, got -1"]
+    path.write_text("[[rule]\n", encoding="utf-8")
+    with pytest.raises(DeadlineError, match=re.escape(f"{path}: not valid TOML")):
+        load_rules(path)
+
+
+def test_a_criterion_may_be_one_string_and_is_stripped():
+    rules = parse_rules({"rule": [{"id": "d", "days": 5, "source": "s"},
+                                  {"id": "m", "days": 3, "source": "s", "channels": " mailbox ", "kinds": " 咨询 "}]})
+    assert rules.get("m").channels == ("mailbox",) and rules.get("m").kinds == ("咨询",)
 
 
 def test_rule_is_named_in_the_explanation(calendar):
@@ -472,3 +497,18 @@ def test_stats_by_period(calendar):
     assert {s.group: s.on_time_rate for s in stats} == {("A", "2025-03-01"): 1.0, ("A", "2025-03-16"): 0.0}
     with pytest.raises(DeadlineError, match="cannot group by"):
         responsiveness_stats(_frame(calendar, rows), as_of=D(2025, 4, 30), by=("colour",), calendar=calendar)
+
+
+def test_engine_maps_every_public_name_to_its_module():
+    # analysis.deadlines.engine is the public API of other packages: each listed name must resolve to the object of
+    # its module (a renamed function would otherwise surface only in the caller), and an unknown name must not.
+    import importlib
+
+    from analysis.deadlines import engine
+
+    assert len(engine.__all__) == 39
+    for name in engine.__all__:
+        home = importlib.import_module(f"analysis.deadlines.{engine._MODULE_OF[name]}")
+        assert getattr(engine, name) is getattr(home, name), name
+    with pytest.raises(AttributeError):
+        engine.compute_deadlinez  # noqa: B018

@@ -8,16 +8,10 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from analysis.deadlines.engine import (
-    Convention,
-    DeadlinePolicy,
-    DeadlineState,
-    compute_deadlines,
-    load_frame,
-    message_deadline,
-    overdue_rows,
-    responsiveness_stats,
-)
+from analysis.deadlines.compute import DeadlineState
+from analysis.deadlines.db import compute_deadlines, load_frame, message_deadline, overdue_rows
+from analysis.deadlines.rules import Convention, DeadlinePolicy
+from analysis.deadlines.stats import responsiveness_stats
 from analysis.deadlines.workcalendar import ProvisionalCalendarWarning, WorkCalendar, get_calendar, load_overrides
 from store.models import Message, Source
 from store.models.deadlines import CalendarVersion, Deadline, DeadlineChange, DeadlineExtension, DeadlinePause

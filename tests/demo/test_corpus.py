@@ -15,12 +15,14 @@ import openpyxl
 import pytest
 from stdnum.cn import ric
 
-from crawlers.demo import corpus
-from crawlers.demo.corpus import (
+from analysis.deadlines.rules import parse_rules
+from demo import corpus
+from demo.corpus import (
     AS_OF,
     CATEGORIES,
     EXPORTS,
     KINDS,
+    SOURCE_HOTLINE,
     SOURCES,
     DemoMessage,
     canonical_unit,
@@ -190,11 +192,35 @@ def test_one_person_sends_the_same_text_twice(messages):
 
 
 # ------------------------------------------------------------------------------------------------ dates and replies
-def test_holiday_table_matches_official_calendar():
-    day = date(2025, 1, 1)
-    while day.year == 2025:
-        assert corpus.is_workday(day) == chinese_calendar.is_workday(day), day
+def _general_rule_deadline(message: DemoMessage, inquiry_days: int = 3) -> date:
+    """An independent oracle on the official calendar (chinese_calendar): the day of receipt is not counted, due the
+    N-th working day after it; N = 3 for 咨询, else 5 (表扬 included), as in analysis/data/deadline_rules.toml."""
+    day, remaining = message.submitted_at.date(), inquiry_days if message.kind == "咨询" else 5
+    while remaining:
         day += timedelta(days=1)
+        remaining -= chinese_calendar.is_workday(day)
+    return day
+
+
+def test_reply_deadlines_are_the_deadline_engines(messages):
+    # Before, the corpus kept its own 2025 holiday table and its own "咨询 3 / else 5"; now it asks
+    # analysis.deadlines (the calendar, the packaged rules). Every message's window agrees with the oracle.
+    kinds = Counter()
+    for m in messages:
+        assert corpus.reply_deadline(m) == _general_rule_deadline(m), m.external_id
+        kinds[m.kind] += 1
+    assert set(kinds) == set(KINDS)  # every kind, hence every rule, was checked
+
+
+def test_reply_window_follows_the_rules_file(monkeypatch):
+    # The corpus has no rule of its own: give 咨询 10 working days in the rules and its window moves with them.
+    rules = parse_rules({"rule": [{"id": "default", "days": 5, "source": "s"},
+                                  {"id": "inquiry", "days": 10, "kinds": ["咨询"], "priority": 10, "source": "s"}]})
+    monkeypatch.setattr(corpus, "_rules", lambda: rules)
+    assert corpus.reply_rule("hotline", "咨询", SOURCE_HOTLINE, "市住建局", "城乡建设").days == 10
+    assert corpus.reply_rule("hotline", "表扬", SOURCE_HOTLINE, "市住建局", "城乡建设").days == 5
+    for m in generate_corpus(size=60):
+        assert corpus.reply_deadline(m) == _general_rule_deadline(m, inquiry_days=10), m.external_id
 
 
 def test_dates_around_holidays(messages):
@@ -265,9 +291,15 @@ def test_planted_personal_data(messages):
     assert any(p.field == "reply_text" for m in messages for p in m.pii)
 
 
-def test_check_digit_helper():
-    assert corpus.ric_check_digit("36042619910101007") == "1"
-    assert ric.calc_check_digit("360426199101010071") == corpus.ric_check_digit("36042619910101007")
+def test_id_numbers_carry_the_python_stdnum_check_digit(messages):
+    # The check digit comes from python-stdnum (no copy of GB 11643 in the corpus); an oracle by hand here:
+    # weights 2^(17-i) mod 11, check = (12 - sum mod 11) mod 11, 10 written X.
+    numbers = [p.value for m in messages for p in m.pii if p.type == "id_number"]
+    assert len(numbers) >= 15
+    for number in numbers:
+        total = sum(int(c) * pow(2, 17 - i, 11) for i, c in enumerate(number[:17]))
+        check = (12 - total % 11) % 11
+        assert number[17] == ("X" if check == 10 else str(check)), number
 
 
 # ------------------------------------------------------------------------------------------------ exports

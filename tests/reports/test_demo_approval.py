@@ -14,8 +14,8 @@ DEMO_PERIOD = Period.parse("2025-10-01:2025-10-15")
 
 
 def _build_demo(engine, tmp_path):
-    from crawlers.demo.corpus import generate_corpus, write_exports
     from crawlers.importer import import_file
+    from demo.corpus import generate_corpus, write_exports
     from pipeline import DEMO_AS_OF, analyze
     from store.db import session_factory
     from web.accounts import ensure_demo_users

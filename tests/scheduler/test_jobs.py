@@ -126,8 +126,8 @@ def demo_profile(directory: Path, origin: str) -> str:
 
 
 def test_crawl_job_collects_the_demo_portal_then_source_health_watches_it(tmp_path, smtp, monkeypatch):
-    from crawlers.demo.corpus import generate_corpus
-    from crawlers.demo.portal import DemoPortal, PortalServer
+    from demo.corpus import generate_corpus
+    from demo.portal import DemoPortal, PortalServer
     from store.db import get_engine
     from store.migrate import upgrade
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from crawlers.demo.corpus import DemoMessage, generate_corpus
+from demo.corpus import DemoMessage, generate_corpus
 from store.records import MessageRecord
 from store.upsert import get_or_create_source, upsert_messages
 

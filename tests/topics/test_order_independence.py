@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from analysis.topics.clustering import update_topics
-from crawlers.demo.corpus import generate_corpus
+from demo.corpus import generate_corpus
 from store.db import session_factory
 from store.models import Message
 from store.models.topics import TopicMembership

@@ -6,7 +6,7 @@ from typing import Any
 
 def __getattr__(name: str) -> Any:  # lazy, so importing the corpus does not import the crawl machinery
     if name in ("run_demo_crawl", "crawl_portal"):
-        from crawlers.demo import crawl
+        from demo import crawl
 
         return getattr(crawl, name)
     raise AttributeError(name)

@@ -5,8 +5,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from crawlers.demo.portal import SECTIONS, DemoPortal, PortalServer, profile_name
 from crawlers.runner import CrawlOutcome, crawl_in_subprocess, summary_line
+from demo.portal import SECTIONS, DemoPortal, PortalServer, profile_name
 
 # The portal is local: a short timeout makes its slow page time out once and be fetched again by a retry;
 # every unanswered demo message is revisited whatever its age.
@@ -45,7 +45,7 @@ def run_demo_crawl(messages: Iterable[Any] | None = None, *, advance: bool = Tru
     """Serve the demo portal on a free 127.0.0.1 port, crawl every section, then (``advance``) publish the
     later replies and crawl again; the store gets the messages and their reply revisions."""
     if messages is None:
-        from crawlers.demo.corpus import generate_corpus
+        from demo.corpus import generate_corpus
 
         messages = generate_corpus()
     portal = DemoPortal(list(messages), slow_seconds=slow_seconds)

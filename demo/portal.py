@@ -18,8 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from crawlers.demo import pages
-from crawlers.demo.pages import MessageView, view_of
+from demo import pages
+from demo.pages import MessageView, view_of
 
 
 @dataclass(frozen=True)

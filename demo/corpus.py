@@ -3,7 +3,7 @@
 The corpus lives in the fictional city of 江川市 (districts 临江区, 东湖区, 南浦区, 青山县 and 高新区) and covers the
 three channels hotline-monitor watches: 12345 hotline cases, letters to the mayor's and the party secretary's
 mailboxes, and posts on the city's feedback board. Messages are rendered from the templates in
-``crawlers/demo/data/*.toml`` (original text, never copied from real data) with a seeded ``random.Random``:
+``demo/data/*.toml`` (original text, never copied from real data) with a seeded ``random.Random``:
 the same seed and size always give the same corpus, and :func:`write_exports` always writes the same bytes.
 
 What the corpus holds, on purpose:
@@ -15,11 +15,11 @@ What the corpus holds, on purpose:
   ground truth for clustering;
 * replies on time, late, boilerplate only, never, and a few that a demo portal publishes only on a second crawl
   (``reply_published_later``), with dates around the 2025 Spring Festival and National Day holidays and their
-  make-up working days;
+  make-up working days (on the real working-day calendar, with the real deadline rules: ``analysis.deadlines``);
 * personal data planted in the texts (names, mobile and landline numbers, 18-digit ID numbers with valid
   checksums, home addresses, e-mail addresses); ``pii`` lists every planted value with its place.
 
-Timestamps are naive datetimes in Asia/Shanghai local time. Run ``python -m crawlers.demo.corpus --out DIR``
+Timestamps are naive datetimes in Asia/Shanghai local time. Run ``python -m demo.corpus --out DIR``
 to write the exports an importer reads (see :func:`write_exports`).
 """
 from __future__ import annotations
@@ -38,6 +38,12 @@ from datetime import date, datetime, time, timedelta
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
+
+from stdnum.cn import ric
+
+from analysis.deadlines.compute import compute_deadline
+from analysis.deadlines.rules import PACKAGED_RULES_FILE, DeadlinePolicy, DeadlineRule, RuleSet, load_rules
+from analysis.deadlines.workcalendar import PACKAGED_OVERRIDE_DIR, DayKind, WorkCalendar, get_calendar
 
 DATA_DIR = Path(__file__).with_name("data")
 
@@ -64,20 +70,6 @@ SOURCES = {
 CATEGORIES = ("城乡建设", "劳动和社会保障", "教育文体", "商贸旅游", "环境保护", "卫生计生", "交通运输")
 KINDS = ("咨询", "投诉", "求助", "建议", "举报", "表扬")
 PII_TYPES = ("name", "mobile", "landline", "id_number", "address", "email")
-
-# The State Council's 2025 holiday notice (and 2026 New Year, for replies that spill over).
-HOLIDAYS = frozenset(
-    [date(2025, 1, 1)]
-    + [date(2025, 1, 28) + timedelta(days=i) for i in range(8)]  # 春节 01-28..02-04
-    + [date(2025, 4, 4) + timedelta(days=i) for i in range(3)]  # 清明
-    + [date(2025, 5, 1) + timedelta(days=i) for i in range(5)]  # 劳动节
-    + [date(2025, 5, 31) + timedelta(days=i) for i in range(3)]  # 端午
-    + [date(2025, 10, 1) + timedelta(days=i) for i in range(8)]  # 国庆、中秋 10-01..10-08
-    + [date(2026, 1, 1) + timedelta(days=i) for i in range(3)]
-)
-MAKEUP_WORKDAYS = frozenset(
-    [date(2025, 1, 26), date(2025, 2, 8), date(2025, 4, 27), date(2025, 9, 28), date(2025, 10, 11), date(2026, 1, 4)]
-)
 
 # Half-month periods that get most of the messages (so biweekly summaries have substance), with their weights;
 # the rest is spread over the whole year.
@@ -133,36 +125,34 @@ class DemoMessage:
     reply_published_later: bool
 
 
-# ------------------------------------------------------------------------------------------------ calendar
-def is_workday(day: date) -> bool:
-    """Whether ``day`` is a working day under the 2025 holiday notice (weekends otherwise)."""
-    if day in HOLIDAYS:
-        return False
-    if day in MAKEUP_WORKDAYS:
-        return True
-    return day.weekday() < 5
+# ------------------------------------------------------------------------------------------------ calendar, rules
+# The demo uses the one working-day calendar and the one rule set of hotline-monitor (analysis.deadlines): the
+# packaged ones, so that a deployment's override files or rules file never change the demo corpus.
+@cache
+def _calendar() -> WorkCalendar:
+    return get_calendar([PACKAGED_OVERRIDE_DIR])
 
 
-def add_workdays(day: date, count: int) -> date:
-    """The ``count``-th working day after ``day`` (``day`` itself for 0)."""
-    current = day
-    while count > 0:
-        current += timedelta(days=1)
-        if is_workday(current):
-            count -= 1
-    return current
+@cache
+def _rules() -> RuleSet:
+    return load_rules(PACKAGED_RULES_FILE)
 
 
-def deemed_received(moment: datetime) -> date:
-    """The day counting starts after: the day of receipt, whatever kind of day it was (the general rule of time
-    computation, 民法典 第二百零一条, the default deadline convention: received Saturday, 3 working days, due
-    Wednesday)."""
-    return moment.date()
+def reply_rule(channel: str, kind: str, source: str, unit: str, category: str) -> DeadlineRule:
+    """The deadline rule that sets a message's reply window (``analysis/data/deadline_rules.toml``: 3 working days
+    for 咨询, 5 otherwise). A letter without a reply duty (表扬) has no deadline; the demo's units still answer it,
+    within the default rule's window."""
+    rule = _rules().match(channel=channel, kind=kind, source=source, unit=unit, category=category)
+    return _rules().default if rule.no_reply_duty else rule
 
 
 def reply_deadline(message: DemoMessage) -> date:
-    """The last day of the reply window: 3 working days for 咨询, 5 for everything else."""
-    return add_workdays(deemed_received(message.submitted_at), 3 if message.kind == "咨询" else 5)
+    """The last day of the reply window, computed by the deadline engine (the default policy: the general rule of
+    time computation, 民法典 第二百零一条, received Saturday with 3 working days: due Wednesday)."""
+    rule = reply_rule(message.channel, message.kind, message.source, message.unit, message.category)
+    due = compute_deadline(message.submitted_at, rule=rule, calendar=_calendar(), policy=DeadlinePolicy(), warn=False)
+    assert due.due is not None  # no extensions or pauses here
+    return due.due
 
 
 # ------------------------------------------------------------------------------------------------ data files
@@ -214,18 +204,11 @@ _PINYIN = {"王": "wang", "李": "li", "张": "zhang", "刘": "liu", "陈": "che
            "赵": "zhao", "吴": "wu", "周": "zhou", "徐": "xu", "孙": "sun", "马": "ma", "朱": "zhu", "胡": "hu"}
 
 
-def ric_check_digit(first17: str) -> str:
-    """The GB 11643 check character of an 18-character resident ID number."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(c) * w for c, w in zip(first17, weights, strict=True))
-    return "10X98765432"[total % 11]
-
-
 def _id_number(rng: random.Random, male: bool) -> str:
     born = date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 56))
     order = rng.randint(0, 499) * 2 + (1 if male else 0)
     body = f"{rng.choice(_ID_REGIONS)}{born:%Y%m%d}{order:03d}"
-    return body + ric_check_digit(body)
+    return body + ric.calc_check_digit(body + "?")  # python-stdnum reads the first 17; "?" holds the 18th
 
 
 def _mobile(rng: random.Random) -> str:
@@ -506,7 +489,8 @@ def _pick_day(rng: random.Random) -> date:
     while True:
         day = start + timedelta(days=rng.randint(0, (end - start).days))
         # fewer people write on holidays and weekends
-        weight = 1.0 if is_workday(day) else (0.6 if day in HOLIDAYS else 0.75)
+        calendar = _calendar()
+        weight = 1.0 if calendar.is_workday(day) else (0.6 if calendar.day_kind(day) == DayKind.HOLIDAY else 0.75)
         if rng.random() < weight:
             return day
 
@@ -612,7 +596,7 @@ def _compose_reply(ctx: _Context, parts: dict[str, Any], draft: _Draft, boilerpl
     # the day the unit says it acted: a working day between the message and the reply
     workdays = [draft.submitted_at.date() + timedelta(days=i)
                 for i in range(1, (reply_day - draft.submitted_at.date()).days + 1)]
-    workdays = [d for d in workdays if is_workday(d)] or [reply_day]
+    workdays = [d for d in workdays if _calendar().is_workday(d)] or [reply_day]
     # one random() draw whatever the list's length, so the deadline rule (which moves reply days) does not shift
     # the rest of the corpus's random stream
     ctx.values["fix_md"] = _md(workdays[int(ctx.rng.random() * len(workdays))])
@@ -642,14 +626,14 @@ def _compose_reply(ctx: _Context, parts: dict[str, Any], draft: _Draft, boilerpl
 
 
 def _reply_moment(rng: random.Random, draft: _Draft, late: bool) -> datetime:
-    limit = 3 if draft.kind == "咨询" else 5
-    received = deemed_received(draft.submitted_at)
+    limit = reply_rule(draft.channel, draft.kind, draft.source, draft.unit, draft.category).days
+    received = draft.submitted_at.date()  # the general rule: counting starts the day after the day of receipt
     if late:
         steps = limit + rng.choice((1, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20))
     else:
-        same_day = is_workday(received) and draft.submitted_at.hour < 14
+        same_day = _calendar().is_workday(received) and draft.submitted_at.hour < 14
         steps = 0 if (same_day and rng.random() < 0.12) else rng.randint(1, limit)
-    day = add_workdays(received, steps)
+    day = _calendar().add_workdays(received, steps, warn=False)
     hour = _weighted(rng, _REPLY_HOURS)
     moment = datetime.combine(day, time(hour, rng.randint(0, 59), rng.randint(0, 59)))
     if moment <= draft.submitted_at:
@@ -1043,7 +1027,7 @@ def describe(messages: Sequence[DemoMessage]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crawlers.demo.corpus",
+    parser = argparse.ArgumentParser(prog="python -m demo.corpus",
                                      description="Write the synthetic demo corpus as CSV/XLSX exports.")
     parser.add_argument("--out", required=True, type=Path, help="directory for the export files")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
