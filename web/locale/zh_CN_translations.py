@@ -159,8 +159,8 @@ ZH = {
     "Source %(name)s: %(runs)s run(s) in the last 7 days with rejects or an abnormal finish.":
         "来源 %(name)s：近7天有%(runs)s次采集出现拒收记录或异常结束。",
     "Source %(name)s: no letters yet.": "来源 %(name)s：尚无信件。",
-    "Source %(name)s: the newest letter is %(days)s days old (objective %(objective)s working days).":
-        "来源 %(name)s：最新信件已是%(days)s天前（要求%(objective)s个工作日内更新）。",
+    "Source %(name)s: no new letter collected for %(days)s working days (objective %(objective)s working days).":
+        "来源 %(name)s：已%(days)s个工作日未采集到新信件（要求%(objective)s个工作日内更新）。",
     "Sources": "数据来源",
     "Split ticked letters into a new topic": "将勾选的信件拆分为新话题",
     "Summaries": "回应关切",

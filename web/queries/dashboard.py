@@ -124,19 +124,19 @@ def overdue_by_unit(session: Session, conditions: list, as_of: date, limit: int 
 def source_warnings(session: Session, as_of: date) -> list[str]:
     """Stale sources and recent crawl runs that reported errors (in the request's language: the dashboard cache
     is kept per language)."""
+    from analysis.sources.health import source_health
+
     warnings: list[str] = []
-    # Per source, so each maximum is one look-up in ix_messages_source_submitted (a GROUP BY would scan).
-    newest_of = (select(func.max(Message.submitted_at)).where(Message.source_id == Source.id)
-                 .correlate(Source).scalar_subquery())
-    for source, last in session.execute(select(Source, newest_of).where(Source.freshness_objective_days.is_not(None))):
-        if last is None:
-            warnings.append(gettext("Source %(name)s: no letters yet.") % {"name": source.name})
+    # Staleness as the sources page, the CLI and the operators' digest define it (analysis.sources.health).
+    for health in source_health(session, as_of):
+        if not health.stale:
             continue
-        idle = (as_of - _as_date(last)).days
-        if idle > source.freshness_objective_days * 7 / 5:  # objective in working days; ~7/5 calendar days each
-            warnings.append(gettext("Source %(name)s: the newest letter is %(days)s days old (objective "
-                                    "%(objective)s working days).") % {
-                "name": source.name, "days": idle, "objective": source.freshness_objective_days})
+        if health.last_new_at is None:
+            warnings.append(gettext("Source %(name)s: no letters yet.") % {"name": health.name})
+        else:
+            warnings.append(gettext("Source %(name)s: no new letter collected for %(days)s working days "
+                                    "(objective %(objective)s working days).") % {
+                "name": health.name, "days": health.workdays_since_new, "objective": health.objective_days})
     since = now_local() - timedelta(days=7)  # crawl runs are events of the real clock, whatever web.as_of says
     failing = session.execute(
         select(Source.name, func.count(CrawlRun.id)).join(Source, Source.id == CrawlRun.source_id, isouter=True)
