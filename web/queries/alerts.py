@@ -14,6 +14,7 @@ from functools import lru_cache
 from sqlalchemy import String, and_, case, cast, false, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from alerts.recipients import UNIT_PREFIX, recipient_key
 from store.models.alerts import Alert
 from store.models.core import Unit
 
@@ -44,10 +45,10 @@ def addressed_to_unit(unit_id: int | None, unit_name: str | None = None):
     """Alerts a unit's official may see and act on: those addressed to the unit (not its supervisor's). An
     account without a directory unit id is matched by the unit's directory name."""
     if unit_id is not None:
-        return Alert.recipient == f"unit:{unit_id}"
+        return Alert.recipient == recipient_key(unit_id)
     if unit_name:
         by_name = select(Unit.id).where(Unit.name == unit_name).limit(1).scalar_subquery()
-        return Alert.recipient == literal("unit:") + cast(by_name, String)
+        return Alert.recipient == literal(UNIT_PREFIX) + cast(by_name, String)
     return false()
 
 
@@ -131,8 +132,8 @@ def alert_rows(session: Session, scope: list, filters: AlertFilters, page_size: 
         select(Alert, unit.c.name, recipient_unit.c.name, levels)
         .where(Alert.id.in_(list(order)))
         .outerjoin(unit, unit.c.id == Alert.unit_id)
-        # The recipient key is "unit:<id>" (alerts.rules); recipient_unit_id is not filled on every row.
-        .outerjoin(recipient_unit, literal("unit:") + cast(recipient_unit.c.id, String) == Alert.recipient)
+        # The recipient key (alerts.recipients); recipient_unit_id is not filled on every row.
+        .outerjoin(recipient_unit, literal(UNIT_PREFIX) + cast(recipient_unit.c.id, String) == Alert.recipient)
     ).all() if order else [], key=lambda row: order[row[0].id])
     rows = [AlertRow(a, unit_name, recipient_name or a.recipient, (n or 1) if a.message_id is not None else 1)
             for a, unit_name, recipient_name, n in page]

@@ -72,8 +72,10 @@ def _row(request: Request, db: Session, user: User, alert: Alert):
     from web.queries.alerts import AlertRow
 
     unit = db.get(Unit, alert.unit_id) if alert.unit_id else None
-    recipient_id = alert.recipient.split(":", 1)[1] if alert.recipient.startswith("unit:") else ""
-    recipient = db.get(Unit, int(recipient_id)) if recipient_id.isdigit() else None
+    from alerts.recipients import recipient_unit_id
+
+    recipient_id = recipient_unit_id(alert.recipient)
+    recipient = db.get(Unit, recipient_id) if recipient_id is not None else None
     row = AlertRow(alert, unit.name if unit else None, recipient.name if recipient else alert.recipient, 1)
     return render(request, "_alert_row.html", {"r": row, "a": alert, "unit_official": is_unit_official(user),
                                                **_row_context(db, [alert])})

@@ -110,19 +110,16 @@ def message_detail(request: Request, message_id: int, user: User = Depends(curre
 
 def _alert_history(db: Session, user: User, message_id: int) -> dict:
     """Every alert level of the letter the user may see, and who each was addressed to."""
+    from alerts.recipients import recipient_unit_id
     from store.models import Unit
     from web.queries.alerts import message_history
     from web.routes.alerts import alert_scope
 
     history = message_history(db, message_id, alert_scope(user))
-    def unit_id(alert) -> int | None:  # the recipient key is "unit:<id>" (or "analysts", "operators")
-        key = alert.recipient.split(":", 1)[1] if alert.recipient.startswith("unit:") else ""
-        return int(key) if key.isdigit() else None
-
-    ids = {unit_id(a) for a in history} - {None}
+    ids = {recipient_unit_id(a.recipient) for a in history} - {None}
     names = dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
     return {"alert_history": history,
-            "recipient_names": {a.id: names.get(unit_id(a), a.recipient) for a in history}}
+            "recipient_names": {a.id: names.get(recipient_unit_id(a.recipient), a.recipient) for a in history}}
 
 
 @router.post("/messages/{message_id}/route")
