@@ -17,14 +17,22 @@ from sqlalchemy.orm import Session
 
 from store.models import Message
 from store.models.accounts import User
-from store.models.alerts import Acknowledgement, Alert, LedgerEntry
+from store.models.alerts import Alert, LedgerEntry
 from store.models.core import Unit
 from web.audit import record_request
 from web.auth import current_user, get_db
 from web.clock import as_of
 from web.i18n import N_, gettext
 from web.params import day_param
-from web.queries.alerts import LEVEL_ORDER, STATES, AlertFilters, addressed_to_unit, alert_rows, same_row_alerts
+from web.queries.alerts import (
+    LEVEL_ORDER,
+    STATES,
+    AlertFilters,
+    acknowledgements_and_notes,
+    addressed_to_unit,
+    alert_rows,
+    same_row_alerts,
+)
 from web.scope import is_unit_official
 from web.templating import render
 
@@ -52,20 +60,9 @@ def _visible_alert(db: Session, user: User, alert_id: int) -> Alert:
     return alert
 
 
-def _acknowledgements(db: Session, alert_ids: list[int]) -> dict[int, list[Acknowledgement]]:
-    out: dict[int, list[Acknowledgement]] = {}
-    if alert_ids:
-        for ack in db.scalars(select(Acknowledgement).where(Acknowledgement.alert_id.in_(alert_ids))
-                              .order_by(Acknowledgement.id)):
-            out.setdefault(ack.alert_id, []).append(ack)
-    return out
-
-
-def _row_context(db: Session, alerts: list[Alert]) -> dict:
-    from alerts.notes import notes_by_alert
-
-    ids = [a.id for a in alerts]
-    return {"acks": _acknowledgements(db, ids), "notes": notes_by_alert(db, ids), "t": alert_row_texts()}
+def _row_context(db: Session, alerts: list) -> dict:
+    acks, notes = acknowledgements_and_notes(db, [a.id for a in alerts])
+    return {"acks": acks, "notes": notes, "t": alert_row_texts()}
 
 
 def _row(request: Request, db: Session, user: User, alert: Alert):
