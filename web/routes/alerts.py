@@ -7,6 +7,7 @@ their unit only (a supervisor's or the 督办 office's alert about the same lett
 from __future__ import annotations
 
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -42,6 +43,24 @@ LEDGER_ROWS = 50  # the newest entries; the XLSX export has them all
 ROW_TEXTS = {"add_note": N_("Add note"), "acknowledge": N_("Acknowledge"), "note": N_("note"),
              "not_acknowledged": N_("not acknowledged"), "extension_or_return": N_("Extension / return"),
              "days_late": N_("%(num)s working days late")}  # formatted in the template: {"num": …}
+
+
+UNIT_CHOICES_SECONDS = 60.0
+
+
+def unit_choices(request: Request, db: Session) -> list[tuple[int, str]]:
+    """The unit filter's (id, name) choices. The directory changes only with `units load`, so the list is kept
+    per app for a minute rather than read on every page (a unit added shows in the filter within that time)."""
+    cache, lock = request.app.state.choices_cache, request.app.state.choices_lock
+    now = time.monotonic()
+    with lock:
+        kept = cache.get("alert-units")
+    if kept is not None and now - kept[0] < UNIT_CHOICES_SECONDS:
+        return kept[1]
+    units = [tuple(row) for row in db.execute(select(Unit.id, Unit.name).order_by(Unit.name))]
+    with lock:
+        cache["alert-units"] = (now, units)
+    return units
 
 
 def alert_row_texts() -> dict[str, str]:
@@ -101,7 +120,7 @@ def alerts_page(request: Request, state: str = Query("firing"), recipient: str =
     page_size = int(request.app.state.settings.get("web.page_size"))
     scope = alert_scope(user)
     rows, total = alert_rows(db, scope, filters, page_size)
-    units = [] if is_unit_official(user) else list(db.execute(select(Unit.id, Unit.name).order_by(Unit.name)))
+    units = [] if is_unit_official(user) else unit_choices(request, db)
     pages = max(1, -(-total // page_size))
     return render(request, "alerts.html", {
         "rows": rows, "total": total, "filters": filters, "pages": pages, "page_size": page_size,
