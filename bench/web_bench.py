@@ -312,8 +312,9 @@ def measure(args: argparse.Namespace, url: str) -> int:
               f"{args.workers}, dashboard cache: {args.dashboard_cache} s, load average before: "
               f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         for base in (cached_base, uncached_base):  # warm-up: imports, pools, per-worker kept data
+            # (as many clients as workers: ten cold uncached dashboards at once queued past the 30 s timeout)
             drive(base, cookie, ["/", "/dashboard/hot-list", "/messages?q=停车", "/topics", "/alerts"] * 5,
-                  args.clients)
+                  args.workers)
         ok = True
         for label, (base, paths) in scenarios.items():
             start = time.perf_counter()
