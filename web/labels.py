@@ -43,12 +43,15 @@ LABELS: dict[str, dict[str, str]] = {
     "field": {"unit": N_("unit"), "category": N_("category"), "reply_text": N_("reply"), "status": N_("status"),
               "replied_at": N_("reply time"), "title": N_("title"), "content": N_("content"),
               "reply_unit": N_("replying unit")},
+    "extension_status": {"requested": N_("awaiting decision"), "approved": N_("approved"),
+                         "rejected": N_("refused")},
     "audit": {"login": N_("logged in"), "login_failed": N_("failed login"), "login_throttled": N_("login delayed"),
               "logout": N_("logged out"), "password_changed": N_("changed own password"),
               "password_reset": N_("password reset"), "role_changed": N_("role changed"),
               "user_added": N_("user added"), "user_deactivated": N_("user deactivated"),
               "user_activated": N_("user reactivated"), "alert_acknowledged": N_("alert acknowledged"),
-              "extension_requested": N_("extension requested"), "letter_returned": N_("letter returned"),
+              "extension_requested": N_("extension requested"), "extension_approved": N_("extension approved"),
+              "extension_rejected": N_("extension refused"), "letter_returned": N_("letter returned"),
               "summary_reopened": N_("summary reopened")},
 }
 

@@ -23,6 +23,7 @@ NAVIGATION = [
     ("/messages", N_("Messages"), None),
     ("/topics", N_("Topics"), ("analyst", "editor", "admin")),
     ("/alerts", N_("Alerts"), None),
+    ("/extensions", N_("Extension requests"), None),
     ("/summaries", N_("Summaries"), ("analyst", "editor", "admin")),
     ("/sources", N_("Sources"), ("analyst", "editor", "admin")),
     ("/users", N_("Users"), ("admin",)),
@@ -41,6 +42,8 @@ FLASH_MESSAGES = {
     "user_activated": N_("User reactivated."),
     "password_reset": N_("Password reset; the user must change it at the next login."),
     "extension_requested": N_("Extension requested; it applies once approved."),
+    "extension_approved": N_("Extension approved; the due date has been recomputed."),
+    "extension_rejected": N_("Extension refused."),
     "letter_returned": N_("Letter returned for re-routing."), "locale_set": N_("Language saved."),
 }
 

@@ -278,6 +278,26 @@ def compute_deadlines(
     return counts
 
 
+
+def decide_extension(session: Session, extension_id: int, *, approve: bool, by: str, on: dt.date) -> Any:
+    """Approve or refuse a requested extension (延期申请, as a unit asks for it from the alerts page). An approved
+    one applies from ``on`` (the deadline is recomputed now); a refused one stays on record and changes nothing.
+    Returns the ``DeadlineExtension`` row; a DeadlineError when it does not exist or was already decided."""
+    from store.models.deadlines import DeadlineExtension
+
+    extension = session.get(DeadlineExtension, extension_id)
+    if extension is None:
+        raise DeadlineError(f"no extension request {extension_id}")
+    if extension.status != "requested":
+        raise DeadlineError(f"extension request {extension_id} was already decided ({extension.status})")
+    extension.status = "approved" if approve else "rejected"
+    extension.approved_by = by
+    extension.approved_on = on
+    session.flush()
+    if approve:
+        compute_deadlines(session, message_ids=[extension.message_id])
+    return extension
+
 def load_frame(session: Session, *, message_ids: Iterable[int] | None = None,
                policy: DeadlinePolicy | None = None, as_of: dt.date | None = None,
                calendar: WorkCalendar | None = None) -> DeadlineFrame:

@@ -124,9 +124,10 @@ def _data_words(engine) -> set[str]:
     return {w for t in texts for w in re.findall(r"[A-Za-z]{2,}", t)}
 
 
-PAGES = {"analyst": ["/", "/messages", "/topics", "/alerts", "/alerts/ledger", "/summaries", "/sources",
-                     "/account/password"],
-         "editor": ["/summaries"], "admin": ["/users"], "unit_official": ["/", "/messages", "/alerts", "/alerts/ledger"]}
+PAGES = {"analyst": ["/", "/messages", "/topics", "/alerts", "/alerts/ledger", "/extensions", "/summaries",
+                     "/sources", "/account/password"],
+         "editor": ["/summaries"], "admin": ["/users"],
+         "unit_official": ["/", "/messages", "/alerts", "/alerts/ledger", "/extensions"]}
 
 
 def test_pages_show_no_english_of_their_own(client, seeded, sqlite_engine):
@@ -153,7 +154,7 @@ def test_pages_show_no_english_of_their_own(client, seeded, sqlite_engine):
     login_page = _Text()
     login_page.feed(client.get("/login").text)
     assert "登录" in " ".join(login_page.parts)
-    assert checked == 20  # 14 listed pages + 6 detail pages and fragments
+    assert checked == 22  # 16 listed pages + 6 detail pages and fragments
 
 
 def test_codes_are_shown_as_chinese_labels(client, seeded):

@@ -2,6 +2,8 @@
 object is outside the user's unit), and a refused request changes nothing in the database."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -26,7 +28,11 @@ def _ids(engine, seeded) -> dict:
         own = session.scalar(select(Alert.id).where(Alert.recipient == f"unit:{units[UNIT_B]}"))
         other = session.scalar(select(Alert.id).where(Alert.recipient != f"unit:{units[UNIT_B]}"))
         target = session.scalar(select(User.id).where(User.login == "test-editor"))
-    return {"own_alert": own, "other_alert": other, "user": target, "pub": seeded.publication_id,
+        request = DeadlineExtension(message_id=seeded.message_ids["M011"], status="requested",
+                                    approved_on=date(2025, 10, 9), extra_working_days=3, reason="需现场核实")
+        session.add(request)
+        session.flush()
+    return {"extension": request.id, "own_alert": own, "other_alert": other, "user": target, "pub": seeded.publication_id,
             "topic": seeded.topic_ids["物业服务"], "other_topic": seeded.topic_ids["停车难"],
             "message": seeded.message_ids["M001"], "topic_message": seeded.message_ids["M002"]}
 
@@ -40,6 +46,8 @@ ROUTES = [
     ("/alerts/{other_alert}/ack", {"note": ""}, STAFF),
     ("/alerts/{other_alert}/extension", {"days": "3", "reason": "需核实"}, STAFF),
     ("/alerts/{other_alert}/return", {"reason": "不属于本单位"}, STAFF),
+    ("/extensions/{extension}/approve", {}, STAFF),
+    ("/extensions/{extension}/reject", {}, STAFF),  # (after the approval: refused as already decided, 400)
     ("/messages/{message}/route", {"unit": UNIT_B, "reason": "核对"}, STAFF),
     ("/topics/{topic}/rename", {"label": "物业服务问题"}, STAFF),
     ("/topics/{topic}/hide", {"hidden": "0"}, STAFF),

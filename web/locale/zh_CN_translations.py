@@ -8,6 +8,21 @@ import sys
 from pathlib import Path
 
 ZH = {
+    ("A unit asks for more working days from the alerts page. An approved extension moves the due date from the "
+     "day of approval; a refused one changes nothing."):
+        "承办单位可在预警提醒页面申请延期。批准后，办理时限自批准之日起顺延；不予批准的不影响办理时限。",
+    "Extension approved; the due date has been recomputed.": "已批准延期，办理时限已重新计算。",
+    "Extension refused.": "已不予批准延期。",
+    "Extension requests": "延期申请",
+    "No extension request.": "暂无延期申请。",
+    "Refuse": "不予批准",
+    "asked for": "申请延期",
+    "awaiting decision": "待审批",
+    "decision": "审批",
+    "extension approved": "批准延期",
+    "extension refused": "不予批准延期",
+    "refused": "不予批准",
+    "requested": "申请时间",
     "Admit": "改判为可纳入",
     "Admitted by an editor:": "已由编辑改判纳入：",
     "Judgement": "判定",
