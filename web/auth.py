@@ -250,9 +250,10 @@ def _finish(session: Session, commit: bool) -> None:
 
 
 async def get_db(request: Request):
-    """One database session per request, committed when the handler returns without error. Async: opening a
-    session needs no I/O (it connects at its first query), so only the commit or rollback goes to the thread
-    pool, and a request makes one worker-thread hop fewer than with a sync dependency (entered and left there)."""
+    """One database session per request, committed when the handler returns without error (routes take it as
+    ``DB``, which commits before the response is sent). Async: opening a session needs no I/O (it connects at its
+    first query), so only the commit or rollback goes to the thread pool, and a request makes one worker-thread
+    hop fewer than with a sync dependency (entered and left there)."""
     session = request.app.state.session_factory()
     try:
         yield session
@@ -265,7 +266,13 @@ async def get_db(request: Request):
     await run_in_threadpool(_finish, session, True)
 
 
-async def optional_user(request: Request, db: Session = Depends(get_db)) -> SessionUser | None:
+# The request's session as every route takes it (``db: Session = DB``): scope "function" commits before the
+# response is sent. With FastAPI's default scope the commit ran after it, so a browser following a POST's redirect
+# could read the page before the change was committed (tests/web/test_db_scope.py).
+DB = Depends(get_db, scope="function")
+
+
+async def optional_user(request: Request, db: Session = DB) -> SessionUser | None:
     # async, like the dependencies below: a kept row costs no worker-thread hop; a read goes to the thread pool.
     data = request.scope.get("hm_session") or {}
     uid = data.get("uid")

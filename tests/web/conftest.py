@@ -36,6 +36,7 @@ class Seed:
     message_ids: dict[str, int] = field(default_factory=dict)  # external id -> message id
     users: dict[str, str] = field(default_factory=dict)  # role -> login
     topic_ids: dict[str, int] = field(default_factory=dict)  # label -> topic id
+    alert_ids: dict[str, int] = field(default_factory=dict)  # external id -> its seeded overdue alert
     publication_id: int | None = None
 
 
@@ -124,10 +125,13 @@ def seed_topics_alerts(session, seed: Seed) -> None:
     unit_ids = dict(session.execute(select(Unit.name, Unit.id)).all())
     for external_id, unit in (("M010", UNIT_A), ("M011", UNIT_B), ("XSS1", UNIT_A)):
         message_id = ids[external_id]
-        session.add(Alert(subject=f"message:{message_id}", message_id=message_id, level="overdue",
-                          unit_id=unit_ids[unit], recipient=f"unit:{unit_ids[unit]}", state="firing",
-                          title=f"超期未回复 {external_id}", due_on=now_local().date() - timedelta(days=3),
-                          overdue_workdays=3))
+        alert = Alert(subject=f"message:{message_id}", message_id=message_id, level="overdue",
+                      unit_id=unit_ids[unit], recipient=f"unit:{unit_ids[unit]}", state="firing",
+                      title=f"超期未回复 {external_id}", due_on=now_local().date() - timedelta(days=3),
+                      overdue_workdays=3)
+        session.add(alert)
+        session.flush()
+        seed.alert_ids[external_id] = alert.id
         session.add(LedgerEntry(subject=f"message:{message_id}", message_id=message_id, kind="message",
                                 first_discovered_at=now_local() - timedelta(days=5), source="测试12345热线",
                                 channel="hotline", external_id=external_id,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from store.db import session_scope
 from store.models import Unit, now_local
 from store.models.alerts import Alert
+from store.models.deadlines import DeadlineExtension
 from store.models.topics import Topic, TopicMembership
 from tests.web.conftest import PASSWORD, UNIT_A, UNIT_B
 from tests.web.test_browser import LAUNCH_ARGS, Session, browser  # noqa: F401 (the browser fixture)
@@ -20,13 +21,14 @@ from tests.web.test_i18n import _data_words
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/messages", "/topics", "/topic", "/alerts", "/message", "/summaries", "/summary", "/sources",
-         "/account/password"]
+PAGES = ["/", "/messages", "/topics", "/topic", "/alerts", "/alerts/ledger", "/extensions", "/message", "/summaries",
+         "/summary", "/sources", "/account/password"]
 
 
 def _page_path(seeded, name: str) -> str:
     return {"/topic": f"/topics/{seeded.topic_ids['物业服务']}", "/message": f"/messages/{seeded.message_ids['M001']}",
-            "/summary": f"/summaries/{seeded.publication_id}"}.get(name, name)
+            "/summary": f"/summaries/{seeded.publication_id}",
+            "/alerts/actions": f"/alerts/{seeded.alert_ids['M011']}/actions"}.get(name, name)
 
 
 def _shot_name(lang: str, role: str, name: str) -> str:
@@ -37,7 +39,8 @@ def _shot_name(lang: str, role: str, name: str) -> str:
 def test_ui_in_chinese_and_in_english_by_choice(browser, live_server, seeded, sqlite_engine):  # noqa: F811
     allowed = {"CSV", "Excel", "HTTP", "XLSX", "English"}
     for role, login_name, names in (("analyst", "test-analyst", PAGES), ("admin", "test-admin", ["/users"]),
-                                    ("unit", "test-unit-b", ["/", "/alerts", "/messages"])):
+                                    ("unit", "test-unit-b", ["/", "/alerts", "/alerts/actions", "/extensions",
+                                                             "/messages"])):
         user = Session(browser, live_server, login_name)
         page = user.page
         for name in names:
@@ -141,6 +144,32 @@ def test_unit_official_refused_on_the_supervisors_alert(browser, live_server, se
     official.context.close()
     with session_scope(sqlite_engine) as session:
         assert session.get(Alert, supervision_id).acknowledged_at is None
+
+
+def test_unit_asks_for_an_extension_and_an_analyst_approves_it(browser, live_server, seeded,  # noqa: F811
+                                                               sqlite_engine):
+    official = Session(browser, live_server, "test-unit-b")
+    official.go("/alerts")
+    official.page.click(f"#alert-{seeded.alert_ids['M011']} a.unit-actions")
+    official.page.fill("form[action$='/extension'] input[name=days]", "4")
+    official.page.fill("form[action$='/extension'] input[name=reason]", "需现场核实")
+    official.page.click("button.request-extension")
+    official.page.wait_for_url("**done=extension_requested")
+    official.go("/extensions")
+    assert "待审批" in official.page.inner_text("#extensions")
+    assert official.page.locator("button.approve-extension").count() == 0  # a unit does not decide
+    official.context.close()
+    analyst = Session(browser, live_server, "test-analyst")
+    analyst.go("/extensions")
+    analyst.page.click("button.approve-extension")
+    analyst.page.wait_for_url("**done=extension_approved")
+    assert "已批准" in analyst.page.inner_text("#extensions")
+    analyst.shot("zh-analyst-extension-approved")
+    analyst.context.close()
+    with session_scope(sqlite_engine) as session:
+        extension = session.scalar(select(DeadlineExtension))
+        assert (extension.status, extension.extra_working_days, extension.approved_by) == \
+            ("approved", 4, "test-analyst")
 
 
 def test_curation_by_picking(browser, live_server, seeded, sqlite_engine):  # noqa: F811

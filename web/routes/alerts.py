@@ -21,7 +21,7 @@ from store.models.accounts import User
 from store.models.alerts import Alert, LedgerEntry
 from store.models.core import Unit
 from web.audit import record_request
-from web.auth import current_user, get_db
+from web.auth import DB, current_user
 from web.clock import as_of
 from web.i18n import N_, gettext
 from web.params import day_param
@@ -103,7 +103,7 @@ def alerts_page(request: Request, state: str = Query("firing"), recipient: str =
                 level: str = Query(""), unit: str = Query(""), acknowledged: str = Query(""),
                 date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
                 page: int = Query(1, ge=1, le=100000), user: User = Depends(current_user),
-                db: Session = Depends(get_db)):
+                db: Session = DB):
     if state not in STATES:
         raise HTTPException(400, f"state: {state!r} is not one of {', '.join(STATES)}")
     if level and level not in LEVEL_ORDER:
@@ -129,7 +129,7 @@ def alerts_page(request: Request, state: str = Query("firing"), recipient: str =
 
 
 @router.get("/alerts/ledger")
-def ledger_page(request: Request, user: User = Depends(current_user), db: Session = Depends(get_db)):
+def ledger_page(request: Request, user: User = Depends(current_user), db: Session = DB):
     """The response ledger (回应处置台账): the newest entries, unit officials' own only; the export has all."""
     from alerts.notes import notes_by_subject
 
@@ -154,7 +154,7 @@ def _done(request: Request, db: Session, user: User, alert: Alert, done: str):
 
 @router.post("/alerts/{alert_id}/ack")
 def alert_acknowledge(request: Request, alert_id: int, note: str = Form(""), user: User = Depends(current_user),
-                      db: Session = Depends(get_db)):
+                      db: Session = DB):
     """Acknowledge the row: every firing level of this message for this recipient (stops their repeats)."""
     from alerts.rules import AlertError, acknowledge
 
@@ -172,7 +172,7 @@ def alert_acknowledge(request: Request, alert_id: int, note: str = Form(""), use
 
 @router.post("/alerts/{alert_id}/note")
 def alert_add_note(request: Request, alert_id: int, note: str = Form(""), user: User = Depends(current_user),
-                   db: Session = Depends(get_db)):
+                   db: Session = DB):
     """A note only: an unacknowledged alert stays unacknowledged (and keeps repeating)."""
     from alerts.notes import NoteError, add_note
 
@@ -193,7 +193,7 @@ def _alert_message(db: Session, alert: Alert) -> Message:
 
 @router.get("/alerts/{alert_id}/actions")
 def alert_actions_page(request: Request, alert_id: int, user: User = Depends(current_user),
-                       db: Session = Depends(get_db)):
+                       db: Session = DB):
     """The unit's two requests about an alert's letter: more time (延期申请) or return it (退回). Their forms
     are here rather than in every row of the work list (they were a third of its HTML)."""
     alert = _visible_alert(db, user, alert_id)
@@ -206,7 +206,7 @@ def alert_actions_page(request: Request, alert_id: int, user: User = Depends(cur
 @router.post("/alerts/{alert_id}/extension")
 def alert_request_extension(request: Request, alert_id: int, days: int = Form(..., ge=1, le=60),
                             reason: str = Form(""), user: User = Depends(current_user),
-                            db: Session = Depends(get_db)):
+                            db: Session = DB):
     """A unit asks for more working days (延期申请): recorded as a requested extension, applied only once
     someone approves it (``deadlines extend``)."""
     from store.models.deadlines import DeadlineExtension
@@ -225,7 +225,7 @@ def alert_request_extension(request: Request, alert_id: int, days: int = Form(..
 
 @router.post("/alerts/{alert_id}/return")
 def alert_return_letter(request: Request, alert_id: int, reason: str = Form(""),
-                        user: User = Depends(current_user), db: Session = Depends(get_db)):
+                        user: User = Depends(current_user), db: Session = DB):
     """A unit returns a letter that is not theirs (退回): the routing is cleared for the analysts to re-route,
     with the reason on the message's history and in the audit log."""
     from web import integrations
@@ -243,7 +243,7 @@ def alert_return_letter(request: Request, alert_id: int, reason: str = Form(""),
 
 @router.get("/alerts/ledger.xlsx")
 def ledger_export(date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
-                  user: User = Depends(current_user), db: Session = Depends(get_db)):
+                  user: User = Depends(current_user), db: Session = DB):
     """alerts.ledger.export_ledger (which neutralises citizen text against formula injection)."""
     from alerts.ledger import export_ledger
 

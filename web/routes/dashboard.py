@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from store.models.accounts import User
 from web import integrations
-from web.auth import current_user, get_db, require_roles
+from web.auth import DB, current_user, require_roles
 from web.clock import as_of_day
 from web.i18n import current_locale
 from web.queries.dashboard import NO_UNIT, build_dashboard
@@ -85,14 +85,14 @@ def cached_dashboard(request: Request, db: Session, user: User):
 
 
 @router.get("/")
-def dashboard(request: Request, user: User = Depends(current_user), db: Session = Depends(get_db)):
+def dashboard(request: Request, user: User = Depends(current_user), db: Session = DB):
     board = cached_dashboard(request, db, user)
     return render(request, "dashboard.html", {"board": board, "unit": unit_of(user), "no_unit": NO_UNIT})
 
 
 @router.get("/dashboard/hot-list")
 def dashboard_hot_list(request: Request, user: User = Depends(require_roles("analyst", "editor")),
-                       db: Session = Depends(get_db)):
+                       db: Session = DB):
     """The hot list panel (not for unit officials: it spans every unit)."""
     day = as_of_day(request)
     use_locale(request)

@@ -12,7 +12,7 @@ from store.models import Message
 from store.models.accounts import User
 from store.models.deadlines import Deadline, DeadlineExtension
 from web.audit import record_request
-from web.auth import current_user, get_db, require_roles
+from web.auth import DB, current_user, require_roles
 from web.clock import as_of_day
 from web.scope import is_unit_official, message_conditions
 from web.templating import render
@@ -37,7 +37,7 @@ def extension_rows(db: Session, user: User) -> list:
 
 
 @router.get("/extensions")
-def extensions_page(request: Request, user: User = Depends(current_user), db: Session = Depends(get_db)):
+def extensions_page(request: Request, user: User = Depends(current_user), db: Session = DB):
     return render(request, "extensions.html", {"rows": extension_rows(db, user),
                                                "can_decide": not is_unit_official(user)})
 
@@ -59,11 +59,11 @@ def _decide(request: Request, db: Session, user: User, extension_id: int, approv
 
 @router.post("/extensions/{extension_id}/approve")
 def extension_approve(request: Request, extension_id: int, user: User = Depends(DECIDERS),
-                      db: Session = Depends(get_db)):
+                      db: Session = DB):
     return _decide(request, db, user, extension_id, approve=True)
 
 
 @router.post("/extensions/{extension_id}/reject")
 def extension_reject(request: Request, extension_id: int, user: User = Depends(DECIDERS),
-                     db: Session = Depends(get_db)):
+                     db: Session = DB):
     return _decide(request, db, user, extension_id, approve=False)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from store.models.accounts import User
 from web.accounts import AccountError, authenticate, change_own_password, end_sessions
 from web.audit import client_of, record_request
-from web.auth import SessionUser, end_session, get_db, optional_user, start_session, user_changing_password
+from web.auth import DB, SessionUser, end_session, optional_user, start_session, user_changing_password
 from web.i18n import LOCALES, N_
 from web.templating import render
 
@@ -31,7 +31,7 @@ def login_page(request: Request, next: str = "/", user=Depends(optional_user)):
 
 @router.post("/login")
 def login_submit(request: Request, login: str = Form(""), password: str = Form(""), next: str = Form("/"),
-                 db: Session = Depends(get_db)):
+                 db: Session = DB):
     result = authenticate(db, login, password, client_of(request))
     if result.user is None:
         db.commit()  # keep the failed attempt and its audit line even though the response is an error page
@@ -49,7 +49,7 @@ def login_submit(request: Request, login: str = Form(""), password: str = Form("
 
 
 @router.post("/logout")
-def logout(request: Request, user: SessionUser | None = Depends(optional_user), db: Session = Depends(get_db)):
+def logout(request: Request, user: SessionUser | None = Depends(optional_user), db: Session = DB):
     """Ends this user's sessions everywhere (the epoch rises), not only this browser's cookie."""
     if user is not None:
         row = db.get(User, user.id)
@@ -68,7 +68,7 @@ def password_page(request: Request, user: SessionUser = Depends(user_changing_pa
 
 @router.post("/account/password")
 def password_change(request: Request, current: str = Form(""), new: str = Form(""), repeat: str = Form(""),
-                    user: SessionUser = Depends(user_changing_password), db: Session = Depends(get_db)):
+                    user: SessionUser = Depends(user_changing_password), db: Session = DB):
     """The user's own new password: their sessions end (this one too), so they log in again with it."""
     row = db.get(User, user.id)
     try:
@@ -86,7 +86,7 @@ def password_change(request: Request, current: str = Form(""), new: str = Form("
 
 @router.post("/account/locale")
 def locale_change(request: Request, locale: str = Form(...), user: SessionUser = Depends(user_changing_password),
-                  db: Session = Depends(get_db)):
+                  db: Session = DB):
     if locale not in LOCALES:
         raise HTTPException(400, f"locale: {locale!r} is not one of {', '.join(LOCALES)}")
     row = db.get(User, user.id)

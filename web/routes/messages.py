@@ -13,7 +13,7 @@ from store.models import Message
 from store.models.accounts import User
 from store.models.deadlines import Deadline
 from web import integrations
-from web.auth import current_user, get_db
+from web.auth import DB, current_user
 from web.clock import as_of, as_of_day
 from web.i18n import N_
 from web.params import day_param
@@ -52,7 +52,7 @@ def cached_choices(request: Request, db: Session, user: User, scope: list) -> di
 
 @router.get("/messages")
 def messages_page(request: Request, filters: MessageFilters = Depends(message_filters),
-                  user: User = Depends(current_user), db: Session = Depends(get_db)):
+                  user: User = Depends(current_user), db: Session = DB):
     scope = message_conditions(user)
     page_size = int(request.app.state.settings.get("web.page_size"))
     rows, has_more = search_messages(db, filters, scope, as_of_day(request), page_size)
@@ -68,7 +68,7 @@ def messages_page(request: Request, filters: MessageFilters = Depends(message_fi
 
 @router.get("/messages/export.csv")
 def messages_export(request: Request, filters: MessageFilters = Depends(message_filters),
-                    user: User = Depends(current_user), db: Session = Depends(get_db)):
+                    user: User = Depends(current_user), db: Session = DB):
     """The filtered messages as CSV (UTF-8 with BOM for Excel); cells never start a formula."""
     filters.page = 1
     rows, _ = search_messages(db, filters, message_conditions(user), as_of_day(request), EXPORT_LIMIT, full=True)
@@ -90,7 +90,7 @@ def messages_export(request: Request, filters: MessageFilters = Depends(message_
 
 @router.get("/messages/{message_id}")
 def message_detail(request: Request, message_id: int, user: User = Depends(current_user),
-                   db: Session = Depends(get_db)):
+                   db: Session = DB):
     message = check_message_visible(user, db.get(Message, message_id))
     deadline = db.scalar(select(Deadline).where(Deadline.message_id == message.id))
     context = {
@@ -124,7 +124,7 @@ def _alert_history(db: Session, user: User, message_id: int) -> dict:
 
 @router.post("/messages/{message_id}/route")
 def message_reroute(message_id: int, unit: str = Form(...), reason: str = Form(""),
-                    user: User = Depends(current_user), db: Session = Depends(get_db)):
+                    user: User = Depends(current_user), db: Session = DB):
     if user.role not in ("analyst", "editor", "admin"):
         raise HTTPException(403, N_("only analysts, editors and administrators re-route messages"))
     message = check_message_visible(user, db.get(Message, message_id))

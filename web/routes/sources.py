@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
-from web.auth import get_db, require_roles
+from web.auth import DB, require_roles
 from web.clock import as_of_day
 from web.templating import render
 
@@ -13,7 +13,7 @@ router = APIRouter()
 
 
 @router.get("/sources")
-def sources_page(request: Request, user=Depends(require_roles("analyst", "editor")), db: Session = Depends(get_db)):
+def sources_page(request: Request, user=Depends(require_roles("analyst", "editor")), db: Session = DB):
     from analysis.sources.health import source_health
 
     report = sorted(source_health(db, as_of_day(request)), key=lambda h: (h.source.channel, h.name))

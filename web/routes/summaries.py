@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from store.models.accounts import User
 from store.models.publications import Publication
-from web.auth import get_db, require_roles
+from web.auth import DB, require_roles
 from web.i18n import N_
 from web.templating import render
 
@@ -46,20 +46,20 @@ def _detail(request: Request, db: Session, pub: Publication, user: User, error: 
 
 
 @router.get("/summaries")
-def summaries_page(request: Request, user: User = Depends(STAFF), db: Session = Depends(get_db)):
+def summaries_page(request: Request, user: User = Depends(STAFF), db: Session = DB):
     from reports import publication as P
 
     return render(request, "summaries/list.html", {"publications": P.list_publications(db)})
 
 
 @router.get("/summaries/{publication_id}")
-def summary_detail(request: Request, publication_id: int, user: User = Depends(STAFF), db: Session = Depends(get_db)):
+def summary_detail(request: Request, publication_id: int, user: User = Depends(STAFF), db: Session = DB):
     return _detail(request, db, _publication(db, publication_id), user)
 
 
 @router.get("/summaries/{publication_id}/preview")
 def summary_preview(request: Request, publication_id: int, user: User = Depends(STAFF),
-                    db: Session = Depends(get_db)):
+                    db: Session = DB):
     """From the rendered file of this version (web.previews): drawn once, then read."""
     from web.previews import preview_file
 
@@ -96,7 +96,7 @@ def _run(request: Request, db: Session, pub: Publication, user: User, action, do
 
 @router.post("/summaries/{publication_id}/edit")
 async def summary_edit(request: Request, publication_id: int, user: User = Depends(STAFF),
-                       db: Session = Depends(get_db)):
+                       db: Session = DB):
     from reports import publication as P
 
     pub = _publication(db, publication_id)
@@ -116,7 +116,7 @@ async def summary_edit(request: Request, publication_id: int, user: User = Depen
 
 @router.post("/summaries/{publication_id}/admit")
 def summary_admit(request: Request, publication_id: int, message_id: int = Form(...), user: User = Depends(EDITORS),
-                  db: Session = Depends(get_db)):
+                  db: Session = DB):
     """An editor overrules the exclusion of a letter from the common questions (the draft is regenerated)."""
     from reports import publication as P
 
@@ -126,7 +126,7 @@ def summary_admit(request: Request, publication_id: int, message_id: int = Form(
 
 @router.post("/summaries/{publication_id}/review")
 def summary_review(request: Request, publication_id: int, note: str = Form(""), user: User = Depends(STAFF),
-                   db: Session = Depends(get_db)):
+                   db: Session = DB):
     from reports import publication as P
 
     pub = _publication(db, publication_id)
@@ -135,7 +135,7 @@ def summary_review(request: Request, publication_id: int, note: str = Form(""), 
 
 @router.post("/summaries/{publication_id}/approve")
 def summary_approve(request: Request, publication_id: int, note: str = Form(""), user: User = Depends(EDITORS),
-                    db: Session = Depends(get_db)):
+                    db: Session = DB):
     from reports import publication as P
 
     pub = _publication(db, publication_id)
@@ -144,7 +144,7 @@ def summary_approve(request: Request, publication_id: int, note: str = Form(""),
 
 @router.post("/summaries/{publication_id}/publish")
 def summary_publish(request: Request, publication_id: int, user: User = Depends(EDITORS),
-                    db: Session = Depends(get_db)):
+                    db: Session = DB):
     from reports import publication as P
 
     pub = _publication(db, publication_id)
@@ -153,7 +153,7 @@ def summary_publish(request: Request, publication_id: int, user: User = Depends(
 
 @router.post("/summaries/{publication_id}/reopen")
 def summary_reopen(request: Request, publication_id: int, reason: str = Form(...), user: User = Depends(EDITORS),
-                   db: Session = Depends(get_db)):
+                   db: Session = DB):
     """Editors and administrators only: a reopened summary goes back to draft (and off the published page)."""
     from reports import publication as P
     from web.audit import record_request

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from store.models.accounts import User
 from store.models.topics import Topic, TopicCuration, TopicLineage
 from web import curation
-from web.auth import get_db, require_roles
+from web.auth import DB, require_roles
 from web.clock import as_of_day
 from web.i18n import N_, gettext
 from web.queries.topics import daily_counts, list_topics, topic_messages
@@ -21,7 +21,7 @@ STAFF = require_roles("analyst", "editor")
 
 @router.get("/topics")
 def topics_page(request: Request, status: str = Query("active"), q: str = "", page: int = Query(1, ge=1, le=1000),
-                user: User = Depends(STAFF), db: Session = Depends(get_db)):
+                user: User = Depends(STAFF), db: Session = DB):
     if status not in ("active", "hidden", "merged", "retired"):
         raise HTTPException(400, f"status: {status!r} is not one of active, hidden, merged, retired")
     rows, has_more, end = list_topics(db, status, q.strip()[:100], page, trends=request.app.state.topic_trends,
@@ -38,7 +38,7 @@ def _topic(db: Session, topic_id: int) -> Topic:
 
 
 @router.get("/topics/{topic_id}")
-def topic_detail(request: Request, topic_id: int, user: User = Depends(STAFF), db: Session = Depends(get_db)):
+def topic_detail(request: Request, topic_id: int, user: User = Depends(STAFF), db: Session = DB):
     return _render_topic(request, db, topic_id)
 
 
@@ -72,12 +72,12 @@ def _apply(request: Request, db: Session, user: User, topic_id: int, action, don
 
 @router.post("/topics/{topic_id}/rename")
 def topic_rename(request: Request, topic_id: int, label: str = Form(...), user: User = Depends(STAFF),
-                 db: Session = Depends(get_db)):
+                 db: Session = DB):
     return _apply(request, db, user, topic_id, lambda: curation.rename(db, topic_id, label, user.login), "renamed")
 
 
 @router.post("/topics/merge")
-async def topics_merge(request: Request, user: User = Depends(STAFF), db: Session = Depends(get_db)):
+async def topics_merge(request: Request, user: User = Depends(STAFF), db: Session = DB):
     """Merge the ticked topics (list page) into the largest of them, or into ``target`` when given."""
     form = await request.form()
     try:
@@ -101,7 +101,7 @@ async def topics_merge(request: Request, user: User = Depends(STAFF), db: Sessio
 
 
 @router.post("/topics/{topic_id}/split")
-async def topic_split(request: Request, topic_id: int, user: User = Depends(STAFF), db: Session = Depends(get_db)):
+async def topic_split(request: Request, topic_id: int, user: User = Depends(STAFF), db: Session = DB):
     form = await request.form()
     try:
         ids = [int(v) for v in form.getlist("message_id")]
@@ -112,7 +112,7 @@ async def topic_split(request: Request, topic_id: int, user: User = Depends(STAF
 
 
 @router.post("/topics/{topic_id}/move")
-async def topic_move(request: Request, topic_id: int, user: User = Depends(STAFF), db: Session = Depends(get_db)):
+async def topic_move(request: Request, topic_id: int, user: User = Depends(STAFF), db: Session = DB):
     """Move letters to another topic: the ticked ones (``message_id``) or one named by its number
     (``message_ref``, the site's number or #id), to a topic picked from the list or typed (``target_ref``) or by
     id (``target``)."""
@@ -140,7 +140,7 @@ async def topic_move(request: Request, topic_id: int, user: User = Depends(STAFF
 
 @router.post("/topics/{topic_id}/hide")
 def topic_hide(request: Request, topic_id: int, hidden: str = Form("1"), user: User = Depends(STAFF),
-               db: Session = Depends(get_db)):
+               db: Session = DB):
     hide = hidden == "1"
     return _apply(request, db, user, topic_id, lambda: curation.set_hidden(db, topic_id, hide, user.login),
                   "hidden" if hide else "shown")

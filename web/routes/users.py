@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from store.models.accounts import ROLES, AuditEvent, User
 from web.accounts import AccountError, change_role, create_user, set_active, set_password
 from web.audit import record_request
-from web.auth import SessionUser, get_db, require_roles
+from web.auth import DB, SessionUser, require_roles
 from web.i18n import N_
 from web.integrations import unit_names
 from web.templating import render
@@ -34,14 +34,14 @@ def _user(db: Session, user_id: int) -> User:
 
 
 @router.get("/users")
-def users_page(request: Request, user=Depends(ADMIN), db: Session = Depends(get_db)):
+def users_page(request: Request, user=Depends(ADMIN), db: Session = DB):
     return _page(request, db)
 
 
 @router.post("/users")
 def users_add(request: Request, login: str = Form(...), password: str = Form(...), role: str = Form(...),
               unit: str = Form(""), display_name: str = Form(""), user: SessionUser = Depends(ADMIN),
-              db: Session = Depends(get_db)):
+              db: Session = DB):
     try:
         create_user(db, login, password, role, unit=unit or None, display_name=display_name or None)
     except AccountError as exc:
@@ -52,7 +52,7 @@ def users_add(request: Request, login: str = Form(...), password: str = Form(...
 
 @router.post("/users/{user_id}/role")
 def users_role(request: Request, user_id: int, role: str = Form(...), unit: str = Form(""),
-               user: SessionUser = Depends(ADMIN), db: Session = Depends(get_db)):
+               user: SessionUser = Depends(ADMIN), db: Session = DB):
     row = _user(db, user_id)
     before = f"{row.role}{' · ' + row.unit if row.unit else ''}"
     if row.id == user.id and role != "admin":
@@ -69,7 +69,7 @@ def users_role(request: Request, user_id: int, role: str = Form(...), unit: str 
 
 @router.post("/users/{user_id}/active")
 def users_active(request: Request, user_id: int, active: str = Form(...), user: SessionUser = Depends(ADMIN),
-                 db: Session = Depends(get_db)):
+                 db: Session = DB):
     row = _user(db, user_id)
     if row.id == user.id:
         return _page(request, db, error=N_("active: you cannot deactivate yourself"), status_code=400)
@@ -82,7 +82,7 @@ def users_active(request: Request, user_id: int, active: str = Form(...), user: 
 
 @router.post("/users/{user_id}/password")
 def users_password(request: Request, user_id: int, password: str = Form(...), user: SessionUser = Depends(ADMIN),
-                   db: Session = Depends(get_db)):
+                   db: Session = DB):
     """A reset: the administrator chooses a temporary password, the user must change it at the next login."""
     row = _user(db, user_id)
     try:
