@@ -13,7 +13,7 @@ def parse_day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise typer.BadParameter(f"{option}: expected a date like 2024-03-15, got {value!r}") from None
+        raise typer.BadParameter(f"{option}: expected a date like 2025-01-24, got {value!r}") from None
 
 
 def parse_moment(value: str | None, option: str) -> datetime | None:

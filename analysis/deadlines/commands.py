@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from store.cli_args import parse_day
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -22,13 +24,6 @@ if TYPE_CHECKING:
     from analysis.deadlines.workcalendar import WorkCalendar
 
 FORMATS = ("table", "json", "xlsx")
-
-
-def _parse_day(value: str, what: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise typer.BadParameter(f"{what}: expected a date like 2025-01-24, got {value!r}") from None
 
 
 def _parse_moment(value: str, what: str) -> date | datetime:
@@ -123,7 +118,7 @@ def workdays_between(
     """The number of working days after A up to and including B (negative when B is before A)."""
     from analysis.deadlines.workcalendar import CalendarError, get_calendar
 
-    first, last = _parse_day(start, "A"), _parse_day(end, "B")
+    first, last = parse_day(start, "A"), parse_day(end, "B")
     try:
         with _warnings_to_stderr():
             calendar = get_calendar()
@@ -153,7 +148,7 @@ def overdue(
 
     if output_format not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
-    day = _parse_day(as_of, "--as-of") if as_of else now_local().date()
+    day = parse_day(as_of, "--as-of") if as_of else now_local().date()
     with _deadline_session(day, refresh) as (session, calendar, policy):
         rows = overdue_rows(session, day, unit=unit, states=None if show_all else ATTENTION_STATES,
                             calendar=calendar, policy=policy)
@@ -200,7 +195,7 @@ def deadlines_explain(
     from analysis.deadlines.workcalendar import CalendarError
     from store.db import session_scope
 
-    day = _parse_day(as_of, "--as-of") if as_of else None
+    day = parse_day(as_of, "--as-of") if as_of else None
     try:
         with _warnings_to_stderr(), session_scope() as session:
             result = message_deadline(session, message_id, as_of=day)
@@ -235,7 +230,7 @@ def deadlines_compute(
     from analysis.deadlines.workcalendar import CalendarError
     from store.db import session_scope
 
-    day = _parse_day(as_of, "--as-of") if as_of else None
+    day = parse_day(as_of, "--as-of") if as_of else None
     try:
         with _warnings_to_stderr(), session_scope() as session:
             counts = compute_deadlines(session, as_of=day)
@@ -257,7 +252,7 @@ def deadlines_stats(
     from analysis.deadlines.stats import responsiveness_stats
     from store.models.base import now_local
 
-    day = _parse_day(as_of, "--as-of") if as_of else now_local().date()
+    day = parse_day(as_of, "--as-of") if as_of else now_local().date()
     keys = [k.strip() for k in by.split(",") if k.strip()]
     with _deadline_session(day, refresh) as (session, calendar, policy):
         frame = load_frame(session, policy=policy, as_of=day, calendar=calendar)
@@ -287,8 +282,8 @@ def deadlines_extend(
     from analysis.deadlines.compute import Extension
     from analysis.deadlines.rules import DeadlineError
 
-    approved = _parse_day(approved_on, "--approved-on")
-    new_due_day = _parse_day(new_due, "--new-due") if new_due else None
+    approved = parse_day(approved_on, "--approved-on")
+    new_due_day = parse_day(new_due, "--new-due") if new_due else None
     try:
         Extension(approved, new_due_day, extra_days)  # validates: exactly one of the two
     except DeadlineError as exc:
@@ -314,8 +309,8 @@ def deadlines_pause(
     from analysis.deadlines.compute import Pause
     from analysis.deadlines.rules import DeadlineError
 
-    start_day = _parse_day(start, "--start")
-    end_day = _parse_day(end, "--end") if end else None
+    start_day = parse_day(start, "--start")
+    end_day = parse_day(end, "--end") if end else None
     try:
         Pause(start_day, end_day)  # validates the order
     except DeadlineError as exc:
