@@ -141,7 +141,9 @@ def _cli(tree: Path, env: dict[str, str], *args: str) -> None:
 def _env(scratch: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_") or k == "HOTLINE_SHARED_DATA"}
     env.update(HOTLINE_DATABASE_URL=f"sqlite:///{scratch / 'hotline.db'}", HOTLINE_GENERAL_VAR_DIR=str(scratch),
-               HOTLINE_CONFIG=str(scratch / "none.toml"))
+               HOTLINE_CONFIG=str(scratch / "none.toml"),
+               # string hashing fixed: set iteration order then repeats, and so do ties broken by it
+               PYTHONHASHSEED="0")
     return env
 
 

@@ -625,19 +625,31 @@ def _keyword_allowed(word: str) -> bool:
     return _word_tag(word) not in _NAME_TAGS | _PLACE_TAGS and not find_personal_data(word)
 
 
+_LETTER_CODE = re.compile(r"[a-z]\d*")
+_ADMINISTRATIVE_END = re.compile(r"[市区县省]$")
+
+
+@lru_cache(maxsize=200000)
+def _keyword_candidate(word: str) -> bool:
+    """A word that may be a keyword before idf and names are looked at: not a place (@) or column (#) feature,
+    not generic, filler, a number, a letter code or a word with an administrative character glued on."""
+    return (word[0] not in "@#" and word not in GENERIC_WORDS and len(word) > 1 and word not in _filler_words()
+            and not word.isdigit() and not _LETTER_CODE.fullmatch(word)
+            # the segmenter sometimes glues an administrative character on (市伊, 县东, 开区)
+            and not (len(word) == 2 and (word[0] in "市区县" or word[-1] in "市区县"))
+            and not _ADMINISTRATIVE_END.search(word))
+
+
 def _keywords(clusterer: TopicClusterer | None, features: list[list[str]], top: int = 8) -> list[str]:
     """Class-based TF-IDF: a word's share of the topic's words times its corpus idf. Words the model's
     vocabulary dropped for being in too many letters (the city's own name, 来电 …) have no idf and are left
     out, as are filler words (``data/label_filler.txt``), personal and place names (by jieba's part-of-speech
     tag) and anything the de-identification would mask."""
-    filler = _filler_words()
     counts: Counter = Counter()
     for items in features:
-        counts.update(w for w in items if w[0] not in "@#" and w not in GENERIC_WORDS and len(w) > 1
-                      and w not in filler and not w.isdigit() and not re.fullmatch(r"[a-z]\d*", w)
-                      # the segmenter sometimes glues an administrative character on (市伊, 县东, 开区)
-                      and not (len(w) == 2 and (w[0] in "市区县" or w[-1] in "市区县"))
-                      and not re.search(r"[市区县省]$", w))
+        counts.update(items)
+    # each distinct word checked once (not once per occurrence), the verdict cached across topics
+    counts = Counter({w: n for w, n in counts.items() if _keyword_candidate(w)})
     if not counts:
         return []
     idf: dict[str, float] = {}
@@ -746,6 +758,11 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
     by_topic: dict[int, list] = defaultdict(list)
     for row in rows:
         by_topic[row.topic_id].append(row)
+    # the topics in one query per 500 (session.get below then finds them in the session instead of a query
+    # each, and the changes are flushed together at the end rather than one topic at a time)
+    wanted = sorted(topic_ids)
+    for start in range(0, len(wanted), 500):
+        session.scalars(select(Topic).where(Topic.id.in_(wanted[start:start + 500]))).all()
     now = now_local()
     for topic_id in topic_ids:
         topic = session.get(Topic, topic_id)
