@@ -107,6 +107,7 @@ def child(dump: str | None) -> None:
     timer.wrap(topics.TopicClusterer, "fit", "clustering")
     timer.wrap(topics, "_describe", "describe")
     timer.wrap(topics, "distinct_complainants", "  people")
+    timer.wrap(topics, "distinct_complainants_many", "  people")
     timer.wrap(topics, "distinct_voices", "  people")
     timer.wrap(topics, "_keywords", "  keywords")
     timer.wrap(topics, "topic_label" if hasattr(topics, "topic_label") else "clean_label", "  labels")

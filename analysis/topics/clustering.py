@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 from analysis import DATA_DIR
 from analysis.executor import message_features_many
 from analysis.text.dedup import near_duplicate_groups
-from analysis.topics.complainants import distinct_complainants
+from analysis.topics.complainants import distinct_complainants_many
 from analysis.topics.model import GENERIC_WORDS, TopicClusterer, message_features
 from store.models import Message, now_local
 from store.models.topics import (
@@ -763,6 +763,11 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
     wanted = sorted(topic_ids)
     for start in range(0, len(wanted), 500):
         session.scalars(select(Topic).where(Topic.id.in_(wanted[start:start + 500]))).all()
+    peopled = [t for t in topic_ids if by_topic.get(t)]
+    people = dict(zip(peopled, distinct_complainants_many([[
+        {"id": m.message_id, "source_id": m.source_id, "submitter": m.submitter, "external_id": m.external_id,
+         "submitted_at": m.submitted_at, "title": m.title, "content": m.content, "reply_text": m.reply_text}
+        for m in by_topic[t]] for t in peopled]), strict=True))
     now = now_local()
     for topic_id in topic_ids:
         topic = session.get(Topic, topic_id)
@@ -777,10 +782,7 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
             if topic.status == "active":
                 topic.status = "retired"
             continue
-        topic.distinct_submitters = distinct_complainants([
-            {"id": m.message_id, "source_id": m.source_id, "submitter": m.submitter, "external_id": m.external_id,
-             "submitted_at": m.submitted_at, "title": m.title, "content": m.content, "reply_text": m.reply_text}
-            for m in members])
+        topic.distinct_submitters = people[topic_id]
         dates = [m.submitted_at for m in members if m.submitted_at]
         topic.first_message_at = min(dates) if dates else None
         topic.last_message_at = max(dates) if dates else None
