@@ -656,7 +656,11 @@ def _keywords(clusterer: TopicClusterer | None, features: list[list[str]], top: 
     if clusterer is not None and hasattr(clusterer, "vectorizer_"):
         vocabulary = clusterer.vectorizer_.vocabulary_
         values = clusterer.tfidf_.idf_
-        idf = {w: float(values[vocabulary[w]]) if w in vocabulary else 0.0 for w in counts}
+        columns = np.array([vocabulary.get(w, -1) for w in counts], dtype=np.int64)
+        found = columns >= 0
+        weights = np.zeros(len(columns))
+        weights[found] = values[columns[found]]
+        idf = dict(zip(counts, weights.tolist(), strict=True))
     total = sum(counts.values())
     scored = sorted((w for w in counts if idf.get(w, 1.0) > 0),
                     key=lambda w: (-(counts[w] / total) * idf.get(w, 1.0), w))
@@ -759,10 +763,11 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
     for row in rows:
         by_topic[row.topic_id].append(row)
     # the topics in one query per 500 (session.get below then finds them in the session instead of a query
-    # each, and the changes are flushed together at the end rather than one topic at a time)
+    # each, and the changes are flushed together at the end rather than one topic at a time); held in
+    # ``loaded`` because the session's identity map keeps unchanged objects only while something else does
     wanted = sorted(topic_ids)
-    for start in range(0, len(wanted), 500):
-        session.scalars(select(Topic).where(Topic.id.in_(wanted[start:start + 500]))).all()
+    loaded = [topic for start in range(0, len(wanted), 500)
+              for topic in session.scalars(select(Topic).where(Topic.id.in_(wanted[start:start + 500])))]
     peopled = [t for t in topic_ids if by_topic.get(t)]
     people = dict(zip(peopled, distinct_complainants_many([[
         {"id": m.message_id, "source_id": m.source_id, "submitter": m.submitter, "external_id": m.external_id,
@@ -806,6 +811,7 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
         topic.units = [u for u, _ in Counter(m.unit for m in members if m.unit).most_common(3)]
         topic.categories = [c for c, _ in Counter(m.category for m in members if m.category).most_common(3)]
     session.flush()
+    del loaded
     _unique_labels(session, topic_ids)
 
 
