@@ -610,9 +610,9 @@ def _filler_words() -> frozenset[str]:
 
 @lru_cache(maxsize=20000)
 def _word_tag(word: str) -> str:
-    import jieba.posseg
+    from analysis.topics.postag import pos_cut
 
-    pieces = jieba.posseg.lcut(word)
+    pieces = pos_cut(word)
     return pieces[0].flag if len(pieces) == 1 else ""
 
 
@@ -682,9 +682,9 @@ def deidentify_label(text: str, submitter: str | None = None) -> str:
     spans = find_personal_data(text, submitter=submitter)
     for span in reversed(spans):
         text = text[:span.start] + text[span.end:]
-    import jieba.posseg
+    from analysis.topics.postag import pos_cut
 
-    pieces = jieba.posseg.lcut(text)
+    pieces = pos_cut(text)
     kept = []
     for index, piece in enumerate(pieces):
         following = "".join(p.word for p in pieces[index + 1:index + 3])
