@@ -18,7 +18,7 @@ fresh copy of that database, with the phases broken down:
 
 With ``--old DIR`` (a checkout of an older commit, e.g. ``git worktree add --detach /tmp/old14 dea81a1``) the
 runs alternate old/new, ``--runs`` each, and the table gives min and median of each. Each run also prints a
-hash of what the step produced (every live topic's member ids, label and keywords) so that two versions of
+hash of what the step produced (every live topic's member ids, label, keywords and people) so that two versions of
 the code can be checked to produce the same topics. Skips cleanly when ../shared/data is absent.
 """
 from __future__ import annotations
@@ -78,7 +78,8 @@ def _topics_module():
 
 
 def output_hash(session) -> tuple[str, int]:
-    """sha1 over every live topic's (sorted member external ids, label, keywords), topics sorted."""
+    """sha1 over every live topic's (sorted member external ids, label, keywords, distinct complainants), topics
+    sorted."""
     from sqlalchemy import select
 
     from store.models import Message
@@ -90,7 +91,8 @@ def output_hash(session) -> tuple[str, int]:
             .join(Message, Message.id == TopicMembership.message_id)):
         members.setdefault(topic_id, []).append(external_id)
     topics = sorted(
-        json.dumps([sorted(members.get(t.id, [])), t.label, list(t.keywords or [])], ensure_ascii=False)
+        json.dumps([sorted(members.get(t.id, [])), t.label, list(t.keywords or []), t.distinct_submitters],
+                   ensure_ascii=False)
         for t in session.scalars(select(Topic).where(Topic.status.in_(("active", "hidden")))))
     return hashlib.sha1("\n".join(topics).encode()).hexdigest()[:16], len(topics)
 
