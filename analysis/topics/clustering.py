@@ -801,7 +801,7 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
                 items = message_features(m.title, m.content)
             member_features.append(items)
         topic.keywords = _keywords(clusterer, member_features)
-        places = Counter(p[1:] for items in member_features for p in set(items) if p.startswith("@"))
+        places = Counter(p[1:] for items in member_features for p in dict.fromkeys(items) if p.startswith("@"))
         topic.places = [p for p, _ in places.most_common(3)]
         # the place a label names: one that at least half of the members name
         main_place = next((p for p, n in places.most_common(1) if n * 2 >= len(members) and _nameable(p)), None)
