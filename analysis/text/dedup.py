@@ -20,7 +20,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 __all__ = ["distinct_voices", "groups_from_matrix", "groups_from_signatures", "minhash_signatures",
-           "near_duplicate_groups"]
+           "near_duplicate_groups", "near_duplicate_groups_many"]
 
 _PRIME = (1 << 31) - 1  # Mersenne prime: products of two values below it fit in int64
 _EMPTY = np.iinfo(np.int64).max
@@ -52,18 +52,25 @@ def groups_from_matrix(binary: sparse.csr_matrix, threshold: float = 0.8, num_pe
 
     Signatures are computed ``chunk_rows`` rows at a time: the hashed copies of the term ids then take memory
     in proportion to the chunk, not to the corpus (only the n x num_perm signatures grow with it)."""
-    binary = sparse.csr_matrix(binary)
-    if binary.shape[0] and num_perm % bands == 0:
-        signatures = np.concatenate([
-            minhash_signatures(binary[start:start + chunk_rows], num_perm=num_perm, seed=seed)
-            for start in range(0, binary.shape[0], chunk_rows)])
-    else:
-        signatures = np.zeros((binary.shape[0], num_perm), dtype=np.int64)
+    signatures = _signatures(sparse.csr_matrix(binary), num_perm, bands, seed, chunk_rows)
     return groups_from_signatures(signatures, threshold=threshold, bands=bands)
 
 
-def groups_from_signatures(signatures: np.ndarray, threshold: float = 0.8, bands: int = 8) -> np.ndarray:
-    """Group index of every row of a (n_docs, num_perm) MinHash signature matrix (LSH banding + check)."""
+def _signatures(binary: sparse.csr_matrix, num_perm: int, bands: int, seed: int,
+                chunk_rows: int = 20_000) -> np.ndarray:
+    if binary.shape[0] and num_perm % bands == 0:
+        return np.concatenate([
+            minhash_signatures(binary[start:start + chunk_rows], num_perm=num_perm, seed=seed)
+            for start in range(0, binary.shape[0], chunk_rows)])
+    return np.zeros((binary.shape[0], num_perm), dtype=np.int64)
+
+
+def groups_from_signatures(signatures: np.ndarray, threshold: float = 0.8, bands: int = 8,
+                           batch: np.ndarray | None = None) -> np.ndarray:
+    """Group index of every row of a (n_docs, num_perm) MinHash signature matrix (LSH banding + check).
+
+    ``batch`` (optional, one integer per row) keeps batches apart: rows of different batches never share a
+    bucket, so each batch is grouped exactly as on its own (the group index is still a row of the whole)."""
     n_docs, num_perm = signatures.shape
     if n_docs == 0:
         return np.zeros(0, dtype=np.int64)
@@ -74,8 +81,11 @@ def groups_from_signatures(signatures: np.ndarray, threshold: float = 0.8, bands
     sources: list[np.ndarray] = []
     targets: list[np.ndarray] = []
     for band in range(bands):
-        block = np.ascontiguousarray(signatures[:, band * rows_per_band:(band + 1) * rows_per_band])
-        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows_per_band))).ravel()
+        block = signatures[:, band * rows_per_band:(band + 1) * rows_per_band]
+        if batch is not None:
+            block = np.column_stack([batch.astype(block.dtype), block])
+        block = np.ascontiguousarray(block)
+        keys = block.view(np.dtype((np.void, block.dtype.itemsize * block.shape[1]))).ravel()
         _unique, first_index, inverse = np.unique(keys, return_index=True, return_inverse=True)
         leader = first_index[inverse]  # the first row of each bucket
         candidate = (leader != np.arange(n_docs)) & ~empty
@@ -106,18 +116,41 @@ def near_duplicate_groups(token_lists: Sequence[Sequence[str]], threshold: float
     ``threshold`` (estimated; pairs well above it are found with high probability: 8 bands of 4 find a pair at
     0.8 with probability 0.98). Empty documents are never grouped.
     """
-    vocabulary: dict[str, int] = {}
+    return near_duplicate_groups_many([token_lists], threshold=threshold, num_perm=num_perm, bands=bands,
+                                      seed=seed)[0]
+
+
+def near_duplicate_groups_many(batches: Sequence[Sequence[Sequence[str]]], threshold: float = 0.8,
+                               num_perm: int = 32, bands: int = 8, seed: int = 1) -> list[np.ndarray]:
+    """``near_duplicate_groups`` of each batch (a list of token lists), the same result as one call per batch,
+    in one pass over all of them: thousands of small batches (the letters of each topic) would otherwise pay
+    the fixed cost of the numpy and scipy steps thousands of times. Each batch numbers its own tokens, as a call
+    of its own would, so its signatures are the same."""
     indptr = [0]
     indices: list[int] = []
-    for tokens in token_lists:
-        ids = {vocabulary.setdefault(token, len(vocabulary)) for token in tokens}
-        indices.extend(sorted(ids))
-        indptr.append(len(indices))
+    batch_of_row: list[int] = []
+    width = 1
+    for number, token_lists in enumerate(batches):
+        vocabulary: dict[str, int] = {}
+        for tokens in token_lists:
+            ids = {vocabulary.setdefault(token, len(vocabulary)) for token in tokens}
+            indices.extend(sorted(ids))
+            indptr.append(len(indices))
+        batch_of_row.extend([number] * len(token_lists))
+        width = max(width, len(vocabulary))
     binary = sparse.csr_matrix(
         (np.ones(len(indices), dtype=np.int8), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
-        shape=(len(token_lists), max(len(vocabulary), 1)),
+        shape=(len(batch_of_row), width),
     )
-    return groups_from_matrix(binary, threshold=threshold, num_perm=num_perm, bands=bands, seed=seed)
+    batch = np.asarray(batch_of_row, dtype=np.int64)
+    if len(batches) == 1:
+        groups = groups_from_matrix(binary, threshold=threshold, num_perm=num_perm, bands=bands, seed=seed)
+    else:
+        signatures = _signatures(binary, num_perm, bands, seed)
+        groups = groups_from_signatures(signatures, threshold=threshold, bands=bands, batch=batch)
+    starts = np.searchsorted(batch, np.arange(len(batches)))  # first row of each batch
+    return [groups[start:start + len(token_lists)] - start
+            for start, token_lists in zip(starts.tolist(), batches, strict=True)]
 
 
 def distinct_voices(groups: Sequence[Hashable], submitters: Sequence[Hashable | None]) -> int:

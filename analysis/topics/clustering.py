@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 from analysis import DATA_DIR
 from analysis.executor import message_features_many
 from analysis.text.dedup import near_duplicate_groups
-from analysis.topics.complainants import distinct_complainants
+from analysis.topics.complainants import distinct_complainants_many
 from analysis.topics.model import GENERIC_WORDS, TopicClusterer, message_features
 from store.models import Message, now_local
 from store.models.topics import (
@@ -610,9 +610,9 @@ def _filler_words() -> frozenset[str]:
 
 @lru_cache(maxsize=20000)
 def _word_tag(word: str) -> str:
-    import jieba.posseg
+    from analysis.topics.postag import pos_cut
 
-    pieces = jieba.posseg.lcut(word)
+    pieces = pos_cut(word)
     return pieces[0].flag if len(pieces) == 1 else ""
 
 
@@ -625,26 +625,42 @@ def _keyword_allowed(word: str) -> bool:
     return _word_tag(word) not in _NAME_TAGS | _PLACE_TAGS and not find_personal_data(word)
 
 
+_LETTER_CODE = re.compile(r"[a-z]\d*")
+_ADMINISTRATIVE_END = re.compile(r"[市区县省]$")
+
+
+@lru_cache(maxsize=200000)
+def _keyword_candidate(word: str) -> bool:
+    """A word that may be a keyword before idf and names are looked at: not a place (@) or column (#) feature,
+    not generic, filler, a number, a letter code or a word with an administrative character glued on."""
+    return (word[0] not in "@#" and word not in GENERIC_WORDS and len(word) > 1 and word not in _filler_words()
+            and not word.isdigit() and not _LETTER_CODE.fullmatch(word)
+            # the segmenter sometimes glues an administrative character on (市伊, 县东, 开区)
+            and not (len(word) == 2 and (word[0] in "市区县" or word[-1] in "市区县"))
+            and not _ADMINISTRATIVE_END.search(word))
+
+
 def _keywords(clusterer: TopicClusterer | None, features: list[list[str]], top: int = 8) -> list[str]:
     """Class-based TF-IDF: a word's share of the topic's words times its corpus idf. Words the model's
     vocabulary dropped for being in too many letters (the city's own name, 来电 …) have no idf and are left
     out, as are filler words (``data/label_filler.txt``), personal and place names (by jieba's part-of-speech
     tag) and anything the de-identification would mask."""
-    filler = _filler_words()
     counts: Counter = Counter()
     for items in features:
-        counts.update(w for w in items if w[0] not in "@#" and w not in GENERIC_WORDS and len(w) > 1
-                      and w not in filler and not w.isdigit() and not re.fullmatch(r"[a-z]\d*", w)
-                      # the segmenter sometimes glues an administrative character on (市伊, 县东, 开区)
-                      and not (len(w) == 2 and (w[0] in "市区县" or w[-1] in "市区县"))
-                      and not re.search(r"[市区县省]$", w))
+        counts.update(items)
+    # each distinct word checked once (not once per occurrence), the verdict cached across topics
+    counts = Counter({w: n for w, n in counts.items() if _keyword_candidate(w)})
     if not counts:
         return []
     idf: dict[str, float] = {}
     if clusterer is not None and hasattr(clusterer, "vectorizer_"):
         vocabulary = clusterer.vectorizer_.vocabulary_
         values = clusterer.tfidf_.idf_
-        idf = {w: float(values[vocabulary[w]]) if w in vocabulary else 0.0 for w in counts}
+        columns = np.array([vocabulary.get(w, -1) for w in counts], dtype=np.int64)
+        found = columns >= 0
+        weights = np.zeros(len(columns))
+        weights[found] = values[columns[found]]
+        idf = dict(zip(counts, weights.tolist(), strict=True))
     total = sum(counts.values())
     scored = sorted((w for w in counts if idf.get(w, 1.0) > 0),
                     key=lambda w: (-(counts[w] / total) * idf.get(w, 1.0), w))
@@ -666,9 +682,9 @@ def deidentify_label(text: str, submitter: str | None = None) -> str:
     spans = find_personal_data(text, submitter=submitter)
     for span in reversed(spans):
         text = text[:span.start] + text[span.end:]
-    import jieba.posseg
+    from analysis.topics.postag import pos_cut
 
-    pieces = jieba.posseg.lcut(text)
+    pieces = pos_cut(text)
     kept = []
     for index, piece in enumerate(pieces):
         following = "".join(p.word for p in pieces[index + 1:index + 3])
@@ -746,6 +762,17 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
     by_topic: dict[int, list] = defaultdict(list)
     for row in rows:
         by_topic[row.topic_id].append(row)
+    # the topics in one query per 500 (session.get below then finds them in the session instead of a query
+    # each, and the changes are flushed together at the end rather than one topic at a time); held in
+    # ``loaded`` because the session's identity map keeps unchanged objects only while something else does
+    wanted = sorted(topic_ids)
+    loaded = [topic for start in range(0, len(wanted), 500)
+              for topic in session.scalars(select(Topic).where(Topic.id.in_(wanted[start:start + 500])))]
+    peopled = [t for t in topic_ids if by_topic.get(t)]
+    people = dict(zip(peopled, distinct_complainants_many([[
+        {"id": m.message_id, "source_id": m.source_id, "submitter": m.submitter, "external_id": m.external_id,
+         "submitted_at": m.submitted_at, "title": m.title, "content": m.content, "reply_text": m.reply_text}
+        for m in by_topic[t]] for t in peopled]), strict=True))
     now = now_local()
     for topic_id in topic_ids:
         topic = session.get(Topic, topic_id)
@@ -760,10 +787,7 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
             if topic.status == "active":
                 topic.status = "retired"
             continue
-        topic.distinct_submitters = distinct_complainants([
-            {"id": m.message_id, "source_id": m.source_id, "submitter": m.submitter, "external_id": m.external_id,
-             "submitted_at": m.submitted_at, "title": m.title, "content": m.content, "reply_text": m.reply_text}
-            for m in members])
+        topic.distinct_submitters = people[topic_id]
         dates = [m.submitted_at for m in members if m.submitted_at]
         topic.first_message_at = min(dates) if dates else None
         topic.last_message_at = max(dates) if dates else None
@@ -777,7 +801,7 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
                 items = message_features(m.title, m.content)
             member_features.append(items)
         topic.keywords = _keywords(clusterer, member_features)
-        places = Counter(p[1:] for items in member_features for p in set(items) if p.startswith("@"))
+        places = Counter(p[1:] for items in member_features for p in dict.fromkeys(items) if p.startswith("@"))
         topic.places = [p for p, _ in places.most_common(3)]
         # the place a label names: one that at least half of the members name
         main_place = next((p for p, n in places.most_common(1) if n * 2 >= len(members) and _nameable(p)), None)
@@ -787,6 +811,7 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
         topic.units = [u for u, _ in Counter(m.unit for m in members if m.unit).most_common(3)]
         topic.categories = [c for c, _ in Counter(m.category for m in members if m.category).most_common(3)]
     session.flush()
+    del loaded
     _unique_labels(session, topic_ids)
 
 

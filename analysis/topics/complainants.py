@@ -1,7 +1,8 @@
 """Distinct complainants: how many *people* raised something, not how many letters arrived.
 
 ``infer_complainants(rows) -> list[str]`` gives one complainant key per row (equal keys = the same person as
-far as we can tell); ``distinct_complainants(rows) -> int`` counts the keys. A row is a mapping with the keys
+far as we can tell); ``distinct_complainants(rows) -> int`` counts the keys (``…_many(row_lists)``: the same for
+each of many lists, e.g. every topic, in one pass). A row is a mapping with the keys
 ``id, source_id, submitter, external_id, submitted_at, title, content, reply_text`` (missing keys count as
 empty). The hot list, the early warnings, the topics' ``distinct_submitters`` and the publication's
 ``asked_count`` all count people through this one module.
@@ -33,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-__all__ = ["distinct_complainants", "infer_complainants"]
+__all__ = ["distinct_complainants", "distinct_complainants_many", "infer_complainants", "infer_complainants_many"]
 
 _NEAR_DUPLICATE = 0.8
 _CASE_GAP = 2
@@ -88,12 +89,14 @@ def _when(row: Mapping[str, Any]) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
-def _link_near_duplicates(indices: list[int], texts: list[str], links: _UnionFind) -> None:
-    from analysis.text.dedup import near_duplicate_groups
+def _shingles(text: str) -> list[str]:
+    return [text[k:k + 3] for k in range(max(len(text) - 2, 1))] if text else []
 
-    shingles = [[texts[i][k:k + 3] for k in range(max(len(texts[i]) - 2, 1))] if texts[i] else []
-                for i in indices]
-    for position, group in enumerate(near_duplicate_groups(shingles, threshold=_NEAR_DUPLICATE)):
+
+def _link_near_duplicates(indices: list[int], texts: list[str], groups: Any, links: _UnionFind) -> None:
+    """``groups``: the near-duplicate group of each of ``indices`` (``near_duplicate_groups`` of their
+    shingles, computed for many topics at once by ``infer_complainants_many``)."""
+    for position, group in enumerate(groups):
         if texts[indices[position]]:
             links.union(indices[position], indices[int(group)])
 
@@ -149,21 +152,40 @@ def _link_same_day(indices: list[int], rows: Sequence[Mapping[str, Any]], grams:
 def infer_complainants(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """One complainant key per row: ``s:<source>:<submitter>`` where the submitter is known, else
     ``i:<source>:<id>`` with the id of the first letter of the inferred person (see the module docstring)."""
-    keys: list[str | None] = [None] * len(rows)
-    anonymous: dict[Any, list[int]] = defaultdict(list)
-    for i, row in enumerate(rows):
-        submitter = str(row.get("submitter") or "").strip()
-        if submitter:
-            keys[i] = f"s:{row.get('source_id')}:{submitter}"
-        else:
-            anonymous[row.get("source_id")].append(i)
+    return infer_complainants_many([rows])[0]
+
+
+def infer_complainants_many(row_lists: Sequence[Sequence[Mapping[str, Any]]]) -> list[list[str]]:
+    """``infer_complainants`` of each list of rows (e.g. the letters of each topic), each list on its own;
+    the near-duplicate step runs once over all of them."""
+    from analysis.text.dedup import near_duplicate_groups_many
+
+    prepared = []
+    batches: list[list[list[str]]] = []
+    for rows in row_lists:
+        keys: list[str | None] = [None] * len(rows)
+        anonymous: dict[Any, list[int]] = defaultdict(list)
+        for i, row in enumerate(rows):
+            submitter = str(row.get("submitter") or "").strip()
+            if submitter:
+                keys[i] = f"s:{row.get('source_id')}:{submitter}"
+            else:
+                anonymous[row.get("source_id")].append(i)
+        texts = [_text(row) for row in rows] if anonymous else []
+        batches.extend([_shingles(texts[i]) for i in indices] for indices in anonymous.values())
+        prepared.append((rows, keys, anonymous, texts))
+    groups = iter(near_duplicate_groups_many(batches, threshold=_NEAR_DUPLICATE) if batches else [])
+    return [_link(rows, keys, anonymous, texts, groups) for rows, keys, anonymous, texts in prepared]
+
+
+def _link(rows: Sequence[Mapping[str, Any]], keys: list[str | None], anonymous: dict[Any, list[int]],
+          texts: list[str], near_groups: Any) -> list[str]:
     if anonymous:
-        texts = [_text(row) for row in rows]
         grams = [_bigrams(t) if t else frozenset() for t in texts]
         title_grams = [_bigrams("".join(_HAN_OR_WORD.findall(row.get("title") or ""))) for row in rows]
         links = _UnionFind(len(rows))
         for indices in anonymous.values():
-            _link_near_duplicates(indices, texts, links)
+            _link_near_duplicates(indices, texts, next(near_groups), links)
             _link_case_numbers(indices, rows, grams, title_grams, links)
             _link_shared_replies(indices, rows, grams, links)
             _link_same_day(indices, rows, grams, links)
@@ -186,3 +208,8 @@ def _sortable(value: Any) -> tuple[int, Any]:
 def distinct_complainants(rows: Sequence[Mapping[str, Any]]) -> int:
     """How many different people wrote ``rows`` (see ``infer_complainants``)."""
     return len(set(infer_complainants(rows)))
+
+
+def distinct_complainants_many(row_lists: Sequence[Sequence[Mapping[str, Any]]]) -> list[int]:
+    """``distinct_complainants`` of each list of rows, in one pass (see ``infer_complainants_many``)."""
+    return [len(set(keys)) for keys in infer_complainants_many(row_lists)]

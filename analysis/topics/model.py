@@ -519,7 +519,7 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         index: dict[str, int] = {}
         rows, cols = [], []
         for row, word in enumerate(names):
-            for gram in {word[k:k + 2] for k in range(len(word) - 1)}:
+            for gram in dict.fromkeys(word[k:k + 2] for k in range(len(word) - 1)):
                 rows.append(row)
                 cols.append(index.setdefault(gram, len(index)))
         return sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),

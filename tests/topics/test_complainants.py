@@ -3,7 +3,12 @@
 All letters are written for these tests."""
 from datetime import datetime, timedelta
 
-from analysis.topics.complainants import distinct_complainants, infer_complainants
+from analysis.topics.complainants import (
+    distinct_complainants,
+    distinct_complainants_many,
+    infer_complainants,
+    infer_complainants_many,
+)
 
 NOISE = "青松路菜市场门口每天早上六点就有货车卸货，噪音很大，影响居民休息，希望城管部门管一管。"
 HEATING = "翠湖小区今年供暖以来室内温度一直只有十五度左右，热力公司来看过也没有解决，家里老人孩子受不了。"
@@ -84,3 +89,19 @@ def test_empty_rows_and_missing_fields_do_not_crash():
     rows = [{"id": 1, "source_id": 1}, {"id": 2, "source_id": 1, "content": "", "submitted_at": None}]
     assert len(infer_complainants(rows)) == 2
     assert distinct_complainants([]) == 0
+
+
+def test_many_lists_at_once_are_each_inferred_on_their_own():
+    # The topics step counts people of every topic in one pass; each list must come out as on its own: the
+    # NOISE letter re-sent is one person inside each list, and the same NOISE text in two lists is not linked
+    # across them (keys are per list). Expected: list A 2 people (NOISE twice + HEATING), list B 1 (NOISE
+    # twice), list C 2 (a named submitter + PARKING), list D empty 0.
+    day = datetime(2023, 3, 1)
+    lists = [
+        [row(1, NOISE, day), row(2, NOISE, day + timedelta(days=90)), row(3, HEATING, day)],
+        [row(4, NOISE, day), row(5, NOISE.replace("六点", "6点"), day + timedelta(days=200))],
+        [row(6, HEATING, day, submitter="王某"), row(7, PARKING, day)],
+        [],
+    ]
+    assert infer_complainants_many(lists) == [infer_complainants(rows) for rows in lists]
+    assert distinct_complainants_many(lists) == [2, 1, 2, 0] == [distinct_complainants(rows) for rows in lists]

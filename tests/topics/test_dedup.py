@@ -1,4 +1,6 @@
-from analysis.text.dedup import distinct_voices, near_duplicate_groups
+import random
+
+from analysis.text.dedup import distinct_voices, near_duplicate_groups, near_duplicate_groups_many
 
 
 def test_repeated_and_lightly_edited_texts_form_one_group_and_different_texts_do_not():
@@ -24,3 +26,22 @@ def test_distinct_voices_counts_people_and_campaigns_once():
     submitters = ["alice", "alice", "bob", "carol", "dave", "erin"]
     assert distinct_voices(groups, submitters) == 3
     assert distinct_voices([1, 2], [None, None]) == 2
+
+
+def test_batched_groups_are_each_batchs_own_and_batches_never_mix():
+    # Many small batches (the letters of each topic) in one pass must give exactly what one call per batch
+    # gives: each batch numbers its own tokens (the MinHash of a token depends on its number), and a text
+    # repeated in another batch is not its near-duplicate. Batches: repeats, an empty batch, empty texts,
+    # edits of one text; the last batch repeats batch 0's first text, which must stay alone there.
+    rng = random.Random(7)
+    words = [f"词{i}" for i in range(60)]
+    batches = []
+    for _ in range(40):
+        base = rng.sample(words, 12)
+        batch = [base, rng.sample(words, 12), base[:-1] + ["改"], [], base]
+        batches.append(rng.sample(batch, rng.randint(1, len(batch))))
+    batches += [[], [batches[0][0], ["另", "一", "封", "信"]]]
+    many = near_duplicate_groups_many(batches)
+    assert [g.tolist() for g in many] == [near_duplicate_groups(b).tolist() for b in batches]
+    assert many[-1].tolist() == [0, 1]  # batch 0's text in another batch: no group across batches
+    assert any(len(set(g.tolist())) < len(g) for g in many)  # the case is not trivial: some groups formed
