@@ -148,6 +148,21 @@ def test_a_broken_calendar_override_is_logged_and_the_list_still_made(session, t
     assert any("calendar days used instead" in r.getMessage() for r in caplog.records)
 
 
+def test_due_dates_past_the_calendars_end_are_counted(session):
+    # Letters written in the calendar's last days (2099-12-31 is its end) have no due date 5 working days later:
+    # they are due a week after submission instead, and the report says how many (the oracle: both letters).
+    source = Source(name="江川12345", channel="hotline")
+    session.add(source)
+    session.flush()
+    end = dt.date(2099, 12, 31)
+    make_topic(session, source, "世纪末的路灯", [
+        ("E1", "甲", dt.datetime(2099, 12, 30, 9), "滨江路路灯不亮", "滨江路路灯坏了一周。", None),
+        ("E2", "乙", dt.datetime(2099, 12, 31, 9), "滨江路路灯坏了", "滨江路一排路灯都不亮。", None)])
+    report = hotlist_report(session, end - dt.timedelta(days=6), end)
+    assert [p for p in report.calendar_problems if "due past" in p] == [
+        "2 letters due past the working-day calendar's end: due a week after submission instead"]
+
+
 def test_hotlist_command_succeeds_and_reports_the_skipped_letter(sqlite_engine):
     from cli import app
     from store.db import session_factory
