@@ -13,10 +13,24 @@ from sqlalchemy.orm import Session
 
 from analysis.topics import clustering as T
 from store.models.topics import Topic, TopicMembership
-from web.i18n import gettext
+from web.i18n import N_, gettext
 
 CurationError = T.CurationError
 MAX_LABEL_CHARS = 200
+# The UI's wording of the refusals analysis.topics.clustering raises (by their code); its English stays the CLI's.
+REFUSALS = {
+    "no_topic": N_("topic: no topic #%(topic_id)s"),
+    "empty_label": N_("label: a topic label cannot be empty"),
+    "not_members": N_("letters #%(messages)s are not in topic #%(topic_id)s"),
+    "empty_split": N_("split: tick at least one letter"),
+    "no_message": N_("letter: no letter #%(message_id)s"),
+}
+
+
+def describe(error: CurationError) -> str:
+    """A refusal in the user's language: the analysis layer's by its code, this module's as raised."""
+    wording = REFUSALS.get(getattr(error, "code", None) or "")
+    return gettext(wording) % error.params if wording else str(error)
 
 
 def resolve_topic(session: Session, ref: str) -> int:
@@ -62,13 +76,15 @@ def topic_choices(session: Session, limit: int = 500) -> list[tuple[int, str | N
 def _not_merged(session: Session, topic_id: int) -> None:
     topic = session.get(Topic, topic_id)
     if topic is not None and topic.status == "merged":
-        raise CurationError(f"topic {topic_id}: merged into topic {topic.merged_into_id}; curate that one")
+        raise CurationError(gettext("topic #%(topic_id)s was merged into topic #%(target)s: curate that one")
+                            % {"topic_id": topic_id, "target": topic.merged_into_id})
 
 
 def _label(label: str) -> str:
     label = (label or "").strip()
     if len(label) > MAX_LABEL_CHARS:
-        raise CurationError(f"label: {len(label)} characters, at most {MAX_LABEL_CHARS}")
+        raise CurationError(gettext("label: %(length)s characters, at most %(most)s")
+                            % {"length": len(label), "most": MAX_LABEL_CHARS})
     return label
 
 
@@ -82,7 +98,7 @@ def merge(session: Session, target_id: int, source_ids: list[int], author: str) 
     """Merge ``source_ids`` into ``target_id``."""
     sources = sorted({i for i in source_ids if i != target_id})
     if not sources:
-        raise CurationError("merge: choose at least one other topic to merge into this one")
+        raise CurationError(gettext("merge: choose at least one other topic to merge into this one"))
     for topic_id in (target_id, *sources):
         _not_merged(session, topic_id)
     T.merge_topics(session, target_id, sources, author=author)
@@ -95,7 +111,7 @@ def split(session: Session, topic_id: int, message_ids: list[int], label: str, a
     ids = sorted(set(message_ids))
     size = session.scalar(select(func.count(TopicMembership.id)).where(TopicMembership.topic_id == topic_id)) or 0
     if ids and len(ids) >= size:
-        raise CurationError("split: leave at least one message in the original topic")
+        raise CurationError(gettext("split: leave at least one letter in the original topic"))
     label = _label(label)
     new_id = T.split_topic(session, topic_id, ids, author=author)
     if label:

@@ -85,7 +85,13 @@ _MODEL_VERSION = 2  # 2: place + problem pass, column kinds (issue 14); older mo
 
 
 class CurationError(ValueError):
-    """An analyst action that cannot apply (unknown topic or message); the message says which."""
+    """An analyst action that cannot apply (unknown topic or message); the message says which, in English (the
+    CLI's language). ``code`` and ``params`` let a user interface word it in its own language (web/curation.py)."""
+
+    def __init__(self, message: str, code: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 @dataclass
@@ -515,7 +521,7 @@ def _replay_curations(session: Session) -> set[int]:
 def _curate(session: Session, action: str, topic_id: int, payload: dict[str, Any], author: str | None,
             note: str | None = None) -> TopicCuration:
     if session.get(Topic, topic_id) is None:
-        raise CurationError(f"no topic with id {topic_id}")
+        raise CurationError(f"no topic with id {topic_id}", "no_topic", topic_id=topic_id)
     curation = TopicCuration(action=action, topic_id=topic_id, payload=payload, author=author, note=note)
     session.add(curation)
     session.flush()
@@ -530,7 +536,7 @@ def _curate(session: Session, action: str, topic_id: int, payload: dict[str, Any
 def rename_topic(session: Session, topic_id: int, label: str, author: str | None = None) -> None:
     label = (label or "").strip()
     if not label:
-        raise CurationError("a topic label cannot be empty")
+        raise CurationError("a topic label cannot be empty", "empty_label")
     _curate(session, "rename", topic_id, {"label": label}, author)
 
 
@@ -541,7 +547,7 @@ def hide_topic(session: Session, topic_id: int, hidden: bool = True, author: str
 def merge_topics(session: Session, target_id: int, source_ids: Sequence[int], author: str | None = None) -> None:
     for source in source_ids:
         if session.get(Topic, source) is None:
-            raise CurationError(f"no topic with id {source}")
+            raise CurationError(f"no topic with id {source}", "no_topic", topic_id=source)
     _curate(session, "merge", target_id, {"sources": [int(s) for s in source_ids]}, author)
     for source in source_ids:
         session.add(TopicLineage(kind="curated_merge", from_topic_id=int(source), to_topic_id=target_id))
@@ -553,9 +559,10 @@ def split_topic(session: Session, topic_id: int, message_ids: Sequence[int], aut
     members = set(session.scalars(select(TopicMembership.message_id).where(TopicMembership.topic_id == topic_id)))
     strangers = [m for m in message_ids if m not in members]
     if strangers:
-        raise CurationError(f"messages {strangers} are not in topic {topic_id}")
+        raise CurationError(f"messages {strangers} are not in topic {topic_id}", "not_members",
+                            messages=", ".join(map(str, strangers)), topic_id=topic_id)
     if not message_ids:
-        raise CurationError("a split needs at least one message")
+        raise CurationError("a split needs at least one message", "empty_split")
     new_topic = Topic(label="")
     session.add(new_topic)
     session.flush()
@@ -569,7 +576,7 @@ def split_topic(session: Session, topic_id: int, message_ids: Sequence[int], aut
 
 def move_message(session: Session, message_id: int, topic_id: int, author: str | None = None) -> None:
     if session.get(Message, message_id) is None:
-        raise CurationError(f"no message with id {message_id}")
+        raise CurationError(f"no message with id {message_id}", "no_message", message_id=message_id)
     _curate(session, "move", topic_id, {"message_id": int(message_id)}, author)
 
 
@@ -895,7 +902,7 @@ def topic_detail(session: Session, topic_id: int) -> dict[str, Any]:
     """One topic with its members, lineage and curation history (for `topics show` and the web UI)."""
     topic = session.get(Topic, topic_id)
     if topic is None:
-        raise CurationError(f"no topic with id {topic_id}")
+        raise CurationError(f"no topic with id {topic_id}", "no_topic", topic_id=topic_id)
     members = session.execute(
         select(Message.id, Message.external_id, Message.title, Message.submitted_at, TopicMembership.similarity,
                TopicMembership.origin)

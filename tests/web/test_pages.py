@@ -72,7 +72,11 @@ def test_split_move_and_hide_are_stored_as_curation(client, seeded, sqlite_engin
     assert response.status_code == 303
     new_id = int(response.headers["location"].split("/")[2].split("?")[0])
     refused = client.post(f"/topics/{topic_id}/split", data={"csrf_token": token})
-    assert refused.status_code == 400 and "a split needs at least one message" in refused.text  # analysis.topics.clustering' check
+    # analysis.topics.clustering's refusals, worded in the user's language by their code (web.curation.REFUSALS)
+    assert refused.status_code == 400 and "拆分：请至少勾选一封信件" in refused.text
+    assert "split needs" not in refused.text
+    unnamed = client.post(f"/topics/{topic_id}/rename", data={"label": "  ", "csrf_token": token})
+    assert unnamed.status_code == 400 and "名称：话题名称不能为空" in unnamed.text
     parking = seeded.topic_ids["停车难"]
     assert client.post(f"/topics/{topic_id}/move", data={"message_id": seeded.message_ids["M004"], "target": parking,
                                                           "csrf_token": token}, follow_redirects=False).status_code == 303

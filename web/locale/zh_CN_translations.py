@@ -8,6 +8,16 @@ import sys
 from pathlib import Path
 
 ZH = {
+    "label: %(length)s characters, at most %(most)s": "名称：%(length)s个字，最多%(most)s个字",
+    "label: a topic label cannot be empty": "名称：话题名称不能为空",
+    "letter: no letter #%(message_id)s": "没有编号为 #%(message_id)s 的信件",
+    "letters #%(messages)s are not in topic #%(topic_id)s": "信件 #%(messages)s 不属于话题 #%(topic_id)s",
+    "merge: choose at least one other topic to merge into this one": "合并：请至少选择一个要并入本话题的其他话题",
+    "split: leave at least one letter in the original topic": "拆分：原话题中至少要保留一封信件",
+    "split: tick at least one letter": "拆分：请至少勾选一封信件",
+    "topic #%(topic_id)s was merged into topic #%(target)s: curate that one":
+        "话题 #%(topic_id)s 已并入话题 #%(target)s，请在该话题中操作",
+    "topic: no topic #%(topic_id)s": "没有编号为 #%(topic_id)s 的话题",
     ("A unit asks for more working days from the alerts page. An approved extension moves the due date from the "
      "day of approval; a refused one changes nothing."):
         "承办单位可在预警提醒页面申请延期。批准后，办理时限自批准之日起顺延；不予批准的不影响办理时限。",

@@ -65,7 +65,7 @@ def _apply(request: Request, db: Session, user: User, topic_id: int, action, don
         result = action()  # analysis.topics.clustering commits each action itself
     except curation.CurationError as exc:
         db.rollback()
-        return _render_topic(request, db, topic_id, error=str(exc), status_code=400)
+        return _render_topic(request, db, topic_id, error=curation.describe(exc), status_code=400)
     target = redirect_to if redirect_to is not None else (result.id if isinstance(result, Topic) else topic_id)
     return RedirectResponse(f"/topics/{target}?done={done}", status_code=303)
 
@@ -91,7 +91,8 @@ async def topics_merge(request: Request, user: User = Depends(STAFF), db: Sessio
         try:
             ids = sorted(set(ids) | {curation.resolve_topic(db, ref) for ref in refs})
         except curation.CurationError as exc:
-            return _render_topic(request, db, target or (ids[0] if ids else 0), error=str(exc), status_code=400)
+            return _render_topic(request, db, target or (ids[0] if ids else 0), error=curation.describe(exc),
+                                 status_code=400)
     if target is None:
         if len(ids) < 2:
             return RedirectResponse("/topics?error=merge-needs-two", status_code=303)
