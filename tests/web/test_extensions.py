@@ -18,6 +18,13 @@ def _due(engine, message_id):
         return session.scalar(select(Deadline.due_on).where(Deadline.message_id == message_id))
 
 
+def _computed_due(engine, message_id):
+    """The letter's due date once its deadline is computed (the seed stores none): the baseline of a test."""
+    with session_scope(engine) as session:
+        compute_deadlines(session, message_ids=[message_id])
+    return _due(engine, message_id)
+
+
 def _ask(client, engine, seeded, external_id, days):
     with session_scope(engine) as session:
         alert = session.scalar(select(Alert.id).where(Alert.message_id == seeded.message_ids[external_id]))
@@ -31,9 +38,7 @@ def _ask(client, engine, seeded, external_id, days):
 
 def test_unit_asks_analyst_approves_and_the_due_date_moves(client, seeded, sqlite_engine):
     message_id = seeded.message_ids["M011"]
-    with session_scope(sqlite_engine) as session:
-        compute_deadlines(session, message_ids=[message_id])
-    before = _due(sqlite_engine, message_id)
+    before = _computed_due(sqlite_engine, message_id)
     login(client, "test-unit-b")
     request_id = _ask(client, sqlite_engine, seeded, "M011", 5)
     page = client.get("/extensions").text
@@ -62,9 +67,7 @@ def test_unit_asks_analyst_approves_and_the_due_date_moves(client, seeded, sqlit
 
 def test_a_refused_request_changes_no_due_date(client, seeded, sqlite_engine):
     message_id = seeded.message_ids["M011"]
-    with session_scope(sqlite_engine) as session:
-        compute_deadlines(session, message_ids=[message_id])
-    before = _due(sqlite_engine, message_id)
+    before = _computed_due(sqlite_engine, message_id)
     login(client, "test-unit-b")
     request_id = _ask(client, sqlite_engine, seeded, "M011", 10)
     login(client, "test-editor")
