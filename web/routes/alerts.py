@@ -219,7 +219,7 @@ def alert_request_extension(request: Request, alert_id: int, days: int = Form(..
     db.add(DeadlineExtension(message_id=message.id, status="requested", approved_on=as_of(request).date(),
                              extra_working_days=days, reason=reason, approved_by=None))
     record_request(db, request, "extension_requested", actor=user.login, subject=f"message:{message.id}",
-                   detail=f"{days} working days: {reason}")
+                   detail=f"延期{days}个工作日：{reason}")  # shown on the users page: Chinese
     return RedirectResponse("/alerts?done=extension_requested", status_code=303)
 
 

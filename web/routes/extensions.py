@@ -50,10 +50,11 @@ def _decide(request: Request, db: Session, user: User, extension_id: int, approv
         extension = decide_extension(db, extension_id, approve=approve, by=user.login, on=as_of_day(request))
     except DeadlineError as exc:
         raise HTTPException(400, str(exc)) from None
-    days = (f"{extension.extra_working_days} working days" if extension.extra_working_days
-            else f"to {extension.new_due_on}")
+    # The detail is shown on the users page's audit list: in Chinese, like the rest of the UI.
+    days = (f"延期{extension.extra_working_days}个工作日" if extension.extra_working_days
+            else f"延至{extension.new_due_on}")
     record_request(db, request, "extension_approved" if approve else "extension_rejected", actor=user.login,
-                   subject=f"message:{extension.message_id}", detail=f"{days}: {extension.reason or ''}")
+                   subject=f"message:{extension.message_id}", detail=f"{days}：{extension.reason or ''}")
     return RedirectResponse(f"/extensions?done=extension_{'approved' if approve else 'rejected'}", status_code=303)
 
 
