@@ -40,6 +40,9 @@ class Source(Base):
     cms_family: Mapped[str | None] = mapped_column(String(50))
     # Freshness objective: a source with no new item for longer than this many working days is stale.
     freshness_objective_days: Mapped[int | None] = mapped_column(Integer)
+    # Topics are clustered within one region (a city): a province's cities are independent partitions.
+    # NULL: the default region (a city's deployment needs no setting).
+    region: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
 
     messages: Mapped[list[Message]] = relationship(back_populates="source")
