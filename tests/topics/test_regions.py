@@ -128,3 +128,19 @@ def _fresh_sqlite(path):
     engine = create_engine(f"sqlite:///{path}")
     Base.metadata.create_all(engine)
     return engine
+
+
+def test_topics_update_runs_one_region_from_the_command_line(sqlite_engine, demo_corpus):
+    from typer.testing import CliRunner
+
+    from cli import app
+
+    with session_factory(sqlite_engine)() as session:
+        ids_a, _ = _store_two_cities(session, demo_corpus)
+    result = CliRunner().invoke(app, ["topics", "update", "--mode", "full", "--region", "甲市"])
+    assert result.exit_code == 0, result.output
+    assert "topics (full): 450 messages" in result.output  # city A alone: every other demo letter
+    with session_factory(sqlite_engine)() as session:
+        assert all(members <= ids_a for members in _topics(session).values())
+    refused = CliRunner().invoke(app, ["topics", "update", "--region", "丙市"])
+    assert refused.exit_code != 0 and "no source is in region '丙市'" in refused.output
