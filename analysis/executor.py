@@ -28,7 +28,8 @@ from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXECUTORS", "map_chunks", "map_partitions", "message_features_many", "tokens_many"]
+__all__ = ["EXECUTORS", "map_chunks", "map_partitions", "message_features_many", "packed_features_many",
+           "tokens_many"]
 
 EXECUTORS = ("serial", "process", "dask")
 T = TypeVar("T")
@@ -130,6 +131,13 @@ def _features_chunk(pairs: list[tuple[str | None, str | None]]) -> list[list[str
     return [message_features(title, content) for title, content in pairs]
 
 
+def _packed_features_chunk(pairs: list[tuple[str | None, str | None]]) -> list[str]:
+    from analysis.topics.model import message_features
+    from analysis.topics.packed import pack
+
+    return [pack(message_features(title, content)) for title, content in pairs]
+
+
 def _tokens_chunk(texts: list[str]) -> list[list[str]]:
     from analysis.text.tokenize import tokens
 
@@ -139,6 +147,14 @@ def _tokens_chunk(texts: list[str]) -> list[list[str]]:
 def message_features_many(pairs: Sequence[tuple[str | None, str | None]], **options: Any) -> list[list[str]]:
     """``message_features(title, content)`` of every pair, over the configured executor."""
     return map_chunks(_features_chunk, pairs, **options)
+
+
+def packed_features_many(pairs: Sequence[tuple[str | None, str | None]], **options: Any) -> Any:
+    """``message_features_many`` as a ``PackedFeatures`` sequence: each message's features travel back from the
+    workers and stay in memory as one string (about a tenth of a list of strings), decoded when read."""
+    from analysis.topics.packed import PackedFeatures
+
+    return PackedFeatures(map_chunks(_packed_features_chunk, pairs, **options))
 
 
 def tokens_many(texts: Sequence[str], **options: Any) -> list[list[str]]:

@@ -49,10 +49,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from analysis import DATA_DIR
-from analysis.executor import map_partitions, message_features_many
+from analysis.executor import map_partitions, packed_features_many
 from analysis.text.dedup import near_duplicate_groups
 from analysis.topics.complainants import distinct_complainants_many
 from analysis.topics.model import GENERIC_WORDS, TopicClusterer, message_features
+from analysis.topics.packed import PackedFeatures, unpack
 from store.models import Message, Source, now_local
 from store.models.topics import (
     ReplyQuality,
@@ -189,7 +190,7 @@ def build_clusterer() -> TopicClusterer:
 @dataclass
 class _Corpus:
     ids: list[int]
-    features: list[list[str]]
+    features: PackedFeatures
     groups: dict[int, int]  # message id -> near-duplicate group (a message id)
 
 
@@ -209,7 +210,7 @@ def _load_corpus(session: Session, scope: _Region, *, since: datetime | None, un
     for message_id, title, content in session.execute(query):
         ids.append(message_id)
         texts.append((title, content))
-    features = message_features_many(texts)  # over the analysis.executor workers
+    features = packed_features_many(texts)  # over the analysis.executor workers; one string per message
     del texts
     threshold = get_settings().get("topics.duplicate_threshold")
     group_rows = near_duplicate_groups(features, threshold=threshold) if ids else np.zeros(0, dtype=np.int64)
@@ -296,7 +297,7 @@ def _plan(session: Session, scope: _Region, mode: str, since: datetime | None,
     return mode, state
 
 
-def _fit_partition(features: list[list[str]]) -> TopicClusterer:
+def _fit_partition(features: PackedFeatures) -> TopicClusterer:
     """A region's clusterer fitted on its messages' features (runs on an executor worker)."""
     clusterer = build_clusterer()
     if features:
@@ -363,7 +364,7 @@ def _full_run(session: Session, run: TopicRun, state: dict[str, Any] | None, sco
     touched = set(label_topic.values()) | set(old_sizes)
     _retire_empty(session, run, touched, summary)
     touched |= _replay_curations(session)
-    features = dict(zip(corpus.ids, corpus.features, strict=True))
+    features = dict(zip(corpus.ids, corpus.features.packed, strict=True))
     _describe(session, touched, clusterer, features, run)
     max_id = session.scalar(select(Message.id).order_by(Message.id.desc()).limit(1)) or 0
     all_labels = {label: topic for label, topic in label_topic.items()}
@@ -515,7 +516,7 @@ def _incremental_run(session: Session, run: TopicRun, state: dict[str, Any], sco
     if rows:
         session.execute(TopicMembership.__table__.insert(), rows)
     touched |= _replay_curations(session)
-    features = dict(zip(corpus.ids, corpus.features, strict=True))
+    features = dict(zip(corpus.ids, corpus.features.packed, strict=True))
     _describe(session, touched, clusterer, features, run)
     _save_model(clusterer, label_topics, max(corpus.ids), scope.name)
     summary.topics = len(touched)
@@ -845,8 +846,9 @@ def _unique_labels(session: Session, topic_ids: set[int]) -> None:
 
 
 def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer | None,
-              features: dict[int, list[str]], run: TopicRun | None) -> None:
-    """Recompute size, people, dates, representative, label, keywords, places, units, categories."""
+              features: dict[int, str], run: TopicRun | None) -> None:
+    """Recompute size, people, dates, representative, label, keywords, places, units, categories. ``features``:
+    the packed features of the messages at hand (``analysis.topics.packed``); others are computed."""
     topic_ids = {t for t in topic_ids if t is not None}
     if not topic_ids:
         return
@@ -895,7 +897,8 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
         topic.representative_message_id = representative.message_id
         member_features = []
         for m in members:
-            items = features.get(m.message_id)
+            packed = features.get(m.message_id)
+            items = unpack(packed) if packed is not None else None
             if items is None:
                 items = message_features(m.title, m.content)
             member_features.append(items)
