@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 
 __all__ = ["EXECUTORS", "map_chunks", "map_partitions", "message_features_many", "packed_features_many",
-           "tokens_many"]
+           "packed_tokens_many", "tokens_many"]
 
 EXECUTORS = ("serial", "process", "dask")
 T = TypeVar("T")
@@ -132,8 +132,8 @@ def _features_chunk(pairs: list[tuple[str | None, str | None]]) -> list[list[str
 
 
 def _packed_features_chunk(pairs: list[tuple[str | None, str | None]]) -> list[str]:
+    from analysis.text.packed import pack
     from analysis.topics.model import message_features
-    from analysis.topics.packed import pack
 
     return [pack(message_features(title, content)) for title, content in pairs]
 
@@ -152,9 +152,23 @@ def message_features_many(pairs: Sequence[tuple[str | None, str | None]], **opti
 def packed_features_many(pairs: Sequence[tuple[str | None, str | None]], **options: Any) -> Any:
     """``message_features_many`` as a ``PackedFeatures`` sequence: each message's features travel back from the
     workers and stay in memory as one string (about a tenth of a list of strings), decoded when read."""
-    from analysis.topics.packed import PackedFeatures
+    from analysis.text.packed import PackedFeatures
 
     return PackedFeatures(map_chunks(_packed_features_chunk, pairs, **options))
+
+
+def _packed_tokens_chunk(texts: list[str]) -> list[str]:
+    from analysis.text.packed import pack
+    from analysis.text.tokenize import tokens
+
+    return [pack(tokens(text)) for text in texts]
+
+
+def packed_tokens_many(texts: Sequence[str], **options: Any) -> Any:
+    """``tokens_many`` as a ``PackedFeatures`` sequence (one string per text; see ``packed_features_many``)."""
+    from analysis.text.packed import PackedFeatures
+
+    return PackedFeatures(map_chunks(_packed_tokens_chunk, texts, **options))
 
 
 def tokens_many(texts: Sequence[str], **options: Any) -> list[list[str]]:

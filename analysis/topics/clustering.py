@@ -51,9 +51,9 @@ from sqlalchemy.orm import Session
 from analysis import DATA_DIR
 from analysis.executor import map_partitions, packed_features_many
 from analysis.text.dedup import near_duplicate_groups
+from analysis.text.packed import PackedFeatures, unpack
 from analysis.topics.complainants import distinct_complainants_many
 from analysis.topics.model import GENERIC_WORDS, TopicClusterer, message_features
-from analysis.topics.packed import PackedFeatures, unpack
 from store.models import Message, Source, now_local
 from store.models.topics import (
     ReplyQuality,
@@ -848,7 +848,7 @@ def _unique_labels(session: Session, topic_ids: set[int]) -> None:
 def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer | None,
               features: dict[int, str], run: TopicRun | None) -> None:
     """Recompute size, people, dates, representative, label, keywords, places, units, categories. ``features``:
-    the packed features of the messages at hand (``analysis.topics.packed``); others are computed."""
+    the packed features of the messages at hand (``analysis.text.packed``); others are computed."""
     topic_ids = {t for t in topic_ids if t is not None}
     if not topic_ids:
         return

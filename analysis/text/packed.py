@@ -1,4 +1,4 @@
-"""Feature lists packed one string per message, for corpora of a million letters.
+"""Token and feature lists packed one string per message, for corpora of a million letters.
 
 A message's features as a Python list of strings cost about 12.6 KiB (144 features of a realistic letter, each
 a str object of its own): 12 GiB for a million letters. Packed as one string (items joined by ``\\x1f``, a
