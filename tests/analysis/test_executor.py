@@ -72,6 +72,7 @@ def test_packed_features_and_tokens_read_back_as_the_lists():
     lists = message_features_many(pairs, executor="serial")
     # The packing separator is a control character normalisation removes: no feature may hold it.
     assert not any("\x1f" in item for items in lists for item in items)
+    assert not any("\x1f" in item for item in message_features("标题\x1f测试", "内容\x1f里有控制字符"))
     packed = packed_features_many(pairs, executor="process", workers=2, chunk_size=50)
     assert len(packed) == 300 and list(packed) == lists and packed[7] == lists[7]
     assert list(packed[10:12]) == lists[10:12]
