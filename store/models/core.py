@@ -148,6 +148,19 @@ class MessageRevision(Base):
     message: Mapped[Message] = relationship(back_populates="revisions")
 
 
+class AnalysisWatermark(Base):
+    """How far an analysis step has read: the highest message id and message revision id it has handled, under
+    which version of its own rules (``analysis.watermarks``). Its next run handles only what is newer."""
+
+    __tablename__ = "analysis_watermarks"
+
+    step: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    last_message_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_revision_id: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+
+
 class CrawlRun(Base):
     """One crawl or import of a source: what it saw and what it changed."""
 
