@@ -67,9 +67,9 @@ def _step_units(session: Session, as_of: dt.datetime | None) -> str:
 
 
 def _step_deadlines(session: Session, as_of: dt.datetime | None) -> str:
-    from analysis.deadlines.engine import compute_deadlines
+    from analysis.deadlines.db import update_deadlines
 
-    return str(compute_deadlines(session, as_of))
+    return str(update_deadlines(session, as_of))
 
 
 def _step_routing(session: Session, as_of: dt.datetime | None) -> str:
