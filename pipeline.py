@@ -1,8 +1,8 @@
 """The chain of jobs that turns stored messages into analysis, and the offline demo of the whole chain.
 
-`hotline-monitor analyze` runs the analysis steps in order (units, deadlines, routing, topics, reply quality,
-early warning); a failing step is reported and the others still run. `hotline-monitor demo` runs everything on the
-bundled demo portal. The scheduler calls the same functions.
+`hotline-monitor analyze` runs the analysis steps in order (units, admissibility, deadlines, routing, topics,
+reply quality, early warning); a failing step is reported and the others still run. `hotline-monitor demo`
+runs everything on the bundled demo portal. The scheduler calls the same functions.
 """
 from __future__ import annotations
 
@@ -67,9 +67,9 @@ def _step_units(session: Session, as_of: dt.datetime | None) -> str:
 
 
 def _step_deadlines(session: Session, as_of: dt.datetime | None) -> str:
-    from analysis.deadlines.engine import compute_deadlines
+    from analysis.deadlines.db import update_deadlines
 
-    return str(compute_deadlines(session, as_of))
+    return str(update_deadlines(session, as_of))
 
 
 def _step_routing(session: Session, as_of: dt.datetime | None) -> str:
@@ -105,9 +105,10 @@ def _step_warnings(session: Session, as_of: dt.datetime | None) -> str:
 
 ANALYZE_STEPS: list[tuple[str, Callable[[Session, dt.datetime | None], str]]] = [
     ("units", _step_units),  # first: alerts and the web UI count messages per Message.unit_id
+    # before deadlines (praise carries no reply duty) and topics (the hot list leaves inadmissible letters out)
+    ("admissibility", _step_admissibility),
     ("deadlines", _step_deadlines),
     ("routing", _step_routing),
-    ("admissibility", _step_admissibility),  # before topics: the hot list leaves inadmissible letters out
     ("topics", _step_topics),
     ("reply-quality", _step_reply_quality),
     ("warnings", _step_warnings),

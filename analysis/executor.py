@@ -12,6 +12,10 @@ them, so the analysis does not depend on the setting:
   scheduler at ``analysis.dask_scheduler``, or a ``LocalCluster`` of ``analysis.workers`` worker processes
   when it is empty. Needs the optional extra (``pip install .[distributed]``).
 
+``map_partitions(function, items)`` applies ``function`` to each item (a whole partition, e.g. one region's
+messages to cluster) as a task of its own on the configured executor: partitions are independent, so a
+province's cities are clustered side by side, on this machine's processes or across a Dask cluster.
+
 Batch helpers for the per-message steps: ``message_features_many(pairs)`` (topic features of (title,
 content) pairs) and ``tokens_many(texts)`` (the feature tokens of ``analysis.text.tokenize``).
 """
@@ -24,7 +28,8 @@ from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXECUTORS", "map_chunks", "message_features_many", "tokens_many"]
+__all__ = ["EXECUTORS", "map_chunks", "map_partitions", "message_features_many", "packed_features_many",
+           "packed_tokens_many", "tokens_many"]
 
 EXECUTORS = ("serial", "process", "dask")
 T = TypeVar("T")
@@ -63,6 +68,36 @@ def map_chunks(function: Callable[[list[T]], list[R]], items: Sequence[T], *, ex
     return [result for chunk in results for result in chunk]
 
 
+def map_partitions(function: Callable[[T], R], items: Sequence[T], *, executor: str | None = None,
+                   workers: int | None = None) -> list[R]:
+    """``function`` of each item, one task per item, on the configured executor; results in input order. Serial
+    for a single item (nothing to run side by side) or with the ``serial`` executor."""
+    kind, default_workers, _min_items, _chunk, scheduler = _settings()
+    kind = executor or kind
+    items = list(items)
+    if kind == "serial" or len(items) < 2:
+        return [function(item) for item in items]
+    one_each = [[item] for item in items]
+    single = _Single(function)
+    if kind == "process":
+        results = _run_processes(single, one_each, workers or default_workers)
+    elif kind == "dask":
+        results = _run_dask(single, one_each, workers or default_workers, scheduler)
+    else:
+        raise ValueError(f"unknown executor {kind!r}: use one of {', '.join(EXECUTORS)}")
+    return [chunk[0] for chunk in results]
+
+
+class _Single:
+    """A function of one item as a function of a one-item list (picklable: the executors take chunk functions)."""
+
+    def __init__(self, function: Callable[[T], R]) -> None:
+        self.function = function
+
+    def __call__(self, chunk: list[T]) -> list[R]:
+        return [self.function(item) for item in chunk]
+
+
 def _run_processes(function: Callable[[list[T]], list[R]], chunks: list[list[T]], workers: int) -> list[list[R]]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -96,6 +131,13 @@ def _features_chunk(pairs: list[tuple[str | None, str | None]]) -> list[list[str
     return [message_features(title, content) for title, content in pairs]
 
 
+def _packed_features_chunk(pairs: list[tuple[str | None, str | None]]) -> list[str]:
+    from analysis.text.packed import pack
+    from analysis.topics.model import message_features
+
+    return [pack(message_features(title, content)) for title, content in pairs]
+
+
 def _tokens_chunk(texts: list[str]) -> list[list[str]]:
     from analysis.text.tokenize import tokens
 
@@ -105,6 +147,28 @@ def _tokens_chunk(texts: list[str]) -> list[list[str]]:
 def message_features_many(pairs: Sequence[tuple[str | None, str | None]], **options: Any) -> list[list[str]]:
     """``message_features(title, content)`` of every pair, over the configured executor."""
     return map_chunks(_features_chunk, pairs, **options)
+
+
+def packed_features_many(pairs: Sequence[tuple[str | None, str | None]], **options: Any) -> Any:
+    """``message_features_many`` as a ``PackedFeatures`` sequence: each message's features travel back from the
+    workers and stay in memory as one string (about a tenth of a list of strings), decoded when read."""
+    from analysis.text.packed import PackedFeatures
+
+    return PackedFeatures(map_chunks(_packed_features_chunk, pairs, **options))
+
+
+def _packed_tokens_chunk(texts: list[str]) -> list[str]:
+    from analysis.text.packed import pack
+    from analysis.text.tokenize import tokens
+
+    return [pack(tokens(text)) for text in texts]
+
+
+def packed_tokens_many(texts: Sequence[str], **options: Any) -> Any:
+    """``tokens_many`` as a ``PackedFeatures`` sequence (one string per text; see ``packed_features_many``)."""
+    from analysis.text.packed import PackedFeatures
+
+    return PackedFeatures(map_chunks(_packed_tokens_chunk, texts, **options))
 
 
 def tokens_many(texts: Sequence[str], **options: Any) -> list[list[str]]:

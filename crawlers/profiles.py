@@ -9,6 +9,7 @@ in the directory named by the setting ``crawl.profiles_dir`` (read first, so a p
     base_url = "http://www.example.gov.cn/"
     allowed_domains = ["www.example.gov.cn"]   # default: the host of base_url
     freshness_days = 5                      # objective: a new item at least every N working days
+    region = "江川区"                        # topics are clustered per region (default: one region for all)
     max_pages = 50
     revisit_max_age_days = 365              # unanswered messages younger than this are fetched again
     time_budget_seconds = 1800              # a crawl of this site stops after this long (finish "time_budget")
@@ -54,6 +55,7 @@ class Profile:
     enabled: bool = True
     revisit_max_age_days: int | None = None
     time_budget_seconds: float | None = None
+    region: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 

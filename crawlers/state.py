@@ -65,6 +65,7 @@ def open_run(profile: Profile, spider_name: str) -> tuple[int, int]:
         source.base_url = profile.base_url
         source.cms_family = profile.family
         source.freshness_objective_days = profile.freshness_days
+        source.region = profile.region
         close_killed_runs(session, source.id)
         run = CrawlRun(source_id=source.id, kind="crawl", spider=spider_name, location=profile.base_url,
                        started_at=now_local(), pid=os.getpid(), host=this_host())

@@ -1,6 +1,7 @@
 """Create or upgrade the database schema with Alembic (``hotline-monitor init``)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -13,7 +14,9 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
 def alembic_config() -> Config:
-    config = Config()
+    # alembic's Config defaults its output to the sys.stdout of the moment alembic was imported: a stream that
+    # may be closed since (a CLI runner's capture); the stream of now is the one to write to.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
 

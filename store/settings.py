@@ -146,7 +146,8 @@ SETTINGS: list[Setting] = [
             "Where per-message work (normalising, tokenising, features, reply tokens) runs: `serial` (this "
             "process), `process` (a pool of `analysis.workers` processes on this machine) or `dask` (a Dask "
             "distributed cluster: `analysis.dask_scheduler`, else a local cluster; needs "
-            "`pip install .[distributed]`). The results are the same whichever runs them."),
+            "`pip install .[distributed]`). The results are the same whichever runs them. Full topic runs of "
+            "several regions (`region` of a source) also fit each region's model as a task of its own here."),
     Setting("analysis.workers", 2, "Worker processes of the `process` executor (and of a local Dask cluster)."),
     Setting("analysis.parallel_min_items", 5000,
             "Below this many messages per-message work stays in this process (starting workers costs more)."),

@@ -57,9 +57,20 @@ class DeadlineRunCounts:
     calendar_fingerprint: str = ""
     states: dict[str, int] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
+    scope: str = "all"  # or "new or changed" (the deadlines step after its first run)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    def add(self, other: DeadlineRunCounts) -> None:
+        """Count in another batch's run."""
+        for name in ("messages", "created", "updated", "unchanged", "due_changed", "skipped_no_date", "errors",
+                     "provisional", "paused"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.calendar_changed |= other.calendar_changed
+        for state, number in other.states.items():
+            self.states[state] = self.states.get(state, 0) + number
+        self.error_samples = (self.error_samples + other.error_samples)[:20]
 
 
 def _events_by_message(session: Session, message_ids: Iterable[int] | None = None
@@ -125,6 +136,37 @@ def _record_calendar_version(session: Session, calendar: WorkCalendar) -> tuple[
     return version, previous is not None
 
 
+_IDS_PER_QUERY = 5000
+# The message fields a deadline reads (rules.match and compute_deadline): a revision of one of them makes the
+# deadlines step compute the message's deadline again (analysis.watermarks).
+DEADLINE_INPUTS = ("submitted_at", "kind", "unit", "category", "replied_at", "reply_text", "status", "admissibility")
+
+
+def _rules_fingerprint(rules: RuleSet, policy: DeadlinePolicy) -> str:
+    return hashlib.sha256(f"{rules.fingerprint}|{policy.counting_key()}".encode()).hexdigest()[:16]
+
+
+def update_deadlines(session: Session, as_of: dt.date | dt.datetime | None = None) -> DeadlineRunCounts:
+    """The analysis step ``deadlines``: compute the deadlines of the letters new or changed since its last run;
+    of every letter on the first run or when the calendar, the rules or the counting policy changed. The state
+    counts cover the letters computed. Extensions and pauses recompute their letter when they are recorded."""
+    from analysis.watermarks import pending_messages
+
+    calendar, rules, policy = get_calendar(), load_rules(), DeadlinePolicy.from_settings()
+    version = f"{calendar.fingerprint}|{_rules_fingerprint(rules, policy)}"
+    pending = pending_messages(session, "deadlines", version, DEADLINE_INPUTS)
+    if pending.everything:
+        counts = compute_deadlines(session, as_of, calendar=calendar, rules=rules, policy=policy)
+    else:
+        counts = DeadlineRunCounts(calendar_fingerprint=calendar.fingerprint, scope="new or changed")
+        ids = pending.message_ids
+        for start in range(0, len(ids), _IDS_PER_QUERY):  # a database takes only so many parameters at once
+            counts.add(compute_deadlines(session, as_of, message_ids=ids[start:start + _IDS_PER_QUERY],
+                                         calendar=calendar, rules=rules, policy=policy))
+    pending.done(session)
+    return counts
+
+
 def compute_deadlines(
     session: Session,
     as_of: dt.date | dt.datetime | None = None,
@@ -149,7 +191,7 @@ def compute_deadlines(
     calendar = calendar or get_calendar()
     rules = rules or load_rules()
     policy = policy or DeadlinePolicy.from_settings()
-    rules_fingerprint = hashlib.sha256(f"{rules.fingerprint}|{policy.counting_key()}".encode()).hexdigest()[:16]
+    rules_fingerprint = _rules_fingerprint(rules, policy)
     counts = DeadlineRunCounts(calendar_fingerprint=calendar.fingerprint)
     version, counts.calendar_changed = _record_calendar_version(session, calendar)
     now = now_local()

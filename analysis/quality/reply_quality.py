@@ -90,8 +90,9 @@ def assess_texts(questions: Sequence[str], replies: Sequence[str | None], titles
     """Assess replies against their questions (same order). Thresholds default to the settings."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from analysis.executor import tokens_many
+    from analysis.executor import packed_tokens_many
     from analysis.text.normalise import clean_text
+    from analysis.text.packed import unpack
 
     settings = get_settings()
     min_chars = settings.get("reply_quality.min_chars") if min_chars is None else min_chars
@@ -117,10 +118,11 @@ def assess_texts(questions: Sequence[str], replies: Sequence[str | None], titles
     checkable = [i for i, r in enumerate(results) if not r.flags]
     if checkable:
         docs = [f"{titles[i] or ''} {questions[i] or ''}" for i in checkable] + [substances[i] for i in checkable]
-        # Tokenised once, over the analysis.executor workers; the vectorizer only counts the token lists.
-        vectorizer = TfidfVectorizer(analyzer=_token_list, sublinear_tf=True)
+        # Tokenised once, over the analysis.executor workers, and held packed (a string per document: lists of
+        # strings would be gigabytes at a year of replies); the vectorizer unpacks and counts them.
+        vectorizer = TfidfVectorizer(analyzer=unpack, sublinear_tf=True)
         try:
-            matrix = vectorizer.fit_transform(tokens_many(docs))
+            matrix = vectorizer.fit_transform(packed_tokens_many(docs).packed)
         except ValueError:  # no words at all
             matrix = None
         if matrix is not None:
@@ -131,11 +133,6 @@ def assess_texts(questions: Sequence[str], replies: Sequence[str | None], titles
                 if similarity[position] < min_similarity:
                     results[i].flags.append("unrelated")
     return results
-
-
-def _token_list(tokens: list[str]) -> list[str]:
-    # The analyzer of pre-tokenised documents (module-level so a fitted vectorizer pickles).
-    return tokens
 
 
 def _reply_hash(reply: str | None) -> str:

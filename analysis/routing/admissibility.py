@@ -13,8 +13,9 @@
 The reason is Chinese (an editor reads it) and quotes what decided. ``NO_REPLY_DUTY`` are the values without a
 reply deadline (the deadline rules use it). Vocabularies live in ``analysis/data/admissibility.toml``, not here.
 
-``classify_stored_messages(session)`` is the analysis step ``admissibility``: it fills
-``messages.admissibility`` and ``messages.admissibility_reason`` for every letter whose value changed.
+``classify_stored_messages(session)`` is the analysis step ``admissibility``: it classifies the letters that
+are new or changed since its last run and fills ``messages.admissibility`` and ``messages.admissibility_reason``
+where the value changed.
 """
 from __future__ import annotations
 
@@ -152,32 +153,61 @@ def classify_admissibility(title: str | None, content: str | None, reply_text: s
     return "admissible", "有具体诉求，需办理答复"
 
 
+# Bump when classify_admissibility's logic changes: every letter is classified again at the next run (a change
+# of the vocabulary file does the same by itself).
+_RULES_VERSION = 1
+# The message fields the classification reads: a letter is classified again when one of them changes.
+INPUT_FIELDS = ("title", "content", "reply_text", "kind")
+
+
+def rules_version() -> str:
+    import hashlib
+
+    return hashlib.sha1(f"{_RULES_VERSION}|".encode() + _VOCABULARY_FILE.read_bytes()).hexdigest()[:16]
+
+
 def classify_stored_messages(session, batch_size: int = 2000) -> str:
-    """The analysis step ``admissibility``: classify every stored letter, write the ones whose value or reason
-    changed (a reply arriving can make a letter out of scope). Returns a one-line summary."""
+    """The analysis step ``admissibility``: classify the letters that are new or whose inputs changed since its
+    last run (every letter on the first run or after the rules changed: ``analysis.watermarks``), write the
+    ones whose value or reason changed (a reply arriving can make a letter out of scope) and record a changed
+    value as a revision (``admissibility``), which the deadlines step reads. Returns a one-line summary."""
     from collections import Counter
 
-    from sqlalchemy import bindparam, select, update
+    from sqlalchemy import bindparam, insert, select, update
 
-    from store.models import Message
+    from analysis.watermarks import pending_messages
+    from store.models import Message, MessageRevision, now_local
+
+    pending = pending_messages(session, "admissibility", rules_version(), INPUT_FIELDS)
+    columns = select(Message.id, Message.title, Message.content, Message.reply_text, Message.kind,
+                     Message.admissibility, Message.admissibility_reason)
+    if pending.everything:
+        def batches():
+            last_id = 0
+            while rows := session.execute(
+                    columns.where(Message.id > last_id, Message.id <= pending.top_message_id)
+                    .order_by(Message.id).limit(batch_size)).all():
+                yield rows
+                last_id = rows[-1].id
+    else:
+        def batches():
+            ids = pending.message_ids
+            for start in range(0, len(ids), 500):
+                yield session.execute(columns.where(Message.id.in_(ids[start:start + 500]))).all()
 
     counts: Counter[str] = Counter()
     changed = 0
-    last_id = 0
-    while True:
-        rows = session.execute(
-            select(Message.id, Message.title, Message.content, Message.reply_text, Message.kind,
-                   Message.admissibility, Message.admissibility_reason)
-            .where(Message.id > last_id).order_by(Message.id).limit(batch_size)
-        ).all()
-        if not rows:
-            break
-        updates = []
+    now = now_local()
+    for rows in batches():
+        updates, revisions = [], []
         for row in rows:
             value, reason = classify_admissibility(row.title, row.content, row.reply_text, row.kind)
             counts[value] += 1
             if (value, reason) != (row.admissibility, row.admissibility_reason):
                 updates.append({"row_id": row.id, "value": value, "reason": reason})
+                if row.admissibility is not None and value != row.admissibility:
+                    revisions.append({"message_id": row.id, "field": "admissibility", "changed_at": now,
+                                      "old_value": row.admissibility, "new_value": value})
         if updates:
             session.execute(
                 update(Message.__table__).where(Message.__table__.c.id == bindparam("row_id"))
@@ -185,7 +215,10 @@ def classify_stored_messages(session, batch_size: int = 2000) -> str:
                 updates,
             )
             changed += len(updates)
-        last_id = rows[-1].id
+        if revisions:
+            session.execute(insert(MessageRevision), revisions)
+    pending.done(session)
     total = sum(counts.values())
     parts = ", ".join(f"{counts[v]} {v}" for v in ADMISSIBILITY_VALUES if counts[v])
-    return f"{total} letters classified ({parts}); {changed} changed"
+    scope = "" if pending.everything else " (new or changed since the last run)"
+    return f"{total} letters classified{scope} ({parts}); {changed} changed"

@@ -566,7 +566,8 @@ def route_stored_messages(session, trained: TrainedRouter | None = None, message
     ``active_router``). Messages already routed by the same model version are skipped, so repeated
     ``analyze`` runs only route what is new. Returns per field the automatic/manual counts, or why nothing
     was done."""
-    from sqlalchemy import select
+    from sqlalchemy import and_, or_, select
+    from sqlalchemy.orm import aliased
 
     from store.models import Message
     from store.models.routing import RoutingPrediction
@@ -577,15 +578,19 @@ def route_stored_messages(session, trained: TrainedRouter | None = None, message
         if model is None:
             summary[field_name] = f"no model (run hotline-monitor train-router --field {field_name})"
             continue
-        existing = {
-            p.message_id: p for p in session.scalars(
-                select(RoutingPrediction).where(RoutingPrediction.field == field_name))
-        }
-        query = select(Message.id, Message.title, Message.content).order_by(Message.id)
+        # Only the messages without a prediction of this model version: the database finds them (an anti-join),
+        # so a run after the first reads the new letters, not the whole table.
+        prediction = aliased(RoutingPrediction)
+        query = (select(Message.id, Message.title, Message.content, prediction.id.label("prediction_id"))
+                 .outerjoin(prediction, and_(prediction.message_id == Message.id, prediction.field == field_name))
+                 .where(or_(prediction.id.is_(None), prediction.model_version != model.version))
+                 .order_by(Message.id))
         if message_ids is not None:
             query = query.where(Message.id.in_(list(message_ids)))
-        rows = [r for r in session.execute(query)
-                if r.id not in existing or existing[r.id].model_version != model.version]
+        rows = session.execute(query).all()
+        stale = [r.prediction_id for r in rows if r.prediction_id is not None]
+        existing = {p.message_id: p for start in range(0, len(stale), 500) for p in session.scalars(
+            select(RoutingPrediction).where(RoutingPrediction.id.in_(stale[start:start + 500])))}
         tally: Counter = Counter()
         for start in range(0, len(rows), batch_size):
             batch = rows[start:start + batch_size]

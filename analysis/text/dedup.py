@@ -13,6 +13,7 @@ near-duplicate group are one voice.
 """
 from __future__ import annotations
 
+from array import array
 from collections.abc import Hashable, Sequence
 
 import numpy as np
@@ -126,9 +127,10 @@ def near_duplicate_groups_many(batches: Sequence[Sequence[Sequence[str]]], thres
     in one pass over all of them: thousands of small batches (the letters of each topic) would otherwise pay
     the fixed cost of the numpy and scipy steps thousands of times. Each batch numbers its own tokens, as a call
     of its own would, so its signatures are the same."""
-    indptr = [0]
-    indices: list[int] = []
-    batch_of_row: list[int] = []
+    # array('q'), not lists: at a million letters a list of Python ints would hold 100M objects (3.6 GB)
+    indptr = array("q", [0])
+    indices = array("q")
+    batch_of_row = array("q")
     width = 1
     for number, token_lists in enumerate(batches):
         vocabulary: dict[str, int] = {}
@@ -136,13 +138,14 @@ def near_duplicate_groups_many(batches: Sequence[Sequence[Sequence[str]]], thres
             ids = {vocabulary.setdefault(token, len(vocabulary)) for token in tokens}
             indices.extend(sorted(ids))
             indptr.append(len(indices))
-        batch_of_row.extend([number] * len(token_lists))
+        batch_of_row.extend(array("q", [number]) * len(token_lists))
         width = max(width, len(vocabulary))
     binary = sparse.csr_matrix(
-        (np.ones(len(indices), dtype=np.int8), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+        (np.ones(len(indices), dtype=np.int8), np.frombuffer(indices, dtype=np.int64),
+         np.frombuffer(indptr, dtype=np.int64)),
         shape=(len(batch_of_row), width),
     )
-    batch = np.asarray(batch_of_row, dtype=np.int64)
+    batch = np.frombuffer(batch_of_row, dtype=np.int64)
     if len(batches) == 1:
         groups = groups_from_matrix(binary, threshold=threshold, num_perm=num_perm, bands=bands, seed=seed)
     else:

@@ -33,6 +33,7 @@ another id is a *merge*; an old topic left without messages is *retired*.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections import Counter, defaultdict
@@ -44,15 +45,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from analysis import DATA_DIR
-from analysis.executor import message_features_many
+from analysis.executor import map_partitions, packed_features_many
 from analysis.text.dedup import near_duplicate_groups
+from analysis.text.packed import PackedFeatures, unpack
 from analysis.topics.complainants import distinct_complainants_many
 from analysis.topics.model import GENERIC_WORDS, TopicClusterer, message_features
-from store.models import Message, now_local
+from store.models import Message, Source, now_local
 from store.models.topics import (
     ReplyQuality,
     Topic,
@@ -81,6 +83,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+DEFAULT_REGION = ""  # sources without a region: one city's deployment needs no setting
 _MODEL_VERSION = 2  # 2: place + problem pass, column kinds (issue 14); older models re-cluster in full
 
 
@@ -106,25 +109,39 @@ class TopicUpdateSummary:
     merged: int = 0
     split: int = 0
     duplicates: int = 0
+    regions: int = 1
+
+    def add(self, other: TopicUpdateSummary) -> None:
+        """Count in another region's run (the run id becomes the latest run's)."""
+        self.run_id = other.run_id
+        for name in ("messages", "topics", "kept", "created", "retired", "merged", "split", "duplicates"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def __str__(self) -> str:
-        return (f"topics ({self.mode}): {self.messages} messages, {self.topics} topics "
+        mode = self.mode if self.regions == 1 else f"{self.mode}, {self.regions} regions"
+        return (f"topics ({mode}): {self.messages} messages, {self.topics} topics "
                 f"({self.kept} kept, {self.created} new, {self.retired} retired, {self.merged} merged, "
                 f"{self.split} splits), {self.duplicates} near-duplicates")
 
 
 # --- model file -----------------------------------------------------------------------------------------
 
-def model_path() -> Path:
+def model_path(region: str = DEFAULT_REGION) -> Path:
+    """The default region's model is ``topics.model_file`` (or var/models/topics.joblib); another region's sits
+    beside it, named by a hash of the region's name (any text, Chinese included, makes a safe file name)."""
     settings = get_settings()
     configured = settings.get("topics.model_file")
-    return Path(configured) if configured else settings.var_dir / "models" / "topics.joblib"
+    path = Path(configured) if configured else settings.var_dir / "models" / "topics.joblib"
+    if region == DEFAULT_REGION:
+        return path
+    digest = hashlib.sha1(region.encode("utf-8")).hexdigest()[:12]
+    return path.with_name(f"{path.stem}.region-{digest}{path.suffix}")
 
 
-def _load_model() -> dict[str, Any] | None:
+def _load_model(region: str = DEFAULT_REGION) -> dict[str, Any] | None:
     import joblib
 
-    path = model_path()
+    path = model_path(region)
     if not path.exists():
         return None
     try:
@@ -135,17 +152,22 @@ def _load_model() -> dict[str, Any] | None:
     if not isinstance(state, dict) or state.get("version") != _MODEL_VERSION:
         log.warning("topic model %s is from another version; re-clustering from scratch", path)
         return None
+    if state.get("region", DEFAULT_REGION) != region:
+        log.warning("topic model %s belongs to region %r, not %r; re-clustering from scratch", path,
+                    state.get("region"), region)
+        return None
     return state
 
 
-def _save_model(clusterer: TopicClusterer, label_topics: dict[int, int], max_message_id: int) -> None:
+def _save_model(clusterer: TopicClusterer, label_topics: dict[int, int], max_message_id: int,
+                region: str = DEFAULT_REGION) -> None:
     import joblib
 
-    path = model_path()
+    path = model_path(region)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     joblib.dump({"version": _MODEL_VERSION, "clusterer": clusterer, "label_topics": label_topics,
-                 "max_message_id": max_message_id}, tmp)
+                 "max_message_id": max_message_id, "region": region}, tmp)
     tmp.replace(path)
 
 
@@ -168,14 +190,14 @@ def build_clusterer() -> TopicClusterer:
 @dataclass
 class _Corpus:
     ids: list[int]
-    features: list[list[str]]
+    features: PackedFeatures
     groups: dict[int, int]  # message id -> near-duplicate group (a message id)
 
 
-def _load_corpus(session: Session, *, since: datetime | None, until: datetime | None,
+def _load_corpus(session: Session, scope: _Region, *, since: datetime | None, until: datetime | None,
                  after_id: int | None = None) -> _Corpus:
     # Content order, not id order: ids follow crawl timing, and clustering must not depend on it.
-    query = select(Message.id, Message.title, Message.content).order_by(
+    query = scope.messages(select(Message.id, Message.title, Message.content)).order_by(
         Message.submitted_at, Message.content_hash, Message.id)
     if since is not None:
         query = query.where(Message.submitted_at >= since)
@@ -188,7 +210,7 @@ def _load_corpus(session: Session, *, since: datetime | None, until: datetime | 
     for message_id, title, content in session.execute(query):
         ids.append(message_id)
         texts.append((title, content))
-    features = message_features_many(texts)  # over the analysis.executor workers
+    features = packed_features_many(texts)  # over the analysis.executor workers; one string per message
     del texts
     threshold = get_settings().get("topics.duplicate_threshold")
     group_rows = near_duplicate_groups(features, threshold=threshold) if ids else np.zeros(0, dtype=np.int64)
@@ -198,39 +220,107 @@ def _load_corpus(session: Session, *, since: datetime | None, until: datetime | 
 
 # --- running --------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class _Region:
+    """A partition clustered on its own: the messages of the sources whose ``region`` is ``name`` (the default
+    region ``""`` holds every source without one). Topics never span two regions."""
+    name: str
+    source_ids: tuple[int, ...] | None  # None: every source (a deployment with one region)
+
+    def messages(self, query):
+        return query if self.source_ids is None else query.where(Message.source_id.in_(self.source_ids))
+
+
+def _regions(session: Session, only: str | None = None) -> list[_Region]:
+    """The regions of the stored sources, in name order (the default region first)."""
+    by_region: dict[str, list[int]] = defaultdict(list)
+    for source_id, region in session.execute(select(Source.id, Source.region).order_by(Source.id)):
+        by_region[region or DEFAULT_REGION].append(source_id)
+    if only is not None:
+        if only not in by_region:
+            raise ValueError(f"no source is in region {only!r}; regions: "
+                             f"{', '.join(repr(r) for r in sorted(by_region)) or 'none'}")
+        by_region = {only: by_region[only]}
+    if set(by_region) <= {DEFAULT_REGION}:  # one region: no filter on sources
+        return [_Region(DEFAULT_REGION, None)]
+    return [_Region(name, tuple(ids)) for name, ids in sorted(by_region.items())]
+
+
 def update_topics(session: Session, *, mode: str = "auto", since: datetime | None = None,
-                  until: datetime | None = None) -> TopicUpdateSummary:
+                  until: datetime | None = None, region: str | None = None) -> TopicUpdateSummary:
     """Cluster messages into topics, keep topic ids stable, replay analyst curation, refresh labels.
 
     ``mode``: ``auto`` (incremental when a model exists and the new messages are at most
     ``topics.incremental_max_share`` of the clustered ones, else full), ``full`` or ``incremental``.
     ``since``/``until`` restrict a full run to messages submitted in that window (e.g. a half month).
+    Each region (``Source.region``) is clustered on its own, with its own model; ``region`` runs one of them.
+    Full runs of several regions fit their models side by side on the ``analysis.executor``.
     """
     if mode not in ("auto", "full", "incremental"):
         raise ValueError(f"unknown mode {mode!r}: use auto, full or incremental")
-    state = _load_model()
+    plans = [(scope, *_plan(session, scope, mode, since, until)) for scope in _regions(session, region)]
+    total = TopicUpdateSummary(0, "+".join(dict.fromkeys(planned for _, planned, _ in plans)))
+    total.regions = len(plans)
+    batch_size = max(1, int(get_settings().get("analysis.workers") or 1))
+    full = [(scope, state) for scope, planned, state in plans if planned == "full"]
+    # Full runs in batches of one region per worker: a batch's corpora are in memory together.
+    for start in range(0, len(full), batch_size):
+        batch = full[start:start + batch_size]
+        corpora = [_load_corpus(session, scope, since=since, until=until) for scope, _ in batch]
+        fitted = map_partitions(_fit_partition, [corpus.features for corpus in corpora])
+        for (scope, state), corpus, clusterer in zip(batch, corpora, fitted, strict=True):
+            run = _start_run(session, "full", scope, clusterer)
+            _finish_run(session, run, total, _full_run(session, run, state, scope, corpus, clusterer,
+                                                       windowed=since is not None or until is not None))
+    for scope, planned, state in plans:
+        if planned == "incremental":
+            run = _start_run(session, "incremental", scope, state["clusterer"])
+            _finish_run(session, run, total, _incremental_run(session, run, state, scope))
+    return total
+
+
+def _plan(session: Session, scope: _Region, mode: str, since: datetime | None,
+          until: datetime | None) -> tuple[str, dict[str, Any] | None]:
+    """(``full`` or ``incremental``, the region's saved model or None) for ``mode``."""
+    state = _load_model(scope.name)
     if mode == "auto":
         mode = "full"
         if state is not None and since is None and until is None:
             seen = session.scalar(select(TopicMembership.id).limit(1)) is not None
-            new = session.query(Message.id).filter(Message.id > state["max_message_id"]).count()
+            new = session.scalar(scope.messages(select(func.count(Message.id)))
+                                 .where(Message.id > state["max_message_id"]))
             clustered = max(int(state["clusterer"].sizes_.sum()), 1)
             if seen and new <= get_settings().get("topics.incremental_max_share") * clustered:
                 mode = "incremental"
     if mode == "incremental" and state is None:
         mode = "full"
-    run = TopicRun(mode=mode, params={})
+    return mode, state
+
+
+def _fit_partition(features: PackedFeatures) -> TopicClusterer:
+    """A region's clusterer fitted on its messages' features (runs on an executor worker)."""
+    clusterer = build_clusterer()
+    if features:
+        clusterer.fit(features)
+    return clusterer
+
+
+def _start_run(session: Session, mode: str, scope: _Region, clusterer: TopicClusterer) -> TopicRun:
+    params = clusterer.get_params()
+    if scope.name != DEFAULT_REGION:
+        params["region"] = scope.name
+    run = TopicRun(mode=mode, params=params)
     session.add(run)
     session.flush()
-    if mode == "full":
-        summary = _full_run(session, run, state, since=since, until=until)
-    else:
-        summary = _incremental_run(session, run, state)
+    return run
+
+
+def _finish_run(session: Session, run: TopicRun, total: TopicUpdateSummary, summary: TopicUpdateSummary) -> None:
     run.finished_at = now_local()
     run.messages, run.topics = summary.messages, summary.topics
     run.kept, run.created, run.retired = summary.kept, summary.created, summary.retired
     session.commit()
-    return summary
+    total.add(summary)
 
 
 def _cluster_members(labels: np.ndarray, ids: Sequence[int], min_size: int) -> dict[int, list[int]]:
@@ -240,17 +330,13 @@ def _cluster_members(labels: np.ndarray, ids: Sequence[int], min_size: int) -> d
     return {label: ms for label, ms in members.items() if len(ms) >= min_size}
 
 
-def _full_run(session: Session, run: TopicRun, state: dict[str, Any] | None, *, since: datetime | None,
-              until: datetime | None) -> TopicUpdateSummary:
+def _full_run(session: Session, run: TopicRun, state: dict[str, Any] | None, scope: _Region, corpus: _Corpus,
+              clusterer: TopicClusterer, *, windowed: bool) -> TopicUpdateSummary:
     summary = TopicUpdateSummary(run.id, "full")
-    corpus = _load_corpus(session, since=since, until=until)
     summary.messages = len(corpus.ids)
     summary.duplicates = sum(1 for m, g in corpus.groups.items() if m != g)
-    clusterer = build_clusterer()
-    run.params = clusterer.get_params()
     if not corpus.ids:
         return summary
-    clusterer.fit(corpus.features)
     min_size = get_settings().get("topics.min_size")
     clusters = _cluster_members(clusterer.labels_, corpus.ids, min_size)
     similarity = dict(zip(corpus.ids, clusterer.similarity_.tolist(), strict=True))
@@ -278,11 +364,11 @@ def _full_run(session: Session, run: TopicRun, state: dict[str, Any] | None, *, 
     touched = set(label_topic.values()) | set(old_sizes)
     _retire_empty(session, run, touched, summary)
     touched |= _replay_curations(session)
-    features = dict(zip(corpus.ids, corpus.features, strict=True))
+    features = dict(zip(corpus.ids, corpus.features.packed, strict=True))
     _describe(session, touched, clusterer, features, run)
     max_id = session.scalar(select(Message.id).order_by(Message.id.desc()).limit(1)) or 0
     all_labels = {label: topic for label, topic in label_topic.items()}
-    _save_model(clusterer, all_labels, max_id if since is None and until is None else max(corpus.ids))
+    _save_model(clusterer, all_labels, max(corpus.ids) if windowed else max_id, scope.name)
     summary.topics = len(clusters)
     return summary
 
@@ -386,14 +472,13 @@ def _retire_empty(session: Session, run: TopicRun, topic_ids: set[int], summary:
         summary.retired += len(empty)
 
 
-def _incremental_run(session: Session, run: TopicRun, state: dict[str, Any]) -> TopicUpdateSummary:
+def _incremental_run(session: Session, run: TopicRun, state: dict[str, Any], scope: _Region) -> TopicUpdateSummary:
     summary = TopicUpdateSummary(run.id, "incremental")
     clusterer: TopicClusterer = state["clusterer"]
     label_topics: dict[int, int] = dict(state["label_topics"])
-    corpus = _load_corpus(session, since=None, until=None, after_id=state["max_message_id"])
+    corpus = _load_corpus(session, scope, since=None, until=None, after_id=state["max_message_id"])
     summary.messages = len(corpus.ids)
     summary.duplicates = sum(1 for m, g in corpus.groups.items() if m != g)
-    run.params = clusterer.get_params()
     if not corpus.ids:
         return summary
     position = {m: i for i, m in enumerate(corpus.ids)}
@@ -431,9 +516,9 @@ def _incremental_run(session: Session, run: TopicRun, state: dict[str, Any]) -> 
     if rows:
         session.execute(TopicMembership.__table__.insert(), rows)
     touched |= _replay_curations(session)
-    features = dict(zip(corpus.ids, corpus.features, strict=True))
+    features = dict(zip(corpus.ids, corpus.features.packed, strict=True))
     _describe(session, touched, clusterer, features, run)
-    _save_model(clusterer, label_topics, max(corpus.ids))
+    _save_model(clusterer, label_topics, max(corpus.ids), scope.name)
     summary.topics = len(touched)
     return summary
 
@@ -527,10 +612,18 @@ def _curate(session: Session, action: str, topic_id: int, payload: dict[str, Any
     session.flush()
     touched = _apply_curation(session, curation)
     touched.add(topic_id)
-    state = _load_model()
+    state = _load_model(_topic_region(session, topic_id))
     _describe(session, touched, state["clusterer"] if state else None, {}, None)
     session.commit()
     return curation
+
+
+def _topic_region(session: Session, topic_id: int) -> str:
+    """The region of a topic's messages (a topic never spans two)."""
+    region = session.scalar(select(Source.region).join(Message, Message.source_id == Source.id)
+                            .join(TopicMembership, TopicMembership.message_id == Message.id)
+                            .where(TopicMembership.topic_id == topic_id).limit(1))
+    return region or DEFAULT_REGION
 
 
 def rename_topic(session: Session, topic_id: int, label: str, author: str | None = None) -> None:
@@ -753,8 +846,9 @@ def _unique_labels(session: Session, topic_ids: set[int]) -> None:
 
 
 def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer | None,
-              features: dict[int, list[str]], run: TopicRun | None) -> None:
-    """Recompute size, people, dates, representative, label, keywords, places, units, categories."""
+              features: dict[int, str], run: TopicRun | None) -> None:
+    """Recompute size, people, dates, representative, label, keywords, places, units, categories. ``features``:
+    the packed features of the messages at hand (``analysis.text.packed``); others are computed."""
     topic_ids = {t for t in topic_ids if t is not None}
     if not topic_ids:
         return
@@ -803,7 +897,8 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
         topic.representative_message_id = representative.message_id
         member_features = []
         for m in members:
-            items = features.get(m.message_id)
+            packed = features.get(m.message_id)
+            items = unpack(packed) if packed is not None else None
             if items is None:
                 items = message_features(m.title, m.content)
             member_features.append(items)

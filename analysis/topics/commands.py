@@ -53,6 +53,7 @@ def hotlist_command(
 
 def update_command(
     mode: str = typer.Option("auto", help="auto | full | incremental"),
+    region: str = typer.Option(None, help="only this region's sources (default: every region, each apart)"),
 ) -> None:
     """Cluster messages into topics now (the `analyze` step does this too)."""
     from analysis.topics.clustering import update_topics
@@ -60,7 +61,7 @@ def update_command(
 
     try:
         with session_scope() as session:
-            summary = update_topics(session, mode=mode)
+            summary = update_topics(session, mode=mode, region=region)
     except ValueError as exc:
         _fail(str(exc))
     typer.echo(str(summary))

@@ -155,9 +155,27 @@ def infer_complainants(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     return infer_complainants_many([rows])[0]
 
 
+# Rows whose shingles are held at once: a letter's shingles cost about 30 KiB as lists of strings, so all the
+# letters of a year's topics at once would be tens of GiB; per slice of this many rows memory stays flat.
+_ROWS_PER_SLICE = 20_000
+
+
 def infer_complainants_many(row_lists: Sequence[Sequence[Mapping[str, Any]]]) -> list[list[str]]:
     """``infer_complainants`` of each list of rows (e.g. the letters of each topic), each list on its own;
-    the near-duplicate step runs once over all of them."""
+    the near-duplicate step runs once per slice of lists (``_ROWS_PER_SLICE`` rows), not once per list."""
+    results: list[list[str]] = []
+    start = 0
+    while start < len(row_lists):
+        stop, rows_in_slice = start, 0
+        while stop < len(row_lists) and (stop == start or rows_in_slice + len(row_lists[stop]) <= _ROWS_PER_SLICE):
+            rows_in_slice += len(row_lists[stop])
+            stop += 1
+        results.extend(_infer_slice(row_lists[start:stop]))
+        start = stop
+    return results
+
+
+def _infer_slice(row_lists: Sequence[Sequence[Mapping[str, Any]]]) -> list[list[str]]:
     from analysis.text.dedup import near_duplicate_groups_many
 
     prepared = []

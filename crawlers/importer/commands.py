@@ -15,6 +15,8 @@ def register(app: typer.Typer) -> None:
         sheet: list[str] = typer.Option(None, "--sheet",
                                         help="import only this sheet of a workbook (repeatable; default: all)"),
         dry_run: bool = typer.Option(False, "--dry-run", help="read, validate and count; store nothing"),
+        region: str = typer.Option(None, help="put the source in this region: topics are clustered per region "
+                                              "(a province's cities apart); \"\" for the default region"),
     ) -> None:
         """Import message exports; bad rows are reported (file, row, field, reason) and the rest imported.
 
@@ -62,7 +64,7 @@ def register(app: typer.Typer) -> None:
                             session, path, channel=channel, source=source, dry_run=dry_run,
                             batch_size=settings.get("import.batch_size"),
                             rejects_dir=settings.path("import.rejects_dir", "rejects"),
-                            on_start=on_start, on_row=on_row, sheets=sheet or None,
+                            on_start=on_start, on_row=on_row, sheets=sheet or None, region=region,
                         )
                     except (ImportFileError, ImportRefused) as exc:
                         console.print(f"[red]refused[/red] {exc}", markup=True, highlight=False)

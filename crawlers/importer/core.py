@@ -152,9 +152,11 @@ def import_file(
     on_row: Callable[[], None] | None = None,
     sheets: list[str] | None = None,
     max_chars: int | None = None,
+    region: str | None = None,
 ) -> ImportReport:
     """Import one export: a CSV, or every sheet of a workbook (``sheets``: only those), each sheet reported in
     ``report.parts``. Commits batch by batch (nothing is lost on a later failure); a dry run rolls back.
+    ``region``: put the source in this region (topics are clustered per region); None leaves it as it is.
 
     A sheet that is not a message export is refused on its own (``report.refused``) and the other sheets go on;
     when no sheet is importable the whole file is refused (ImportRefused)."""
@@ -167,7 +169,8 @@ def import_file(
             continue
         try:
             part = _import_table(session, table, channel=channel, source=source, dry_run=dry_run,
-                                 batch_size=batch_size, on_start=on_start, on_row=on_row, max_chars=max_chars)
+                                 batch_size=batch_size, on_start=on_start, on_row=on_row, max_chars=max_chars,
+                                 region=region)
         except ImportRefused as exc:
             refusals.append(str(exc))
             continue
@@ -189,7 +192,7 @@ def import_file(
 
 def _import_table(session: Session, table: Table, *, channel: str | None, source: str | None, dry_run: bool,
                   batch_size: int, on_start: Callable[[int | None], None] | None,
-                  on_row: Callable[[], None] | None, max_chars: int | None) -> ImportReport:
+                  on_row: Callable[[], None] | None, max_chars: int | None, region: str | None) -> ImportReport:
     path, where = table.path, (f"{table.path} sheet {table.sheet!r}" if table.sheet else str(table.path))
     mapping = ColumnMap.from_headers(table.headers)
     if mapping.looks_like_taxonomy() and not mapping.has_text:
@@ -217,6 +220,8 @@ def _import_table(session: Session, table: Table, *, channel: str | None, source
         on_start(table.total_rows)
 
     src = get_or_create_source(session, source_name, channel, origin="import")
+    if region is not None:
+        src.region = region or None  # "" puts it back in the default region
     run = CrawlRun(source_id=src.id, kind="import", location=f"{path} [{table.sheet}]" if table.sheet else str(path))
     session.add(run)
     session.flush()

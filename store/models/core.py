@@ -40,6 +40,9 @@ class Source(Base):
     cms_family: Mapped[str | None] = mapped_column(String(50))
     # Freshness objective: a source with no new item for longer than this many working days is stale.
     freshness_objective_days: Mapped[int | None] = mapped_column(Integer)
+    # Topics are clustered within one region (a city): a province's cities are independent partitions.
+    # NULL: the default region (a city's deployment needs no setting).
+    region: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
 
     messages: Mapped[list[Message]] = relationship(back_populates="source")
@@ -143,6 +146,19 @@ class MessageRevision(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
 
     message: Mapped[Message] = relationship(back_populates="revisions")
+
+
+class AnalysisWatermark(Base):
+    """How far an analysis step has read: the highest message id and message revision id it has handled, under
+    which version of its own rules (``analysis.watermarks``). Its next run handles only what is newer."""
+
+    __tablename__ = "analysis_watermarks"
+
+    step: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    last_message_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_revision_id: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
 
 
 class CrawlRun(Base):

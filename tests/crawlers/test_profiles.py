@@ -76,3 +76,23 @@ def test_own_profiles_dir_wins(tmp_path, monkeypatch):
     monkeypatch.setenv("HOTLINE_CRAWL_PROFILES_DIR", str(tmp_path))
     get_settings.cache_clear()
     assert load_profiles()["demo-vsb"].base_url == "http://www.example.gov.cn/"
+
+
+def test_a_profiles_region_goes_onto_its_source(tmp_path, sqlite_engine):
+    from sqlalchemy import select
+
+    from crawlers.state import open_run
+    from store.db import session_scope
+    from store.models import Source
+
+    path = tmp_path / "site.toml"
+    path.write_text(_BASE + 'region = "江川区"\n', encoding="utf-8")
+    profile = load_profile(path)
+    assert profile.region == "江川区"
+    open_run(profile, "vsb")
+    with session_scope() as session:
+        assert session.scalar(select(Source.region).where(Source.name == profile.source)) == "江川区"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(_BASE + "region = 3\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match="region"):
+        load_profile(bad)

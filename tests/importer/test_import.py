@@ -129,3 +129,16 @@ def test_unmapped_and_duplicate_columns_go_to_extra():
     mapping = ColumnMap.from_headers(["标题", "内容", "反映时间", "受理时间", "网格员"])
     assert mapping.fields["submitted_at"] == 2
     assert set(mapping.extra) == {"受理时间", "网格员"}
+
+
+def test_region_puts_the_source_in_a_region_and_omitting_it_keeps_it(session, tmp_path):
+    from store.models import Source
+
+    path = _write_csv(tmp_path / "jc12345.csv", HEADERS_12345, ROWS_12345, "utf-8")
+    import_file(session, path, region="江川区")
+    source = session.scalar(select(Source).where(Source.name == "jc12345"))
+    assert source.region == "江川区"
+    import_file(session, path)  # a later import without --region leaves the source where it is
+    assert source.region == "江川区"
+    import_file(session, path, region="")  # "" puts it back in the default region
+    assert source.region is None

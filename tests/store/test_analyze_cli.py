@@ -24,4 +24,4 @@ def test_analyze_runs_every_step_on_an_empty_database():
     result = runner.invoke(app, ["analyze", "--as-of", "2025-03-01"])
     assert result.exit_code == 0, result.output
     steps = [line.split()[1] for line in result.output.splitlines() if line.startswith(("ok", "FAIL"))]
-    assert steps == ["units", "deadlines", "routing", "admissibility", "topics", "reply-quality", "warnings"]
+    assert steps == ["units", "admissibility", "deadlines", "routing", "topics", "reply-quality", "warnings"]

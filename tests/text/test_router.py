@@ -142,6 +142,13 @@ def test_route_stored_messages_writes_predictions_once_per_model(session, corpus
     assert all((p.predicted is None) == p.needs_manual for p in predictions)
     again = route_stored_messages(session, trained)
     assert again["category"] == {"model": trained.version, "automatic": 0, "manual": 0}
+    # A model trained on other letters is another version: every message again, its prediction updated in place.
+    retrained = train_router(texts[:40], [r[2] for r in rows[:40]], "category", cv_folds=0)
+    assert retrained.version != trained.version
+    third = route_stored_messages(session, retrained)
+    assert third["category"]["automatic"] + third["category"]["manual"] == 60
+    predictions = session.scalars(select(RoutingPrediction)).all()
+    assert len(predictions) == 60 and {p.model_version for p in predictions} == {retrained.version}
 
 
 def test_analyze_without_a_model_says_what_to_do(session):

@@ -79,10 +79,11 @@ def test_praise_has_no_reply_duty_and_complaints_do():
     assert "admissible" not in NO_REPLY_DUTY and "out_of_scope" not in NO_REPLY_DUTY
 
 
-def test_step_fills_and_updates_the_columns(session):
+def test_step_fills_and_updates_the_columns(session, monkeypatch):
     from datetime import datetime
 
-    from store.models import Message
+    from analysis.routing import admissibility
+    from store.models import Message, MessageRevision
     from store.records import MessageRecord
     from store.upsert import get_or_create_source, upsert_messages
 
@@ -98,9 +99,19 @@ def test_step_fills_and_updates_the_columns(session):
     assert "2 letters classified" in summary and "2 changed" in summary
     stored = dict(session.execute(select(Message.external_id, Message.admissibility)).all())
     assert stored == {"A1": "admissible", "A2": "praise"}
-    # a reply arriving later can make a letter out of scope; an unchanged letter is not rewritten
-    message = session.scalar(select(Message).where(Message.external_id == "A1"))
-    message.reply_text = "该问题不属于本单位职责范围，请向市场监管部门反映。"
+    # a reply arriving later (a re-crawl: the upsert records the revision) can make a letter out of scope; only
+    # the changed letter is classified again, and its new value is a revision the deadlines step reads
+    upsert_messages(session, source, [
+        MessageRecord(channel="mailbox", external_id="A1", title="菜市场卸货噪音", content=COMPLAINT,
+                      submitted_at=datetime(2024, 3, 1, 9), ref="A1",
+                      reply_text="该问题不属于本单位职责范围，请向市场监管部门反映。")])
     session.commit()
-    assert "1 changed" in classify_stored_messages(session)
+    summary = classify_stored_messages(session)
+    assert "1 letters classified (new or changed since the last run)" in summary and "1 changed" in summary
     assert session.scalar(select(Message.admissibility).where(Message.external_id == "A1")) == "out_of_scope"
+    revision = session.scalars(select(MessageRevision).where(MessageRevision.field == "admissibility")).one()
+    assert (revision.old_value, revision.new_value) == ("admissible", "out_of_scope")
+    # nothing new: nothing classified; a new version of the rules: every letter again
+    assert classify_stored_messages(session).startswith("0 letters classified")
+    monkeypatch.setattr(admissibility, "_RULES_VERSION", admissibility._RULES_VERSION + 1)
+    assert classify_stored_messages(session).startswith("2 letters classified (")

@@ -3,6 +3,7 @@
 All letters are written for these tests."""
 from datetime import datetime, timedelta
 
+from analysis.topics import complainants
 from analysis.topics.complainants import (
     distinct_complainants,
     distinct_complainants_many,
@@ -91,7 +92,7 @@ def test_empty_rows_and_missing_fields_do_not_crash():
     assert distinct_complainants([]) == 0
 
 
-def test_many_lists_at_once_are_each_inferred_on_their_own():
+def test_many_lists_at_once_are_each_inferred_on_their_own(monkeypatch):
     # The topics step counts people of every topic in one pass; each list must come out as on its own: the
     # NOISE letter re-sent is one person inside each list, and the same NOISE text in two lists is not linked
     # across them (keys are per list). Expected: list A 2 people (NOISE twice + HEATING), list B 1 (NOISE
@@ -105,3 +106,7 @@ def test_many_lists_at_once_are_each_inferred_on_their_own():
     ]
     assert infer_complainants_many(lists) == [infer_complainants(rows) for rows in lists]
     assert distinct_complainants_many(lists) == [2, 1, 2, 0] == [distinct_complainants(rows) for rows in lists]
+    # In slices of at most 2 rows (a list longer than a slice is a slice of its own): the same answers.
+    monkeypatch.setattr(complainants, "_ROWS_PER_SLICE", 2)
+    assert distinct_complainants_many(lists) == [2, 1, 2, 0]
+    assert infer_complainants_many(lists) == [infer_complainants(rows) for rows in lists]

@@ -1,0 +1,23 @@
+"""sources.region: the partition a source's messages are clustered in (topics span the sources and channels of
+one region, a city; a province's cities are analysed as independent partitions). NULL is the default region.
+
+Revision ID: 0020_source_region
+Revises: 0016_crawl_health
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0020_source_region"
+down_revision = "0016_crawl_health"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sources") as batch:
+        batch.add_column(sa.Column("region", sa.String(length=100), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sources") as batch:
+        batch.drop_column("region")
