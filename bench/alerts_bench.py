@@ -72,7 +72,7 @@ def build(engine, messages: int, units: int, as_of: dt.date) -> None:
                 "natural_key": keys, "title": [f"诉求{i - 1}" for i in ids], "content": ["内容"] * k,
                 "submitted_at": submitted, "unit": [unit_names[u] for u in chunk_units.tolist()],
                 "unit_id": (chunk_units + 2).tolist(), "content_hash": ["h"] * k, "extra": [empty] * k,
-                "first_seen_at": submitted, "last_seen_at": submitted})
+                "first_seen_at": submitted})
             bulk_insert(conn, Deadline.__table__, {
                 "message_id": ids, "rule_id": ["default-5wd"] * k, "rule_source": ["bench"] * k, "days": [5] * k,
                 "day_unit": ["working"] * k, "convention": ["next_working_day"] * k, "received_at": submitted,

@@ -1,7 +1,14 @@
-"""Import throughput: rows into SQLite and into PostgreSQL; rows/s and peak memory.
+"""Import throughput: rows into SQLite and into PostgreSQL; rows/s, CPU seconds and peak memory.
 
 Targets (issues 16/17): >= 5,000 realistic rows/s into SQLite, >= 4,000 into PostgreSQL, memory flat in file size.
-Each backend runs in its own process so peak RSS is its own.
+Each backend runs in its own process so peak RSS is its own. Three imports per backend, each timed:
+
+1. ``first``: file A (N rows) into an empty database;
+2. ``re-import``: file A again, every row unchanged;
+3. ``onto base``: file B (N other rows, other ids) into the database that holds A's N rows.
+
+CPU is this process's (parsing, validation, the driver) and, on PostgreSQL on this machine, the server backend's
+that ran the import (read from /proc; other server processes, e.g. the WAL writer, are not counted).
 
     python bench/import_bench.py [--rows N] [--corpus generated|real|real-mixed] [--no-pg]
 
@@ -32,7 +39,7 @@ PROBLEMS = ["路灯不亮", "夜间施工噪音扰民", "电梯长期故障", "�
 UNITS = ["市城市管理局", "市生态环境局", "市住房和城乡建设局", "市教育局", "市卫生健康委员会", "市交通运输局"]
 
 
-def write_rows(path: Path, rows: int, seed: int = 7) -> None:
+def write_rows(path: Path, rows: int, seed: int = 7, prefix: str = "JC") -> None:
     rng = random.Random(seed)
     start = datetime(2025, 1, 1)
     with open(path, "w", newline="", encoding="gb18030") as fh:  # the hardest common case: GB18030
@@ -43,7 +50,7 @@ def write_rows(path: Path, rows: int, seed: int = 7) -> None:
             submitted = start + timedelta(minutes=rng.randrange(0, 525_600))
             replied = submitted + timedelta(days=rng.randrange(1, 12)) if rng.random() < 0.8 else None
             writer.writerow([
-                f"JC{i:08d}", f"{place}{problem}",
+                f"{prefix}{i:08d}", f"{place}{problem}",
                 f"市民反映{place}{problem}，已持续{rng.randrange(2, 30)}天，请尽快处理。",
                 f"{submitted:%Y/%m/%d %H:%M:%S}", rng.choice(UNITS), "已办结" if replied else "办理中",
                 f"经核查，{place}{problem}问题已处理。" if replied else "",
@@ -51,31 +58,55 @@ def write_rows(path: Path, rows: int, seed: int = 7) -> None:
             ])
 
 
-def run_one(url: str, path: Path) -> None:
-    """Child process: import the file once and print one result line."""
-    os.environ["HOTLINE_DATABASE_URL"] = url
+def backend_cpu_seconds(session) -> tuple[int, float] | None:
+    """(pid, CPU seconds used so far) of the PostgreSQL backend serving ``session``, when it runs on this
+    machine."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    from sqlalchemy import text
+
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # another machine, or not readable
+        return None
+    return pid, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def timed_import(session, path: Path, label: str):
+    """Import ``path`` once, print its figures and return its report."""
     from crawlers.importer import import_file
+
+    server_began = backend_cpu_seconds(session)
+    began, cpu_began = time.perf_counter(), time.process_time()
+    report = import_file(session, path)
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu_began
+    server_ended = backend_cpu_seconds(session)
+    result = report.result
+    rows = result.inserted + result.updated + result.unchanged
+    same_backend = server_began and server_ended and server_began[0] == server_ended[0]
+    server = f", server {server_ended[1] - server_began[1]:5.1f}" if same_backend else ""
+    dialect = session.get_bind().dialect.name
+    print(f"{dialect:10s} {label:10s} {rows:>8,} rows (inserted {result.inserted:,}, unchanged {result.unchanged:,}, "
+          f"rejected {result.rejected:,}) in {elapsed:6.1f} s = {rows / elapsed:7,.0f} rows/s; "
+          f"CPU s: client {cpu:5.1f}{server}", flush=True)  # each figure at once: a loaded disk can be slow
+    return report
+
+
+def run_one(url: str, path: Path, other: Path) -> None:
+    """Child process: first import of ``path``, its re-import, then ``other`` onto it; one line each."""
+    os.environ["HOTLINE_DATABASE_URL"] = url
     from store.db import get_engine, session_factory
-    from store.models import Base
+    from store.migrate import upgrade
 
     engine = get_engine(url)
-    Base.metadata.create_all(engine)
+    upgrade(engine)  # the schema a deployment has (migrations, not create_all)
     with session_factory(engine)() as session:
-        began, cpu_began = time.perf_counter(), time.process_time()
-        report = import_file(session, path)
-        elapsed, cpu_import = time.perf_counter() - began, time.process_time() - cpu_began
-        rows = report.result.inserted
-        # first figure at once: a re-import on a loaded machine's disk can take long
-        print(f"{engine.dialect.name:10s} encoding {report.encoding}; inserted {rows:,} in {elapsed:.1f} s = "
-              f"{rows / elapsed:,.0f} rows/s (wall); this process's CPU {cpu_import:.1f} s = "
-              f"{rows / cpu_import:,.0f} rows per CPU-second; rejected {report.result.rejected:,}", flush=True)
-        began = time.perf_counter()
-        again = import_file(session, path)
-        elapsed_again = time.perf_counter() - began
+        first = timed_import(session, path, "first")
+        timed_import(session, path, "re-import")
+        timed_import(session, other, "onto base")
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{engine.dialect.name:10s} inserted {rows:>7,} in {elapsed:6.1f} s = {rows / elapsed:8,.0f} rows/s; "
-          f"re-import (all unchanged: {again.result.unchanged:,}) {rows / elapsed_again:8,.0f} rows/s; "
-          f"peak RSS {peak_mib:,.0f} MiB")
+    print(f"{engine.dialect.name:10s} encoding {first.encoding}; peak RSS {peak_mib:,.0f} MiB")
 
 
 def write_mixed(source: Path, path: Path, every: int = 5) -> None:
@@ -90,15 +121,16 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--corpus", choices=["generated", "real", "real-mixed"], default="generated")
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
-    parser.add_argument("--child", nargs=2, metavar=("URL", "FILE"))
+    parser.add_argument("--child", nargs=3, metavar=("URL", "FILE", "OTHER_FILE"))
     args = parser.parse_args()
     if args.child:
-        run_one(args.child[0], Path(args.child[1]))
+        run_one(args.child[0], Path(args.child[1]), Path(args.child[2]))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench_12345.csv"
+        path, other = Path(tmp) / "bench_12345.csv", Path(tmp) / "bench_other.csv"
         if args.corpus == "generated":
             write_rows(path, args.rows)
+            write_rows(other, args.rows, seed=8, prefix="JD")
             what = "generated rows, GB18030 CSV"
         else:
             from _corpus_real import corpus_csv, real_data_available
@@ -106,14 +138,17 @@ def main() -> None:
             if not real_data_available():
                 print("import bench: ../shared/data is absent, realistic corpus skipped")
                 return
-            path = corpus_csv(args.rows)
+            path, other = corpus_csv(args.rows), corpus_csv(args.rows, seed=17)  # other seed: other ids
             what = "realistic rows (bench/_corpus_real.py), UTF-8 CSV"
             if args.corpus == "real-mixed":
-                mixed = Path(tmp) / "mixed.csv"
+                mixed, other_mixed = Path(tmp) / "mixed.csv", Path(tmp) / "other_mixed.csv"
                 write_mixed(path, mixed)
-                path, what = mixed, "realistic rows, every fifth line GB18030 (mixed encodings)"
+                write_mixed(other, other_mixed)
+                path, other = mixed, other_mixed
+                what = "realistic rows, every fifth line GB18030 (mixed encodings)"
         print(f"import bench: {args.rows:,} {what} ({path.stat().st_size / 2**20:.1f} MiB)", flush=True)
-        subprocess.run([sys.executable, __file__, "--child", f"sqlite:///{tmp}/bench.db", str(path)], check=True)
+        subprocess.run([sys.executable, __file__, "--child", f"sqlite:///{tmp}/bench.db", str(path), str(other)],
+                       check=True)
         if args.no_pg:
             return
         from _pg import scratch_pg_database
@@ -122,7 +157,7 @@ def main() -> None:
             if url is None:
                 print("postgresql skipped")
                 return
-            subprocess.run([sys.executable, __file__, "--child", url, str(path)], check=True)
+            subprocess.run([sys.executable, __file__, "--child", url, str(path), str(other)], check=True)
 
 
 if __name__ == "__main__":

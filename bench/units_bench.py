@@ -65,7 +65,7 @@ def fill(engine, n_messages: int, seed: int = 11) -> list[str]:
                          "natural_key": f"U{i:07d}", "title": f"诉求{i}", "content": f"编号{i}的诉求。",
                          "submitted_at": submitted, "unit": unit, "status": "办理中" if open_ else "已办结",
                          "reply_text": None if open_ else "已处理。", "replied_at": None if open_ else submitted,
-                         "extra": {}, "content_hash": f"{i:040d}", "first_seen_at": now, "last_seen_at": now})
+                         "extra": {}, "content_hash": f"{i:040d}", "first_seen_at": now})
         due = (submitted + timedelta(days=7)).date()
         deadlines.append({"message_id": i, "rule_id": "general", "rule_source": "bench", "days": 5,
                           "day_unit": "working", "convention": "next_working_day", "received_at": submitted,

@@ -13,10 +13,10 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Message, MessageRevision, Source, now_local
+from store.models import Message, MessageRevision, MessageSighting, Source, now_local
 from store.records import TRACKED_FIELDS, MessageRecord, Reject, cut_long_text, validate
 
 
@@ -53,6 +53,15 @@ class UpsertResult:
                 "rejected": self.rejected, "duplicates": self.duplicates, "cut": self.cut}
 
 
+def _dialect_insert(session: Session):
+    """The ``insert`` of the session's dialect (the one with ``on_conflict_do_…``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert
+
+
 def get_or_create_source(session: Session, name: str, channel: str, **attrs: Any) -> Source:
     """The source named ``name``, created if missing by insert-or-get: two processes importing into the same
     new source at once both get it (``INSERT … ON CONFLICT DO NOTHING``, then read), neither dies on the
@@ -60,13 +69,8 @@ def get_or_create_source(session: Session, name: str, channel: str, **attrs: Any
     source = session.scalar(select(Source).where(Source.name == name))
     if source is not None:
         return source
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    session.execute(dialect_insert(Source).values(name=name, channel=channel, created_at=now_local(), **attrs)
-                    .on_conflict_do_nothing(index_elements=["name"]))
+    session.execute(_dialect_insert(session)(Source).values(name=name, channel=channel, created_at=now_local(),
+                                                            **attrs).on_conflict_do_nothing(index_elements=["name"]))
     return session.scalars(select(Source).where(Source.name == name)).one()
 
 
@@ -178,7 +182,7 @@ def _upsert_batch(session: Session, source: Source, batch: list[MessageRecord], 
             row = {
                 "source_id": source.id, "channel": record.channel, "external_id": record.external_id,
                 "natural_key": key, "submitter": record.submitter, "extra": record.extra or {},
-                "content_hash": record.content_hash(), "first_seen_at": now, "last_seen_at": now,
+                "content_hash": record.content_hash(), "first_seen_at": now,
                 **{f: getattr(record, f) for f in TRACKED_FIELDS},
                 "content": record.content or record.title or "",
             }
@@ -186,7 +190,7 @@ def _upsert_batch(session: Session, source: Source, batch: list[MessageRecord], 
             continue
         changes = _apply_changes(stored, record, now, run_id, revisions)
         if changes:
-            updates.setdefault(stored["id"], {"id": stored["id"], "last_seen_at": now}).update(changes)
+            updates.setdefault(stored["id"], {"id": stored["id"]}).update(changes)
             unchanged_ids.discard(stored["id"])
         elif stored["id"] not in updates:
             unchanged_ids.add(stored["id"])
@@ -202,11 +206,19 @@ def _upsert_batch(session: Session, source: Source, batch: list[MessageRecord], 
         session.execute(update(Message), list(updates.values()))
     if revisions:
         session.execute(insert(MessageRevision), revisions)
-    unchanged = sorted(unchanged_ids)
-    for start in range(0, len(unchanged), 500):
-        session.execute(update(Message).where(Message.id.in_(unchanged[start:start + 500])).values(last_seen_at=now))
+    _record_sightings(session, sorted(unchanged_ids | updates.keys()), now)
     session.flush()
     return result
+
+
+def _record_sightings(session: Session, message_ids: list[int], seen_at: datetime) -> None:
+    """Stored messages seen again: their narrow sighting rows, never the wide message rows."""
+    table = MessageSighting.__table__
+    for start in range(0, len(message_ids), 500):
+        seen = select(Message.id, literal(seen_at)).where(Message.id.in_(message_ids[start:start + 500]))
+        upsert = _dialect_insert(session)(table).from_select(["message_id", "last_seen_at"], seen)
+        session.execute(upsert.on_conflict_do_update(index_elements=["message_id"],
+                                                     set_={"last_seen_at": upsert.excluded.last_seen_at}))
 
 
 def _insert_rows(session: Session, source: Source, rows: list[dict[str, Any]]) -> list[int]:

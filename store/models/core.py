@@ -15,10 +15,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    func,
     literal_column,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from store.models.base import Base, JSONType, now_local
 
@@ -60,6 +62,17 @@ class Unit(Base):
     aliases: Mapped[list[str]] = mapped_column(JSONType, default=list)
     contacts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     is_supervision_office: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MessageSighting(Base):
+    """When a crawl or import last saw a message again after storing it. Kept out of ``messages`` (migration
+    0018_message_sightings) so that seeing an unchanged message writes this narrow row, not the wide, search-indexed
+    one: a re-import of an unchanged file then rewrites no letter."""
+
+    __tablename__ = "message_sightings"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Message(Base):
@@ -119,7 +132,10 @@ class Message(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     content_hash: Mapped[str] = mapped_column(String(40), index=True)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+    # When a crawl or import last saw it: its sighting, else first_seen_at (read-only, loaded when read).
+    last_seen_at: Mapped[datetime] = column_property(
+        func.coalesce(select(MessageSighting.last_seen_at).where(MessageSighting.message_id == id)
+                      .scalar_subquery(), first_seen_at), deferred=True)
 
     source: Mapped[Source] = relationship(back_populates="messages")
     revisions: Mapped[list[MessageRevision]] = relationship(

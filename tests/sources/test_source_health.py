@@ -23,7 +23,7 @@ def _source(session, name: str, runs: list[dict], last_new: datetime | None, obj
                              started_at=datetime(2025, 3, 1), **values))
     if last_new:
         session.add(Message(source_id=source.id, channel="mailbox", natural_key=f"{name}-1", content="x",
-                            content_hash="0" * 40, first_seen_at=last_new, last_seen_at=last_new))
+                            content_hash="0" * 40, first_seen_at=last_new))
     session.flush()
 
 

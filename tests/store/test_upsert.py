@@ -1,8 +1,8 @@
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from store.models import Message, MessageRevision
+from store.models import Message, MessageRevision, MessageSighting
 from store.records import MessageRecord
 from store.upsert import get_or_create_source, upsert_messages
 
@@ -79,3 +79,33 @@ def test_bad_records_are_rejected_with_reason_and_the_rest_stored(session):
         "x.csv row 2: content: no message text (title and content are both empty)",
         "x.csv row 3: channel: unknown channel 'fax' (expected one of ('hotline', 'mailbox', 'feedback'))",
     ]
+
+
+def test_seeing_messages_again_writes_their_sightings_not_their_rows(session, monkeypatch):
+    """A re-import records when each message was seen (Message.last_seen_at) in message_sightings; an unchanged
+    message's own row is not rewritten. Oracle: PostgreSQL's xmin, the transaction that wrote a row version, stays
+    the first import's for the unchanged letter and moves for the changed one."""
+    import store.upsert
+
+    first, second = datetime(2025, 3, 3, 10, 0), datetime(2025, 3, 4, 10, 0)
+    source = get_or_create_source(session, "mayor-mailbox", "mailbox")
+    monkeypatch.setattr(store.upsert, "now_local", lambda: first)
+    upsert_messages(session, source, [_record(), _record(external_id="XX2025002", title="另一封")])
+    session.commit()
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    row_version = "xmin::text" if postgresql else "'-'"
+    versions_before = dict(session.execute(text(f"SELECT external_id, {row_version} FROM messages")).all())
+    assert [m.last_seen_at for m in session.scalars(select(Message))] == [first, first]  # never seen again yet
+    monkeypatch.setattr(store.upsert, "now_local", lambda: second)
+    again = upsert_messages(session, source, [_record(), _record(external_id="XX2025002", title="另一封",
+                                                                  status="已办结")])
+    session.commit()
+    assert (again.unchanged, again.updated) == (1, 1)
+    session.expire_all()
+    seen = {m.external_id: (m.first_seen_at, m.last_seen_at) for m in session.scalars(select(Message))}
+    assert seen == {"XX2025001": (first, second), "XX2025002": (first, second)}
+    assert session.scalar(select(func.count()).select_from(MessageSighting)) == 2
+    if postgresql:
+        versions_after = dict(session.execute(text(f"SELECT external_id, {row_version} FROM messages")).all())
+        assert versions_after["XX2025001"] == versions_before["XX2025001"]  # unchanged: row not rewritten
+        assert versions_after["XX2025002"] != versions_before["XX2025002"]  # its status changed
