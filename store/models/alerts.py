@@ -5,15 +5,37 @@ The unit directory itself is ``store.models.core.Unit``. Timestamps are naive As
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    event,
+    func,
+    inspect,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from store.models.base import Base, JSONType, now_local
 
-ALERT_LEVELS = ("due_soon", "overdue", "seriously_overdue", "supervision", "warning")
+# Least urgent first: an alert's rank is its index here (-1 for a level not listed).
+ALERT_LEVELS = ("warning", "due_soon", "overdue", "seriously_overdue", "supervision")
 
 
 class Alert(Base):
@@ -47,6 +69,87 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    is_current_overall: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+_CURRENT_FIRING = Alert.is_current & (Alert.state == "firing")
+# The work list's default read (the firing rows shown), however many resolved alerts pile up.
+Index("ix_alerts_current_firing", Alert.recipient, postgresql_where=_CURRENT_FIRING, sqlite_where=_CURRENT_FIRING)
+
+
+def level_rank(level_column: Any = Alert.level) -> Any:
+    """An alert level's rank in ``ALERT_LEVELS`` as an SQL expression (-1: a level not listed)."""
+    return case({level: rank for rank, level in enumerate(ALERT_LEVELS)}, value=level_column, else_=-1)
+
+
+_REFRESH_CHUNK = 5000  # message ids per statement (SQLite's limit on bound parameters is 32766)
+
+
+def refresh_current_alerts(connection: Connection, message_ids: Iterable[int] | None = None) -> None:
+    """Set ``is_current`` and ``is_current_overall`` of the alerts of these messages (None: of every message)
+    from what they rank now; only the rows whose marker moves are written."""
+    if message_ids is None:
+        _refresh_current([], connection)
+        return
+    ids = sorted(set(message_ids))
+    for start in range(0, len(ids), _REFRESH_CHUNK):
+        _refresh_current([Alert.message_id.in_(ids[start:start + _REFRESH_CHUNK])], connection)
+
+
+def _refresh_current(scope: list, connection: Connection) -> None:
+    table = Alert.__table__
+    group = (table.c.message_id, table.c.recipient)
+    highest_first = (level_rank(table.c.level).desc(), table.c.id.desc())
+    ranked = select(
+        table.c.id,
+        (func.row_number().over(partition_by=(*group, table.c.state), order_by=highest_first) == 1)
+        .label("in_state"),
+        (func.row_number().over(partition_by=group, order_by=highest_first) == 1).label("overall"),
+    ).where(table.c.message_id.is_not(None), *scope).subquery()
+    connection.execute(
+        update(table).where(table.c.id == ranked.c.id, or_(table.c.is_current != ranked.c.in_state,
+                                                             table.c.is_current_overall != ranked.c.overall))
+        .values(is_current=ranked.c.in_state, is_current_overall=ranked.c.overall))
+
+
+_RANKING_FIELDS = ("message_id", "recipient", "state", "level")
+
+
+@event.listens_for(Session, "before_flush")
+def _note_ranked_alerts(session: Session, _context: Any, _instances: Any) -> None:
+    """Alerts written through the ORM (early warnings, tests' fixtures): the messages whose markers may move,
+    noted before the flush (a deleted alert's message is still readable then)."""
+    touched: set[int] = set()
+    for alert in chain(session.new, session.deleted):
+        if isinstance(alert, Alert):
+            touched.add(alert.message_id)
+    for alert in session.dirty:
+        if isinstance(alert, Alert):
+            attributes = inspect(alert).attrs
+            if any(attributes[name].history.has_changes() for name in _RANKING_FIELDS):
+                touched.update((alert.message_id, *attributes.message_id.history.deleted))
+    touched.discard(None)
+    if touched:
+        session.info.setdefault("alerts_to_refresh", set()).update(touched)
+
+
+@event.listens_for(Session, "after_flush")
+def _refresh_flushed_alerts(session: Session, _context: Any) -> None:
+    touched = session.info.get("alerts_to_refresh")
+    if touched:
+        refresh_current_alerts(session.connection(), touched)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _expire_refreshed(session: Session, _context: Any) -> None:
+    """The loaded alerts of those messages read their markers again (the UPDATE went around the ORM)."""
+    touched = session.info.pop("alerts_to_refresh", None)
+    if not touched:
+        return
+    for alert in list(session.identity_map.values()):
+        if isinstance(alert, Alert) and alert.message_id in touched:
+            session.expire(alert, ["is_current", "is_current_overall"])
 
 
 class Acknowledgement(Base):
