@@ -1,25 +1,25 @@
 """The alerts page's work list: one row per message per recipient, at its current (highest firing) level.
 
 The alerts table keeps one row per level (and the delivery keys hang on them: exactly-once delivery depends on
-it), so an overdue message has up to four rows. This is only a view over them: a row is shown when no alert of
-the same (message, recipient) and state outranks it (an anti-join). Alerts without a message (early warnings)
-are rows of their own.
+it), so an overdue message has up to four rows. This is only a view over them: a row is shown when it is its
+(message, recipient)'s current level in the state asked for, as the writers mark it (``Alert.is_current``,
+``Alert.is_current_overall``): an indexed read, not an anti-join per request. Alerts without a message (early
+warnings) are rows of their own.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, false, func, literal, or_, select
+from sqlalchemy import String, cast, false, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from alerts.recipients import UNIT_PREFIX, recipient_key
-from store.models.alerts import Acknowledgement, Alert, AlertNote
+from store.models.alerts import ALERT_LEVELS, Acknowledgement, Alert, AlertNote, level_rank
 from store.models.core import Unit
 
-LEVEL_ORDER = ("warning", "due_soon", "overdue", "seriously_overdue", "supervision")  # most urgent last
+LEVEL_ORDER = ALERT_LEVELS  # most urgent last
 STATES = ("firing", "resolved", "superseded", "all")
 
 
@@ -53,30 +53,15 @@ def addressed_to_unit(unit_id: int | None, unit_name: str | None = None):
     return false()
 
 
-def _level_rank(table=Alert):
-    return case({level: rank for rank, level in enumerate(LEVEL_ORDER)}, value=table.level, else_=-1)
-
-
-_RANK = _level_rank()
-
-
-@lru_cache(maxsize=len(STATES))
-def _not_outranked(state: str):
-    """No alert of the same message, recipient and state has a higher level (or the same level and a larger
-    id). Built once per state: reusing the expression object spares building and cache-keying it per request."""
-    higher = aliased(Alert)
-    sibling_state = [] if state == "all" else [higher.state == state]
-    higher_rank = _level_rank(higher)
-    return ~select(higher.id).where(
-        higher.message_id == Alert.message_id, higher.recipient == Alert.recipient, *sibling_state,
-        or_(higher_rank > _RANK, and_(higher_rank == _RANK, higher.id > Alert.id))).exists()
+_RANK = level_rank()
 
 
 def _current_rows(scope: list, filters: AlertFilters):
-    """The alerts in scope and state that are the current level of their (message, recipient). An anti-join the
-    database answers with one hash join (a window function over every alert cost twice as much)."""
-    state = [] if filters.state == "all" else [Alert.state == filters.state]
-    conditions = [*scope, *state, _not_outranked(filters.state)]
+    """The alerts in scope and state that are the current level of their (message, recipient)."""
+    if filters.state == "all":
+        conditions = [*scope, Alert.is_current_overall]
+    else:
+        conditions = [*scope, Alert.state == filters.state, Alert.is_current]
     if filters.recipient:
         conditions.append(Alert.recipient == filters.recipient)
     return conditions
