@@ -73,6 +73,26 @@ ROW_COLUMNS = (Alert.id, Alert.level, Alert.message_id, Alert.title, Alert.recip
                Alert.overdue_workdays, Alert.first_fired_at, Alert.acknowledged_at)
 
 
+# The statements' fixed parts, built once: aliases made per request rebuilt their column collections each time
+# (about a tenth of the page's Python time).
+_PICK = select(Alert.id, func.count().over().label("total")).order_by(
+    Alert.acknowledged_at.is_not(None), _RANK.desc(), Alert.due_on, Alert.id)
+_UNIT = Unit.__table__.alias("unit")
+_RECIPIENT_UNIT = Unit.__table__.alias("recipient_unit")
+_SIBLING = aliased(Alert)
+# How many levels each row's (message, recipient) has, for the "n levels" link to the message's history.
+# (The scope of a unit official is a recipient: the same recipient as the row is within it.)
+_LEVELS = (select(func.count(_SIBLING.id))
+           .where(_SIBLING.message_id == Alert.message_id, _SIBLING.recipient == Alert.recipient)
+           .correlate(Alert).scalar_subquery())
+_PAGE_ROWS = (
+    select(*ROW_COLUMNS, _UNIT.c.name.label("unit_name"), _RECIPIENT_UNIT.c.name.label("recipient_name"),
+           _LEVELS.label("levels"))
+    .outerjoin(_UNIT, _UNIT.c.id == Alert.unit_id)
+    # The recipient key (alerts.recipients); recipient_unit_id is not filled on every row.
+    .outerjoin(_RECIPIENT_UNIT, literal(UNIT_PREFIX) + cast(_RECIPIENT_UNIT.c.id, String) == Alert.recipient))
+
+
 @dataclass
 class AlertRow:
     alert: Any  # an Alert, or a row of ROW_COLUMNS
@@ -100,34 +120,16 @@ def alert_rows(session: Session, scope: list, filters: AlertFilters, page_size: 
         conditions.append(Alert.first_fired_at <= datetime.combine(filters.fired_to, time.max))
     # The page's ids and the total from narrow columns first (the sort and the count never carry the titles
     # and JSON details of thousands of rows), then the page's rows with their unit names.
-    acknowledged = Alert.acknowledged_at.is_not(None)
-    picked = session.execute(
-        select(Alert.id, func.count().over().label("total")).where(*conditions)
-        .order_by(acknowledged, _RANK.desc(), Alert.due_on, Alert.id)
-        .offset((filters.page - 1) * page_size).limit(page_size)).all()
+    picked = session.execute(_PICK.where(*conditions).offset((filters.page - 1) * page_size).limit(page_size)).all()
     if picked:
         total = picked[0].total
     elif filters.page > 1:  # past the last page: the total still says how many there are
         total = session.scalar(select(func.count(Alert.id)).where(*conditions)) or 0
     else:
         total = 0
-    unit = Unit.__table__.alias("unit")
-    recipient_unit = Unit.__table__.alias("recipient_unit")
-    # How many levels each row's (message, recipient) has, for the "n levels" link to the message's history.
-    # (The scope of a unit official is a recipient: the same recipient as the row is within it.)
-    sibling = aliased(Alert)
-    levels = (select(func.count(sibling.id))
-              .where(sibling.message_id == Alert.message_id, sibling.recipient == Alert.recipient)
-              .correlate(Alert).scalar_subquery())
     order = {row.id: position for position, row in enumerate(picked)}
-    page = sorted(session.execute(
-        select(*ROW_COLUMNS, unit.c.name.label("unit_name"), recipient_unit.c.name.label("recipient_name"),
-               levels.label("levels"))
-        .where(Alert.id.in_(list(order)))
-        .outerjoin(unit, unit.c.id == Alert.unit_id)
-        # The recipient key (alerts.recipients); recipient_unit_id is not filled on every row.
-        .outerjoin(recipient_unit, literal(UNIT_PREFIX) + cast(recipient_unit.c.id, String) == Alert.recipient)
-    ).all() if order else [], key=lambda row: order[row.id])
+    page = sorted(session.execute(_PAGE_ROWS.where(Alert.id.in_(list(order)))).all() if order else [],
+                  key=lambda row: order[row.id])
     rows = [AlertRow(row, row.unit_name, row.recipient_name or row.recipient,
                      (row.levels or 1) if row.message_id is not None else 1) for row in page]
     return rows, total
