@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     event,
     func,
     inspect,
@@ -96,7 +97,7 @@ _CURRENT_FIRING = Alert.is_current & (Alert.state == "firing")
 Index("ix_alerts_current_firing", *WORK_LIST_ORDER, postgresql_where=_CURRENT_FIRING, sqlite_where=_CURRENT_FIRING)
 
 
-_REFRESH_CHUNK = 5000  # message ids per statement (SQLite's limit on bound parameters is 32766)
+_REFRESH_CHUNK = 20000  # message ids per read (SQLite allows 32766 bound parameters; fewer, larger reads are faster)
 
 
 def refresh_current_alerts(connection: Connection, message_ids: Iterable[int] | None = None) -> None:
@@ -111,19 +112,25 @@ def refresh_current_alerts(connection: Connection, message_ids: Iterable[int] | 
 
 
 def _refresh_current(scope: list, connection: Connection) -> None:
+    """The markers as ranked now, compared with the stored ones in one read; only the rows that differ are
+    written, by id (an UPDATE … FROM the ranking made SQLite scan the whole table once per chunk)."""
     table = Alert.__table__
     group = (table.c.message_id, table.c.recipient)
     highest_first = (level_rank().desc(), table.c.id.desc())
     ranked = select(
-        table.c.id,
+        table.c.id, table.c.is_current, table.c.is_current_overall,
         (func.row_number().over(partition_by=(*group, table.c.state), order_by=highest_first) == 1)
         .label("in_state"),
         (func.row_number().over(partition_by=group, order_by=highest_first) == 1).label("overall"),
     ).where(table.c.message_id.is_not(None), *scope).subquery()
-    connection.execute(
-        update(table).where(table.c.id == ranked.c.id, or_(table.c.is_current != ranked.c.in_state,
-                                                             table.c.is_current_overall != ranked.c.overall))
-        .values(is_current=ranked.c.in_state, is_current_overall=ranked.c.overall))
+    moved = connection.execute(select(ranked.c.id, ranked.c.in_state, ranked.c.overall).where(
+        or_(ranked.c.is_current != ranked.c.in_state, ranked.c.is_current_overall != ranked.c.overall))).all()
+    if moved:
+        connection.execute(
+            update(table).where(table.c.id == bindparam("row_id"))
+            .values(is_current=bindparam("in_state"), is_current_overall=bindparam("overall")),
+            [{"row_id": row_id, "in_state": bool(in_state), "overall": bool(overall)}
+             for row_id, in_state, overall in moved])
 
 
 _RANKING_FIELDS = ("message_id", "recipient", "state", "level")
