@@ -118,9 +118,9 @@ def test_marker_equals_the_anti_join_after_every_write(engine, world):
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_migration_marks_the_alerts_it_finds(request, kind):
     from store.migrate import upgrade
-    from tests.store.test_migrations import fresh_engine
+    from tests.store.test_migrations import _fresh_engine
 
-    engine = fresh_engine(request, kind)
+    engine = _fresh_engine(request, kind)
     upgrade(engine, "0016_crawl_health")
     at = "2024-04-01 09:00:00"
     with engine.begin() as conn:

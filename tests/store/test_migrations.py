@@ -7,7 +7,7 @@ from store.migrate import head_revision, upgrade
 from store.models import Base
 
 
-def fresh_engine(request, kind):
+def _fresh_engine(request, kind):
     if kind == "sqlite":
         from store.db import make_engine
 
@@ -39,7 +39,7 @@ def fresh_engine(request, kind):
 
 
 def _check(request, kind):
-    engine = fresh_engine(request, kind)
+    engine = _fresh_engine(request, kind)
     before, after = upgrade(engine)
     assert before is None
     assert after == head_revision()
