@@ -15,7 +15,7 @@ from alerts.candidates import Existing
 from alerts.directory import UnitInfo
 from alerts.ladder import LADDER, NO_DATE, Evaluation
 from alerts.recipients import Recipient, recipient_key_sql
-from store.models.alerts import Alert, LedgerEntry
+from store.models.alerts import Alert, LedgerEntry, refresh_current_alerts
 
 
 def level_name_sql(rank_column: str) -> str:
@@ -46,14 +46,18 @@ def write_alerts(session: Session, c: dict[str, tuple[Any, ...]], now: dt.dateti
     kept_told: list[np.ndarray] = []  # … and is notified again (else it only comes back from superseded)
     superseded: list[int] = []
     resolved: list[int] = []
+    reranked = np.zeros(len(message_ids), bool)  # the messages with an alert added or changing state
     for level in LADDER:
         old, notified = existing[level], notify[level]
         new_rows.append(np.flatnonzero(firing[level] & ~old.present))
         index = np.flatnonzero(firing[level] & old.present & (notified | ~old.firing))
         kept_rows.append(index)
         kept_told.append(notified[index])
+        reranked |= (firing[level] & ~old.firing) | resolving[level]  # new, back from superseded, or resolved
         if level == "due_soon":  # overdue now: the due-soon alert ends without a "resolved" notice
-            superseded += old.id[any_level & ~firing[level] & old.present & old.firing].tolist()
+            ending = any_level & ~firing[level] & old.present & old.firing
+            superseded += old.id[ending].tolist()
+            reranked |= ending
         resolved += old.id[resolving[level]].tolist()
     bulk_update(connection, table, superseded, {"state": ["superseded"] * len(superseded)})
     bulk_update(connection, table, resolved, {"state": ["resolved"] * len(resolved),
@@ -61,6 +65,7 @@ def write_alerts(session: Session, c: dict[str, tuple[Any, ...]], now: dt.dateti
     _insert_new_alerts(connection, now, evaluation, notify, new_rows, message_ids, late, unit_ids, recipient_units,
                        row_recipient)
     _update_kept_alerts(connection, now, evaluation, existing, kept_rows, kept_told, message_ids, late)
+    refresh_current_alerts(connection, message_ids[reranked].tolist())
 
 
 def _update_kept_alerts(connection: Any, now: dt.datetime, evaluation: Evaluation, existing: dict[str, Existing],

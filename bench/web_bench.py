@@ -10,7 +10,9 @@ real text), deadlines and topics, then runs the remaining migrations (0008 build
 (the state autovacuum keeps a live database in).
 Serves the UI twice with uvicorn in subprocesses on free ports (the dashboard cache on, and off), drives each
 page kind in turn with 10 client threads over HTTP, prints the figures and drops the database. Exits 0 with a
-message when PostgreSQL is not reachable.
+message when PostgreSQL is not reachable. Beside the latencies (which other work on the machine stretches) each
+page kind's server CPU per request: the uvicorn processes' and the bench database's PostgreSQL backends' CPU
+time over the run (read from /proc: the server must be on this host), divided by the requests.
 
     python bench/web_bench.py [--messages 200000] [--alerts 10000] [--requests 300] [--clients 10] [--workers 2]
 """
@@ -181,6 +183,12 @@ def fill_alerts(url: str, n_alerts: int, n_messages: int, seed: int = 11) -> Non
         print(f"alerts: {written} rows over {len(letters)} letters")
     finally:
         raw.close()
+    from store.models.alerts import refresh_current_alerts
+
+    t0 = time.perf_counter()
+    with engine.begin() as conn:  # COPY went around the writers: mark the current levels as they would
+        refresh_current_alerts(conn)
+    print(f"current levels marked in {time.perf_counter() - t0:.2f} s")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE alerts"))
         conn.execute(text("VACUUM ANALYZE response_ledger"))
@@ -218,6 +226,56 @@ def log_in(base: str) -> str:
         response = client.post("/login", data={"login": "bench", "password": "bench-password-1", "csrf_token": token})
         assert response.status_code == 200 and 'href="/alerts"' in response.text, response.status_code
         return client.cookies["hm_session"]
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (Linux /proc; 0 when it is gone or unreadable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime (fields 14 and 15 of stat)
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and its descendants (the uvicorn supervisor and its workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        tree.append(pid)
+        pending.extend(children.get(pid, []))
+    return tree
+
+
+class ServerCpu:
+    """CPU spent serving, apart from the clients and from other users of the machine: the web servers' processes
+    and the PostgreSQL backends connected to the bench database (same host)."""
+
+    def __init__(self, url: str, servers: list[subprocess.Popen]) -> None:
+        self.engine = create_engine(url)
+        self.servers = servers
+
+    def sample(self) -> tuple[dict[int, float], dict[int, float]]:
+        with self.engine.connect() as conn:
+            backends = conn.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                         "AND pid <> pg_backend_pid()")).scalars().all()
+        web = [pid for server in self.servers for pid in process_tree(server.pid)]
+        return {pid: cpu_seconds(pid) for pid in web}, {pid: cpu_seconds(pid) for pid in backends}
+
+    @staticmethod
+    def spent(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -316,15 +374,21 @@ def measure(args: argparse.Namespace, url: str) -> int:
             drive(base, cookie, ["/", "/dashboard/hot-list", "/messages?q=停车", "/topics", "/alerts"] * 5,
                   args.workers)
         ok = True
+        server_cpu = ServerCpu(url, servers)
         for label, (base, paths) in scenarios.items():
+            web_before, db_before = server_cpu.sample()
             start = time.perf_counter()
             latencies = drive(base, cookie, paths, args.clients)
             wall = time.perf_counter() - start
+            web_after, db_after = server_cpu.sample()
             p95 = percentile(latencies, 95)
             verdict = ("OK" if p95 <= 200 else "ABOVE TARGET") if label in targets else "(reported)"
             ok &= label not in targets or p95 <= 200
+            web_ms = 1000 * ServerCpu.spent(web_before, web_after) / len(latencies)
+            db_ms = 1000 * ServerCpu.spent(db_before, db_after) / len(latencies)
             print(f"{label:28s} p50 {statistics.median(latencies):7.1f} ms  p95 {p95:7.1f} ms  "
-                  f"max {max(latencies):7.1f} ms  {len(latencies) / wall:6.1f} req/s  {verdict} (p95 <= 200 ms)")
+                  f"max {max(latencies):7.1f} ms  {len(latencies) / wall:6.1f} req/s  {verdict} (p95 <= 200 ms)  "
+                  f"server CPU {web_ms + db_ms:5.1f} ms/request (web {web_ms:.1f} + PostgreSQL {db_ms:.1f})")
         print(f"load average after: {os.getloadavg()[0]:.1f}")
         return 0 if ok else 1
     finally:

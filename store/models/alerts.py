@@ -5,15 +5,39 @@ The unit directory itself is ``store.models.core.Unit``. Timestamps are naive As
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    event,
+    func,
+    inspect,
+    literal_column,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import Grouping
 
 from store.models.base import Base, JSONType, now_local
 
-ALERT_LEVELS = ("due_soon", "overdue", "seriously_overdue", "supervision", "warning")
+# Least urgent first: an alert's rank is its index here (-1 for a level not listed).
+ALERT_LEVELS = ("warning", "due_soon", "overdue", "seriously_overdue", "supervision")
 
 
 class Alert(Base):
@@ -47,6 +71,105 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    is_current_overall: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+# An alert level's rank in ALERT_LEVELS (-1: a level not listed), its values written out rather than bound: the
+# work list's index is on this expression, and a database uses an index on an expression only for the very same
+# expression. Spelled as PostgreSQL prints it back (its line breaks; less its casts), so that migrations and
+# models compare equal (tests/store/test_migrations.py).
+LEVEL_RANK_SQL = ("\nCASE\n" + "".join(f"    WHEN level = '{level}' THEN {rank}\n"
+                                        for rank, level in enumerate(ALERT_LEVELS)) + "    ELSE -1\nEND")
+
+
+def level_rank() -> Any:
+    """The rank of the alert's level (``LEVEL_RANK_SQL``), in a statement reading the alerts table."""
+    return literal_column(LEVEL_RANK_SQL, Integer)
+
+
+# The work list's order (web.queries.alerts): unacknowledged first, most urgent level, earliest due. (The rank
+# in parentheses: PostgreSQL's CREATE INDEX takes an expression other than a function call only so.)
+WORK_LIST_ORDER = (Alert.acknowledged_at.is_not(None), Grouping(level_rank()).desc(), Alert.due_on, Alert.id)
+_CURRENT_FIRING = Alert.is_current & (Alert.state == "firing")
+# The current firing rows (the page's default) in that order: its first page is read from the index's start,
+# not sorted out of every row, however many resolved alerts pile up.
+Index("ix_alerts_current_firing", *WORK_LIST_ORDER, postgresql_where=_CURRENT_FIRING, sqlite_where=_CURRENT_FIRING)
+
+
+_REFRESH_CHUNK = 20000  # message ids per read (SQLite allows 32766 bound parameters; fewer, larger reads are faster)
+
+
+def refresh_current_alerts(connection: Connection, message_ids: Iterable[int] | None = None) -> None:
+    """Set ``is_current`` and ``is_current_overall`` of the alerts of these messages (None: of every message)
+    from what they rank now; only the rows whose marker moves are written."""
+    if message_ids is None:
+        _refresh_current([], connection)
+        return
+    ids = sorted(set(message_ids))
+    for start in range(0, len(ids), _REFRESH_CHUNK):
+        _refresh_current([Alert.message_id.in_(ids[start:start + _REFRESH_CHUNK])], connection)
+
+
+def _refresh_current(scope: list, connection: Connection) -> None:
+    """The markers as ranked now, compared with the stored ones in one read; only the rows that differ are
+    written, by id (an UPDATE … FROM the ranking made SQLite scan the whole table once per chunk)."""
+    table = Alert.__table__
+    group = (table.c.message_id, table.c.recipient)
+    highest_first = (level_rank().desc(), table.c.id.desc())
+    ranked = select(
+        table.c.id, table.c.is_current, table.c.is_current_overall,
+        (func.row_number().over(partition_by=(*group, table.c.state), order_by=highest_first) == 1)
+        .label("in_state"),
+        (func.row_number().over(partition_by=group, order_by=highest_first) == 1).label("overall"),
+    ).where(table.c.message_id.is_not(None), *scope).subquery()
+    moved = connection.execute(select(ranked.c.id, ranked.c.in_state, ranked.c.overall).where(
+        or_(ranked.c.is_current != ranked.c.in_state, ranked.c.is_current_overall != ranked.c.overall))).all()
+    if moved:
+        connection.execute(
+            update(table).where(table.c.id == bindparam("row_id"))
+            .values(is_current=bindparam("in_state"), is_current_overall=bindparam("overall")),
+            [{"row_id": row_id, "in_state": bool(in_state), "overall": bool(overall)}
+             for row_id, in_state, overall in moved])
+
+
+_RANKING_FIELDS = ("message_id", "recipient", "state", "level")
+
+
+@event.listens_for(Session, "before_flush")
+def _note_ranked_alerts(session: Session, _context: Any, _instances: Any) -> None:
+    """Alerts written through the ORM (early warnings, tests' fixtures): the messages whose markers may move,
+    noted before the flush (a deleted alert's message is still readable then)."""
+    touched: set[int] = set()
+    for alert in chain(session.new, session.deleted):
+        if isinstance(alert, Alert):
+            touched.add(alert.message_id)
+    for alert in session.dirty:
+        if isinstance(alert, Alert):
+            attributes = inspect(alert).attrs
+            if any(attributes[name].history.has_changes() for name in _RANKING_FIELDS):
+                touched.update((alert.message_id, *attributes.message_id.history.deleted))
+    touched.discard(None)
+    if touched:
+        session.info.setdefault("alerts_to_refresh", set()).update(touched)
+
+
+@event.listens_for(Session, "after_flush")
+def _refresh_flushed_alerts(session: Session, _context: Any) -> None:
+    touched = session.info.get("alerts_to_refresh")
+    if touched:
+        refresh_current_alerts(session.connection(), touched)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _expire_refreshed(session: Session, _context: Any) -> None:
+    """The loaded alerts of those messages read their markers again (the UPDATE went around the ORM)."""
+    touched = session.info.pop("alerts_to_refresh", None)
+    if not touched:
+        return
+    for alert in list(session.identity_map.values()):
+        if isinstance(alert, Alert) and alert.message_id in touched:
+            session.expire(alert, ["is_current", "is_current_overall"])
 
 
 class Acknowledgement(Base):
