@@ -9,13 +9,13 @@ Existing alerts are marked here; ``ix_alerts_current_firing`` holds the firing r
 (unacknowledged, level, due date, id), so that a page is read from the index rather than sorted.
 
 Revision ID: 0019_alert_current
-Revises: 0016_crawl_health
+Revises: 0018_message_sightings
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_alert_current"
-down_revision = "0016_crawl_health"
+down_revision = "0018_message_sightings"
 branch_labels = None
 depends_on = None
 
