@@ -124,12 +124,14 @@ def question_tokens(parts: Parts) -> list[str]:
 
 
 def _features_chunk(pairs: list[tuple[str | None, str | None]]) -> list[tuple[str, int]]:
-    from analysis.topics.model import message_feature_parts
+    from analysis.topics.model import TITLE_REPEAT, message_feature_parts
 
     rows = []
     for title, content in pairs:
         parts = message_feature_parts(title, content)
-        rows.append((encode(parts), sum(1 for word in features_of(parts) if keyword_candidate(word))))
+        # place features (@, #) are never candidates; title words count as often as in the features
+        candidates = TITLE_REPEAT * sum(map(keyword_candidate, parts[0])) + sum(map(keyword_candidate, parts[1]))
+        rows.append((encode(parts), candidates))
     return rows
 
 

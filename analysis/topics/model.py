@@ -142,7 +142,10 @@ def _canonical_entity(name: str) -> str:
     return stripped if len(stripped) >= 3 or (len(stripped) == 2 and stripped != name) else name
 
 
-def message_features(title: str | None, content: str | None, title_repeat: int = 2) -> list[str]:
+TITLE_REPEAT = 2  # title words count this many times: a title states the problem
+
+
+def message_features(title: str | None, content: str | None, title_repeat: int = TITLE_REPEAT) -> list[str]:
     """Feature strings of one message: word tokens (title words repeated) + ``@entity`` + ``#bigram``."""
     return features_from_parts(*message_feature_parts(title, content), title_repeat=title_repeat)
 
@@ -170,7 +173,7 @@ def message_feature_parts(title: str | None, content: str | None) -> tuple[list[
 
 
 def features_from_parts(title_words: list[str], content_words: list[str], title_places: list[str],
-                        content_places: list[str], title_repeat: int = 2) -> list[str]:
+                        content_places: list[str], title_repeat: int = TITLE_REPEAT) -> list[str]:
     """``message_features`` from its parts (see ``message_feature_parts``)."""
     features = title_words * title_repeat + content_words
     for name in title_places * title_repeat + content_places:
