@@ -230,3 +230,32 @@ def test_model_file_is_read_back_and_an_older_joblib_file_too(session, demo_corp
     store_messages(session, demo_corpus[200:260])
     assert update_topics(session, mode="incremental").mode == "incremental"
     assert _load_model()["stamp"]
+
+
+def test_reply_quality_reuses_stored_question_tokens_with_the_same_results(session, demo_corpus, monkeypatch):
+    from analysis.quality import reply_quality
+    from store.models.topics import ReplyQuality
+
+    store_messages(session, demo_corpus)
+    update_topics(session, mode="full")  # stores every text's features
+    rows = session.execute(select(Message.id, Message.title, Message.content, Message.reply_text)
+                           .where(Message.reply_text.is_not(None)).order_by(Message.id)).all()
+    # the oracle: every question tokenised again from its text, as before
+    expected = reply_quality.assess_texts([r.content for r in rows], [r.reply_text for r in rows],
+                                          [r.title for r in rows])
+    import analysis.executor as executor
+
+    tokenised: list[str] = []
+    original = executor.tokens_many
+
+    def spy(texts, **options):
+        tokenised.extend(texts)
+        return original(texts, **options)
+
+    monkeypatch.setattr(executor, "tokens_many", spy)
+    reply_quality.assess_replies(session)
+    stored = {q.message_id: q for q in session.scalars(select(ReplyQuality))}
+    assert [(stored[r.id].flags, stored[r.id].similarity) for r in rows] == [
+        (e.flags, e.similarity) for e in expected]
+    questions = {f"{r.title or ''} {r.content or ''}" for r in rows}
+    assert tokenised and not questions & set(tokenised)  # only the replies were tokenised again
