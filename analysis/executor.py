@@ -28,8 +28,8 @@ from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXECUTORS", "map_chunks", "map_partitions", "message_features_many", "packed_features_many",
-           "packed_tokens_many", "tokens_many"]
+__all__ = ["EXECUTORS", "map_chunks", "map_partitions", "message_features_many", "packed_tokens_many",
+           "tokens_many"]
 
 EXECUTORS = ("serial", "process", "dask")
 T = TypeVar("T")
@@ -131,13 +131,6 @@ def _features_chunk(pairs: list[tuple[str | None, str | None]]) -> list[list[str
     return [message_features(title, content) for title, content in pairs]
 
 
-def _packed_features_chunk(pairs: list[tuple[str | None, str | None]]) -> list[str]:
-    from analysis.text.packed import pack
-    from analysis.topics.model import message_features
-
-    return [pack(message_features(title, content)) for title, content in pairs]
-
-
 def _tokens_chunk(texts: list[str]) -> list[list[str]]:
     from analysis.text.tokenize import tokens
 
@@ -149,14 +142,6 @@ def message_features_many(pairs: Sequence[tuple[str | None, str | None]], **opti
     return map_chunks(_features_chunk, pairs, **options)
 
 
-def packed_features_many(pairs: Sequence[tuple[str | None, str | None]], **options: Any) -> Any:
-    """``message_features_many`` as a ``PackedFeatures`` sequence: each message's features travel back from the
-    workers and stay in memory as one string (about a tenth of a list of strings), decoded when read."""
-    from analysis.text.packed import PackedFeatures
-
-    return PackedFeatures(map_chunks(_packed_features_chunk, pairs, **options))
-
-
 def _packed_tokens_chunk(texts: list[str]) -> list[str]:
     from analysis.text.packed import pack
     from analysis.text.tokenize import tokens
@@ -165,7 +150,7 @@ def _packed_tokens_chunk(texts: list[str]) -> list[str]:
 
 
 def packed_tokens_many(texts: Sequence[str], **options: Any) -> Any:
-    """``tokens_many`` as a ``PackedFeatures`` sequence (one string per text; see ``packed_features_many``)."""
+    """``tokens_many`` as a ``PackedFeatures`` sequence: one string per text (a tenth of the lists' memory)."""
     from analysis.text.packed import PackedFeatures
 
     return PackedFeatures(map_chunks(_packed_tokens_chunk, texts, **options))

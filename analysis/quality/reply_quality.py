@@ -86,13 +86,15 @@ def substance(reply: str, title: str | None = None) -> str:
 
 def assess_texts(questions: Sequence[str], replies: Sequence[str | None], titles: Sequence[str | None] | None = None,
                  *, min_chars: int | None = None, min_ratio: float | None = None,
-                 min_similarity: float | None = None) -> list[ReplyAssessment]:
-    """Assess replies against their questions (same order). Thresholds default to the settings."""
+                 min_similarity: float | None = None,
+                 question_tokens: Sequence[list[str] | None] | None = None) -> list[ReplyAssessment]:
+    """Assess replies against their questions (same order). Thresholds default to the settings.
+    ``question_tokens``: the tokens of ``f"{title} {question}"`` where known already (None where not)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from analysis.executor import packed_tokens_many
     from analysis.text.normalise import clean_text
-    from analysis.text.packed import unpack
+    from analysis.text.packed import pack, unpack
 
     settings = get_settings()
     min_chars = settings.get("reply_quality.min_chars") if min_chars is None else min_chars
@@ -117,12 +119,18 @@ def assess_texts(questions: Sequence[str], replies: Sequence[str | None], titles
         substances.append(core)
     checkable = [i for i, r in enumerate(results) if not r.flags]
     if checkable:
+        known = question_tokens if question_tokens is not None else [None] * len(questions)
         docs = [f"{titles[i] or ''} {questions[i] or ''}" for i in checkable] + [substances[i] for i in checkable]
-        # Tokenised once, over the analysis.executor workers, and held packed (a string per document: lists of
-        # strings would be gigabytes at a year of replies); the vectorizer unpacks and counts them.
+        todo = [k for k, i in enumerate(checkable) if known[i] is None] + list(range(len(checkable), len(docs)))
+        # Tokenised once (questions with stored tokens not at all), over the analysis.executor workers, and held
+        # packed (a string per document: lists of strings would be gigabytes at a year of replies); the
+        # vectorizer unpacks and counts them.
+        packed = [pack(known[i]) if known[i] is not None else "" for i in checkable] + [""] * len(checkable)
+        for k, tokens in zip(todo, packed_tokens_many([docs[k] for k in todo]).packed, strict=True):
+            packed[k] = tokens
         vectorizer = TfidfVectorizer(analyzer=unpack, sublinear_tf=True)
         try:
-            matrix = vectorizer.fit_transform(packed_tokens_many(docs).packed)
+            matrix = vectorizer.fit_transform(packed)
         except ValueError:  # no words at all
             matrix = None
         if matrix is not None:
@@ -143,14 +151,16 @@ def assess_replies(session: Session) -> dict[str, int]:
     """Assess every message with a reply field whose reply changed since the last assessment."""
     stored = dict(session.execute(select(ReplyQuality.message_id, ReplyQuality.reply_hash)).all())
     rows = session.execute(
-        select(Message.id, Message.title, Message.content, Message.reply_text, Message.reply_unit, Message.unit)
+        select(Message.id, Message.title, Message.content, Message.reply_text, Message.reply_unit, Message.unit,
+               Message.content_hash)
         .where(Message.reply_text.is_not(None))
     ).all()
     todo = [r for r in rows if stored.get(r.id) != _reply_hash(r.reply_text)]
     counts: Counter = Counter({"assessed": len(todo), "unchanged": len(rows) - len(todo)})
     if not todo:
         return dict(counts)
-    results = assess_texts([r.content for r in todo], [r.reply_text for r in todo], [r.title for r in todo])
+    results = assess_texts([r.content for r in todo], [r.reply_text for r in todo], [r.title for r in todo],
+                           question_tokens=_stored_question_tokens(session, todo))
     existing = {q.message_id: q for q in session.scalars(
         select(ReplyQuality).where(ReplyQuality.message_id.in_([r.id for r in todo])))} if len(todo) < 30000 else {
         q.message_id: q for q in session.scalars(select(ReplyQuality))}
@@ -167,6 +177,17 @@ def assess_replies(session: Session) -> dict[str, int]:
         counts.update(result.flags)
     session.flush()
     return dict(counts)
+
+
+def _stored_question_tokens(session: Session, rows: Sequence[Any]) -> list[list[str] | None]:
+    """The question tokens the topic step stored (``analysis.topics.features``), where title and content
+    tokenise alike joined and apart (``normalise_apart``): the same tokens, not segmented again."""
+    from analysis.text.normalise import normalise_apart
+    from analysis.topics.features import decode, question_tokens, stored_texts
+
+    texts = stored_texts(session, [r.content_hash for r in rows])
+    return [question_tokens(decode(texts[r.content_hash]))
+            if r.content_hash in texts and normalise_apart(r.title, r.content) else None for r in rows]
 
 
 def unit_rates(session: Session) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ import unicodedata
 __all__ = [
     "alternation",
     "clean_text",
+    "normalise_apart",
     "normalise_for_features",
     "strip_boilerplate",
     "to_halfwidth",
@@ -240,6 +241,24 @@ def strip_boilerplate(text: str) -> str:
     text = _BOILERPLATE.sub("，", text)
     text = _PUNCT_RUN.sub(r"\1", text)
     return text.strip(_EDGE_PUNCT)
+
+
+def normalise_apart(first: str | None, second: str | None) -> bool:
+    """True when ``normalise_for_features(f"{first} {second}")`` is the two texts normalised apart, joined by a
+    space — so that their tokens are the tokens of each: neither text holds a traditional-only character (the
+    script is judged on the whole text), no HTML tag can run from one into the other, and no boilerplate
+    formula (此致 敬礼) spans the join. Lets a caller reuse tokens stored per text (reply quality)."""
+    first, second = clean_text(first), clean_text(second)
+    traditional_only = _script_sets()[1]
+    if not (traditional_only.isdisjoint(first) and traditional_only.isdisjoint(second)) or "<" in first:
+        return False
+    window = f"{first[-_FORMULA_REACH:]} {second[:_FORMULA_REACH]}".lower()
+    edge = min(len(first), _FORMULA_REACH)
+    return not any(m.start() < edge < m.end() for m in _BOILERPLATE.finditer(window))
+
+
+# longer than any boilerplate formula can be (the longest patterns run to about 20 characters)
+_FORMULA_REACH = 40
 
 
 def normalise_for_features(text: str | None) -> str:

@@ -48,13 +48,14 @@ import numpy as np
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from analysis import DATA_DIR
-from analysis.executor import map_partitions, packed_features_many
+from analysis.executor import map_partitions
 from analysis.text.dedup import near_duplicate_groups
-from analysis.text.packed import PackedFeatures, unpack
+from analysis.text.packed import PackedFeatures, pack
+from analysis.topics.aggregates import Aggregate, KeywordVerdicts, Member, Vocabulary, load_aggregates, save_aggregates
 from analysis.topics.complainants import distinct_complainants_many
-from analysis.topics.model import GENERIC_WORDS, TopicClusterer, message_features
-from store.models import Message, Source, now_local
+from analysis.topics.features import complete, drop_other_versions, keyword_candidate, load_features, with_features
+from analysis.topics.model import TopicClusterer
+from store.models import Message, MessageRevision, Source, now_local
 from store.models.topics import (
     ReplyQuality,
     Topic,
@@ -138,14 +139,25 @@ def model_path(region: str = DEFAULT_REGION) -> Path:
     return path.with_name(f"{path.stem}.region-{digest}{path.suffix}")
 
 
+# A model file starts with this line, then a pickle (protocol 5: C speed, unlike joblib's pure-Python pickler,
+# which took seconds per run at 20k messages); files without it were written by joblib and are read by it.
+_MODEL_MAGIC = b"hotline-monitor topic model\n"
+
+
 def _load_model(region: str = DEFAULT_REGION) -> dict[str, Any] | None:
-    import joblib
+    import pickle
 
     path = model_path(region)
     if not path.exists():
         return None
     try:
-        state = joblib.load(path)
+        with path.open("rb") as handle:
+            if handle.read(len(_MODEL_MAGIC)) == _MODEL_MAGIC:
+                state = pickle.load(handle)
+            else:
+                import joblib
+
+                state = joblib.load(path)
     except Exception as exc:  # noqa: BLE001 - a broken or foreign file: re-cluster rather than crash
         log.warning("topic model %s unreadable (%s); re-clustering from scratch", path, exc)
         return None
@@ -159,16 +171,25 @@ def _load_model(region: str = DEFAULT_REGION) -> dict[str, Any] | None:
     return state
 
 
-def _save_model(clusterer: TopicClusterer, label_topics: dict[int, int], max_message_id: int,
+def _save_model(clusterer: TopicClusterer, label_topics: dict[int, int], max_message_id: int, stamp: str,
                 region: str = DEFAULT_REGION) -> None:
-    import joblib
+    """``stamp`` names this fit: topic aggregates made with its vocabulary carry it (``topic_aggregates``)."""
+    import pickle
 
     path = model_path(region)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    joblib.dump({"version": _MODEL_VERSION, "clusterer": clusterer, "label_topics": label_topics,
-                 "max_message_id": max_message_id, "region": region}, tmp)
+    with tmp.open("wb") as handle:
+        handle.write(_MODEL_MAGIC)
+        pickle.dump({"version": _MODEL_VERSION, "clusterer": clusterer, "label_topics": label_topics,
+                     "max_message_id": max_message_id, "stamp": stamp, "region": region}, handle, protocol=5)
     tmp.replace(path)
+
+
+def _new_stamp() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
 
 
 def build_clusterer() -> TopicClusterer:
@@ -190,32 +211,41 @@ def build_clusterer() -> TopicClusterer:
 @dataclass
 class _Corpus:
     ids: list[int]
-    features: PackedFeatures
+    features: PackedFeatures  # one string per message: lists of strings would be 12 GiB at a million letters
+    candidates: list[int]  # keyword candidates among each message's features (analysis.topics.features)
     groups: dict[int, int]  # message id -> near-duplicate group (a message id)
+
+    def by_id(self) -> dict[int, int]:
+        return {m: i for i, m in enumerate(self.ids)}
 
 
 def _load_corpus(session: Session, scope: _Region, *, since: datetime | None, until: datetime | None,
                  after_id: int | None = None) -> _Corpus:
+    """The messages in scope with their features: stored ones read, the others computed once and stored
+    (``analysis.topics.features``). A run over everything (``after_id`` None) also drops features of other
+    versions first."""
     # Content order, not id order: ids follow crawl timing, and clustering must not depend on it.
-    query = scope.messages(select(Message.id, Message.title, Message.content)).order_by(
-        Message.submitted_at, Message.content_hash, Message.id)
+    query = scope.messages(with_features()).order_by(Message.submitted_at, Message.content_hash, Message.id)
     if since is not None:
         query = query.where(Message.submitted_at >= since)
     if until is not None:
         query = query.where(Message.submitted_at <= until)
     if after_id is not None:
         query = query.where(Message.id > after_id)
-    ids: list[int] = []
-    texts: list[tuple[str | None, str | None]] = []
-    for message_id, title, content in session.execute(query):
-        ids.append(message_id)
-        texts.append((title, content))
-    features = packed_features_many(texts)  # over the analysis.executor workers; one string per message
-    del texts
+    else:
+        drop_other_versions(session)
+    stored = complete(session, session.execute(query).all(), others_dropped=after_id is None)
+    ids = list(stored)
+    packed, candidates = [], []
+    for message_id in ids:
+        row = stored.pop(message_id)
+        packed.append(pack(row.features()))
+        candidates.append(row.candidates)
+    features = PackedFeatures(packed)
     threshold = get_settings().get("topics.duplicate_threshold")
     group_rows = near_duplicate_groups(features, threshold=threshold) if ids else np.zeros(0, dtype=np.int64)
     groups = {ids[i]: ids[int(g)] for i, g in enumerate(group_rows)}
-    return _Corpus(ids, features, groups)
+    return _Corpus(ids, features, candidates, groups)
 
 
 # --- running --------------------------------------------------------------------------------------------
@@ -364,11 +394,11 @@ def _full_run(session: Session, run: TopicRun, state: dict[str, Any] | None, sco
     touched = set(label_topic.values()) | set(old_sizes)
     _retire_empty(session, run, touched, summary)
     touched |= _replay_curations(session)
-    features = dict(zip(corpus.ids, corpus.features.packed, strict=True))
-    _describe(session, touched, clusterer, features, run)
+    stamp = _new_stamp()
+    _describe(session, touched, clusterer, run, corpus=corpus, stamp=stamp)
     max_id = session.scalar(select(Message.id).order_by(Message.id.desc()).limit(1)) or 0
     all_labels = {label: topic for label, topic in label_topic.items()}
-    _save_model(clusterer, all_labels, max(corpus.ids) if windowed else max_id, scope.name)
+    _save_model(clusterer, all_labels, max(corpus.ids) if windowed else max_id, stamp, scope.name)
     summary.topics = len(clusters)
     return summary
 
@@ -491,6 +521,7 @@ def _incremental_run(session: Session, run: TopicRun, state: dict[str, Any], sco
     topic_status = dict(session.execute(select(Topic.id, Topic.status)).all())
     rows = []
     touched: set[int] = set()
+    added: dict[int, list[int]] = defaultdict(list)  # topic -> its new members
     for label, message_ids in members.items():
         topic_id = label_topics.get(label)
         if topic_id is not None and topic_status.get(topic_id) == "merged":
@@ -507,6 +538,7 @@ def _incremental_run(session: Session, run: TopicRun, state: dict[str, Any], sco
         else:
             summary.kept += 1
         touched.add(topic_id)
+        added[topic_id].extend(message_ids)
         rows.extend(
             {"message_id": m, "topic_id": topic_id, "model_topic_id": topic_id,
              "similarity": float(similarity[position[m]]), "origin": "model",
@@ -515,10 +547,16 @@ def _incremental_run(session: Session, run: TopicRun, state: dict[str, Any], sco
         )
     if rows:
         session.execute(TopicMembership.__table__.insert(), rows)
-    touched |= _replay_curations(session)
-    features = dict(zip(corpus.ids, corpus.features.packed, strict=True))
-    _describe(session, touched, clusterer, features, run)
-    _save_model(clusterer, label_topics, max(corpus.ids), scope.name)
+    curated = _replay_curations(session)
+    stamp = state.get("stamp") or _new_stamp()
+    # Topics that only gained new members are described from their stored totals plus the new members;
+    # curated ones, and those with a member whose text, date, unit or category changed since the last run,
+    # from all their members.
+    changed = _topics_with_changed_members(session, run)
+    recount = curated | changed
+    _describe(session, touched | recount, clusterer, run, corpus=corpus, stamp=stamp,
+              added={t: ms for t, ms in added.items() if t not in recount})
+    _save_model(clusterer, label_topics, max(corpus.ids), stamp, scope.name)
     summary.topics = len(touched)
     return summary
 
@@ -613,7 +651,9 @@ def _curate(session: Session, action: str, topic_id: int, payload: dict[str, Any
     touched = _apply_curation(session, curation)
     touched.add(topic_id)
     state = _load_model(_topic_region(session, topic_id))
-    _describe(session, touched, state["clusterer"] if state else None, {}, None)
+    # features not stored yet are computed without storing them: an analyze may be storing them right now
+    _describe(session, touched, state["clusterer"] if state else None, None,
+              stamp=state.get("stamp") if state else None, store_features=False)
     session.commit()
     return curation
 
@@ -690,7 +730,6 @@ def clean_label(title: str | None, content: str | None = None, limit: int = 40) 
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-_FILLER_FILE = DATA_DIR / "label_filler.txt"
 # part-of-speech tags of personal names (nr, nrfg, nrt) and place names (ns): never keywords
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt"})
 _PLACE_TAGS = frozenset({"ns"})
@@ -700,12 +739,6 @@ _NAME_FOLLOWERS = re.compile(r"^(?:反映|投诉|举报|来信|咨询|求助|实
 _DANGLING_CUE = re.compile(r"[，,、\s]*(?:联系电话|电话|手机号?|联系方式|身份证号?|微信|QQ)[:：]?\s*$")
 _PERSON_TITLE = re.compile(
     r"^(?:医生|大夫|护士|警官|民警|先生|女士|同志|老师|师傅|科长|处长|主任|经理|书记|局长|所长|队长)")
-
-
-@lru_cache(maxsize=1)
-def _filler_words() -> frozenset[str]:
-    lines = _FILLER_FILE.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=20000)
@@ -725,53 +758,17 @@ def _keyword_allowed(word: str) -> bool:
     return _word_tag(word) not in _NAME_TAGS | _PLACE_TAGS and not find_personal_data(word)
 
 
-_LETTER_CODE = re.compile(r"[a-z]\d*")
-_ADMINISTRATIVE_END = re.compile(r"[市区县省]$")
-
-
-@lru_cache(maxsize=200000)
-def _keyword_candidate(word: str) -> bool:
-    """A word that may be a keyword before idf and names are looked at: not a place (@) or column (#) feature,
-    not generic, filler, a number, a letter code or a word with an administrative character glued on."""
-    return (word[0] not in "@#" and word not in GENERIC_WORDS and len(word) > 1 and word not in _filler_words()
-            and not word.isdigit() and not _LETTER_CODE.fullmatch(word)
-            # the segmenter sometimes glues an administrative character on (市伊, 县东, 开区)
-            and not (len(word) == 2 and (word[0] in "市区县" or word[-1] in "市区县"))
-            and not _ADMINISTRATIVE_END.search(word))
-
-
-def _keywords(clusterer: TopicClusterer | None, features: list[list[str]], top: int = 8) -> list[str]:
-    """Class-based TF-IDF: a word's share of the topic's words times its corpus idf. Words the model's
-    vocabulary dropped for being in too many letters (the city's own name, 来电 …) have no idf and are left
-    out, as are filler words (``data/label_filler.txt``), personal and place names (by jieba's part-of-speech
-    tag) and anything the de-identification would mask."""
-    counts: Counter = Counter()
+def _keywords(clusterer: TopicClusterer | None, features: list[list[str]]) -> list[str]:
+    """Class-based TF-IDF: a word's share of the topic's words times its corpus idf (``Aggregate.ranked_words``),
+    leaving out filler words (``data/label_filler.txt``), personal and place names (by jieba's part-of-speech
+    tag) and anything the de-identification would mask. The keywords of one list of member features."""
+    vocabulary = Vocabulary(clusterer)
+    aggregate = Aggregate(candidates=sum(1 for items in features for w in items if keyword_candidate(w)))
+    words: Counter = Counter()
     for items in features:
-        counts.update(items)
-    # each distinct word checked once (not once per occurrence), the verdict cached across topics
-    counts = Counter({w: n for w, n in counts.items() if _keyword_candidate(w)})
-    if not counts:
-        return []
-    idf: dict[str, float] = {}
-    if clusterer is not None and hasattr(clusterer, "vectorizer_"):
-        vocabulary = clusterer.vectorizer_.vocabulary_
-        values = clusterer.tfidf_.idf_
-        columns = np.array([vocabulary.get(w, -1) for w in counts], dtype=np.int64)
-        found = columns >= 0
-        weights = np.zeros(len(columns))
-        weights[found] = values[columns[found]]
-        idf = dict(zip(counts, weights.tolist(), strict=True))
-    total = sum(counts.values())
-    scored = sorted((w for w in counts if idf.get(w, 1.0) > 0),
-                    key=lambda w: (-(counts[w] / total) * idf.get(w, 1.0), w))
-    keywords = []
-    for word in scored:
-        if not _keyword_allowed(word):
-            continue
-        keywords.append(word)
-        if len(keywords) == top:
-            break
-    return keywords
+        words.update(items)
+    aggregate.count_words(words, vocabulary)
+    return aggregate.keywords(vocabulary, _keyword_allowed)
 
 
 def deidentify_label(text: str, submitter: str | None = None) -> str:
@@ -845,76 +842,212 @@ def _unique_labels(session: Session, topic_ids: set[int]) -> None:
             taken.setdefault(label, topic_id)
 
 
-def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer | None,
-              features: dict[int, str], run: TopicRun | None) -> None:
-    """Recompute size, people, dates, representative, label, keywords, places, units, categories. ``features``:
-    the packed features of the messages at hand (``analysis.text.packed``); others are computed."""
+_MEMBER_COLUMNS = (TopicMembership.id, TopicMembership.topic_id, TopicMembership.message_id,
+                   TopicMembership.similarity, Message.title, Message.submitted_at, Message.unit, Message.category)
+# what a change of makes a topic's stored totals or label stale (store.records.TRACKED_FIELDS)
+_DESCRIBED_FIELDS = ("title", "content", "submitted_at", "unit", "category")
+
+
+def _topics_with_changed_members(session: Session, run: TopicRun) -> set[int]:
+    """Topics with a member whose described fields changed (an import's revision) since the previous run."""
+    since = session.scalar(select(TopicRun.started_at).where(TopicRun.id < run.id)
+                           .order_by(TopicRun.id.desc()).limit(1))
+    if since is None:
+        return set()
+    changed = select(MessageRevision.message_id).where(MessageRevision.changed_at >= since,
+                                                       MessageRevision.field.in_(_DESCRIBED_FIELDS))
+    return set(session.scalars(select(TopicMembership.topic_id).where(TopicMembership.message_id.in_(changed))
+                               .distinct()))
+
+
+def _members(session: Session, where: Any) -> dict[int, list[Any]]:
+    """Member rows (``_MEMBER_COLUMNS``) per topic, in membership order (the order ties are broken in)."""
+    by_topic: dict[int, list[Any]] = defaultdict(list)
+    for row in session.execute(select(*_MEMBER_COLUMNS).join(Message, Message.id == TopicMembership.message_id)
+                               .where(where).order_by(TopicMembership.id)):
+        by_topic[row.topic_id].append(row)
+    return by_topic
+
+
+def _aggregate(aggregate: Aggregate, rows: list[Any], features: dict[int, tuple[list[str], int]],
+               vocabulary: Vocabulary) -> Aggregate:
+    members = [Member(r.message_id, r.similarity, bool((r.title or "").strip()), r.submitted_at, r.unit, r.category)
+               for r in rows]
+    aggregate.add(members, [features[r.message_id][0] for r in rows], [features[r.message_id][1] for r in rows],
+                  vocabulary)
+    return aggregate
+
+
+def _member_features(session: Session, message_ids: list[int], corpus: _Corpus | None,
+                     store: bool) -> dict[int, tuple[list[str], int]]:
+    """(features, keyword candidates) per message: from the run's corpus, else the feature store."""
+    found: dict[int, tuple[list[str], int]] = {}
+    missing = []
+    position = corpus.by_id() if corpus is not None else {}
+    for message_id in message_ids:
+        index = position.get(message_id)
+        if index is None:
+            missing.append(message_id)
+        else:
+            found[message_id] = (corpus.features[index], corpus.candidates[index])
+    for message_id, stored in load_features(session, missing, store=store).items():
+        found[message_id] = (stored.features(), stored.candidates)
+    return found
+
+
+def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer | None, run: TopicRun | None, *,
+              corpus: _Corpus | None = None, stamp: str | None = None, added: dict[int, list[int]] | None = None,
+              store_features: bool = True) -> None:
+    """Recompute size, people, dates, representative, label, keywords, places, units, categories.
+
+    A topic in ``added`` (topic -> its new members) whose stored totals (``topic_aggregates`` of this model
+    ``stamp``) account for all its other members is described from those totals and the new members; every
+    other topic from all its members. Member features come from ``corpus`` or the feature store."""
     topic_ids = {t for t in topic_ids if t is not None}
     if not topic_ids:
         return
-    rows = session.execute(
-        select(TopicMembership.topic_id, TopicMembership.message_id, TopicMembership.similarity,
-               TopicMembership.duplicate_group, Message.title, Message.content, Message.submitter,
-               Message.submitted_at, Message.unit, Message.category, Message.source_id, Message.external_id,
-               Message.reply_text)
-        .join(Message, Message.id == TopicMembership.message_id)
-        .where(TopicMembership.topic_id.in_(list(topic_ids)))
-    ).all()
-    by_topic: dict[int, list] = defaultdict(list)
-    for row in rows:
-        by_topic[row.topic_id].append(row)
+    vocabulary = Vocabulary(clusterer)
+    wanted = sorted(topic_ids)
     # the topics in one query per 500 (session.get below then finds them in the session instead of a query
     # each, and the changes are flushed together at the end rather than one topic at a time); held in
     # ``loaded`` because the session's identity map keeps unchanged objects only while something else does
-    wanted = sorted(topic_ids)
     loaded = [topic for start in range(0, len(wanted), 500)
               for topic in session.scalars(select(Topic).where(Topic.id.in_(wanted[start:start + 500])))]
-    peopled = [t for t in topic_ids if by_topic.get(t)]
-    people = dict(zip(peopled, distinct_complainants_many([[
-        {"id": m.message_id, "source_id": m.source_id, "submitter": m.submitter, "external_id": m.external_id,
-         "submitted_at": m.submitted_at, "title": m.title, "content": m.content, "reply_text": m.reply_text}
-        for m in by_topic[t]] for t in peopled]), strict=True))
+    sizes: dict[int, int] = {}
+    for start in range(0, len(wanted), 500):
+        sizes.update(session.execute(
+            select(TopicMembership.topic_id, func.count())
+            .where(TopicMembership.topic_id.in_(wanted[start:start + 500])).group_by(TopicMembership.topic_id)).all())
+    aggregates: dict[int, Aggregate] = {}
+    previous: dict[int, tuple[int | None, str | None, str | None]] = {}  # topic -> (representative, place, label)
+    if added and stamp:
+        for topic_id, aggregate in load_aggregates(session, [t for t in added if t in topic_ids], stamp).items():
+            if aggregate.size + len(added[topic_id]) == sizes.get(topic_id, 0):
+                aggregates[topic_id] = aggregate
+                previous[topic_id] = (aggregate.representative_id, aggregate.label_place, aggregate.base_label)
+    new_members = sorted(m for t in aggregates for m in added[t])
+    recount = [t for t in wanted if t not in aggregates and sizes.get(t)]
+    rows: dict[int, list[Any]] = defaultdict(list)
+    for start in range(0, len(new_members), 500):
+        for topic_id, member_rows in _members(session, TopicMembership.message_id.in_(
+                new_members[start:start + 500])).items():
+            rows[topic_id].extend(member_rows)
+    for topic_id in previous:  # a topic's new members may come in several chunks: membership order again
+        rows[topic_id].sort(key=lambda r: r.id)
+    features = _member_features(session, [r.message_id for rs in rows.values() for r in rs], corpus,
+                                store_features)
+    for topic_id in previous:
+        _aggregate(aggregates[topic_id], rows[topic_id], features, vocabulary)
+    del rows, features
+    # Topics counted from all their members, a batch of topics at a time: a full run's members are every
+    # letter, whose rows and features at once would not fit in memory at a million letters.
+    for batch in _batches(recount, sizes):
+        rows = {}
+        for start in range(0, len(batch), 500):
+            rows.update(_members(session, TopicMembership.topic_id.in_(batch[start:start + 500])))
+        features = _member_features(session, [r.message_id for rs in rows.values() for r in rs], corpus,
+                                    store_features)
+        for topic_id in batch:
+            aggregates[topic_id] = _aggregate(Aggregate(), rows[topic_id], features, vocabulary)
+        del rows, features
+    people = _distinct_people(session, [t for t in wanted if sizes.get(t)], sizes)
+    verdicts = KeywordVerdicts(session, _keyword_allowed)
+    labels_due: dict[int, str | None] = {}  # topic -> the place its new label names
     now = now_local()
     for topic_id in topic_ids:
         topic = session.get(Topic, topic_id)
-        members = by_topic.get(topic_id, [])
         if topic is None:
             continue
-        topic.size = len(members)
+        aggregate = aggregates.get(topic_id)
+        topic.size = aggregate.size if aggregate else 0
         topic.updated_at = now
         if run is not None:
             topic.updated_run_id = run.id
-        if not members:
+        if aggregate is None:
             if topic.status == "active":
                 topic.status = "retired"
             continue
         topic.distinct_submitters = people[topic_id]
-        dates = [m.submitted_at for m in members if m.submitted_at]
-        topic.first_message_at = min(dates) if dates else None
-        topic.last_message_at = max(dates) if dates else None
-        titled = [m for m in members if (m.title or "").strip()] or members
-        representative = max(titled, key=lambda m: (m.similarity or 0.0, -m.message_id))
-        topic.representative_message_id = representative.message_id
-        member_features = []
-        for m in members:
-            packed = features.get(m.message_id)
-            items = unpack(packed) if packed is not None else None
-            if items is None:
-                items = message_features(m.title, m.content)
-            member_features.append(items)
-        topic.keywords = _keywords(clusterer, member_features)
-        places = Counter(p[1:] for items in member_features for p in dict.fromkeys(items) if p.startswith("@"))
+        topic.first_message_at, topic.last_message_at = aggregate.first_message_at, aggregate.last_message_at
+        topic.representative_message_id = aggregate.representative_id
+        topic.keywords = aggregate.keywords(vocabulary, verdicts.allowed)
+        places = Counter(aggregate.places)
         topic.places = [p for p, _ in places.most_common(3)]
         # the place a label names: one that at least half of the members name
-        main_place = next((p for p, n in places.most_common(1) if n * 2 >= len(members) and _nameable(p)), None)
+        main_place = next((p for p, n in places.most_common(1) if n * 2 >= aggregate.size and _nameable(p)), None)
         if not topic.label_locked:
-            topic.label = topic_label(representative.title, representative.content, main_place,
-                                      representative.submitter)
-        topic.units = [u for u, _ in Counter(m.unit for m in members if m.unit).most_common(3)]
-        topic.categories = [c for c, _ in Counter(m.category for m in members if m.category).most_common(3)]
+            representative, place, label = previous.get(topic_id, (None, None, None))
+            if label is not None and (representative, place) == (aggregate.representative_id, main_place):
+                topic.label = label  # the same representative and place make the same label
+            else:
+                labels_due[topic_id] = main_place
+        topic.units = [u for u, _ in Counter(aggregate.units).most_common(3)]
+        topic.categories = [c for c, _ in Counter(aggregate.categories).most_common(3)]
+    _label(session, labels_due, aggregates)
+    verdicts.save()
+    if stamp:
+        save_aggregates(session, aggregates, stamp)
     session.flush()
     del loaded
     _unique_labels(session, topic_ids)
+
+
+def _label(session: Session, places: dict[int, str | None], aggregates: dict[int, Aggregate]) -> None:
+    """Label each topic in ``places`` after its representative and the place given (kept in its aggregate)."""
+    representatives = [aggregates[t].representative_id for t in places]
+    texts = {}
+    for start in range(0, len(representatives), 500):
+        texts.update((row.id, row) for row in session.execute(
+            select(Message.id, Message.title, Message.content, Message.submitter)
+            .where(Message.id.in_(representatives[start:start + 500]))))
+    for topic_id, place in places.items():
+        aggregate = aggregates[topic_id]
+        representative = texts[aggregate.representative_id]
+        aggregate.base_label = topic_label(representative.title, representative.content, place,
+                                           representative.submitter)
+        aggregate.label_place = place
+        session.get(Topic, topic_id).label = aggregate.base_label
+
+
+# Members whose rows one step of the description holds at once (see ``_batches``).
+_MEMBERS_PER_BATCH = 20_000
+
+
+def _batches(topic_ids: list[int], sizes: dict[int, int]) -> Iterable[list[int]]:
+    """``topic_ids`` in consecutive batches of at most ``_MEMBERS_PER_BATCH`` members (a bigger topic alone)."""
+    batch: list[int] = []
+    members = 0
+    for topic_id in topic_ids:
+        size = sizes.get(topic_id, 0)
+        if batch and members + size > _MEMBERS_PER_BATCH:
+            yield batch
+            batch, members = [], 0
+        batch.append(topic_id)
+        members += size
+    if batch:
+        yield batch
+
+
+def _distinct_people(session: Session, topic_ids: list[int], sizes: dict[int, int]) -> dict[int, int]:
+    """Distinct complainants of each topic, from all its members (``analysis.topics.complainants`` links letters
+    through their texts, so every member is read again), a batch of topics at a time."""
+    people: dict[int, int] = {}
+    for batch in _batches(topic_ids, sizes):
+        by_topic: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for start in range(0, len(batch), 500):
+            for row in session.execute(
+                    select(TopicMembership.topic_id, TopicMembership.message_id, Message.source_id,
+                           Message.submitter, Message.external_id, Message.submitted_at, Message.title,
+                           Message.content, Message.reply_text)
+                    .join(Message, Message.id == TopicMembership.message_id)
+                    .where(TopicMembership.topic_id.in_(batch[start:start + 500]))
+                    .order_by(TopicMembership.id)):
+                by_topic[row.topic_id].append(
+                    {"id": row.message_id, "source_id": row.source_id, "submitter": row.submitter,
+                     "external_id": row.external_id, "submitted_at": row.submitted_at, "title": row.title,
+                     "content": row.content, "reply_text": row.reply_text})
+        people.update(zip(batch, distinct_complainants_many([by_topic[t] for t in batch]), strict=True))
+    return people
 
 
 # --- reading --------------------------------------------------------------------------------------------

@@ -44,7 +44,8 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
-__all__ = ["ENTITY_SUFFIXES", "GENERIC_WORDS", "TopicClusterer", "extract_entities", "message_features"]
+__all__ = ["ENTITY_SUFFIXES", "GENERIC_WORDS", "TopicClusterer", "extract_entities", "features_from_parts",
+           "message_feature_parts", "message_features"]
 
 # Endings of place and organisation names. Longest first: 幼儿园 before 园.
 ENTITY_SUFFIXES = tuple(sorted(
@@ -141,26 +142,41 @@ def _canonical_entity(name: str) -> str:
     return stripped if len(stripped) >= 3 or (len(stripped) == 2 and stripped != name) else name
 
 
-def message_features(title: str | None, content: str | None, title_repeat: int = 2) -> list[str]:
+TITLE_REPEAT = 2  # title words count this many times: a title states the problem
+
+
+def message_features(title: str | None, content: str | None, title_repeat: int = TITLE_REPEAT) -> list[str]:
     """Feature strings of one message: word tokens (title words repeated) + ``@entity`` + ``#bigram``."""
+    return features_from_parts(*message_feature_parts(title, content), title_repeat=title_repeat)
+
+
+def message_feature_parts(title: str | None, content: str | None) -> tuple[list[str], list[str], list[str], list[str]]:
+    """What ``message_features`` is made of: (title words, content words, title place names, content place
+    names); ``analysis.topics.features`` stores these once per text."""
     from analysis.text.normalise import normalise_for_features
     from analysis.text.tokenize import get_tokenizer
 
     tokenizer = get_tokenizer()
     stopwords = tokenizer.stopwords
-    features: list[str] = []
-    entities: list[str] = []
-    for text, repeat in ((title, title_repeat), (content, 1)):
+    parts: list[list[str]] = []
+    for text in (title, content):
         if not text:
+            parts.append([])
+            parts.append([])
             continue
         pieces = tokenizer.segment(normalise_for_features(text))
         # A word starts with a letter, a digit or a CJK ideograph (the test _HAN makes, on one character).
-        words = [p for p in pieces if p not in stopwords and (p[0].isalnum() or "\u4e00" <= p[0] <= "\u9fff")]
-        found = extract_entities(pieces, tokenizer.stopwords)
-        for _ in range(repeat):
-            features.extend(words)
-            entities.extend(found)
-    for name in entities:
+        parts.append([p for p in pieces if p not in stopwords and (p[0].isalnum() or "\u4e00" <= p[0] <= "\u9fff")])
+        parts.append(extract_entities(pieces, stopwords))
+    title_words, title_places, content_words, content_places = parts
+    return title_words, content_words, title_places, content_places
+
+
+def features_from_parts(title_words: list[str], content_words: list[str], title_places: list[str],
+                        content_places: list[str], title_repeat: int = TITLE_REPEAT) -> list[str]:
+    """``message_features`` from its parts (see ``message_feature_parts``)."""
+    features = title_words * title_repeat + content_words
+    for name in title_places * title_repeat + content_places:
         features.append("@" + name)
         suffix = _entity_suffix(name) or ""
         core = name[: len(name) - len(suffix)]

@@ -10,7 +10,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, JSONType, now_local
@@ -147,3 +159,58 @@ class ReplyQuality(Base):
     unit: Mapped[str | None] = mapped_column(String(200))
     reply_hash: Mapped[str] = mapped_column(String(40))  # recomputed when the reply changes
     checked_at: Mapped[datetime] = mapped_column(DateTime, default=now_local)
+
+
+class MessageFeatures(Base):
+    """The topic features of one text, computed once (``analysis.topics.features``), keyed by the messages'
+    ``content_hash`` (title + content): full and incremental runs, topic descriptions and reply quality read
+    them instead of normalising and segmenting again. ``version`` fingerprints the feature code and the
+    tokenizer's dictionaries; a row of another version is recomputed. ``parts``: title words, content words,
+    title place names, content place names, one line each, items separated by a space; ``candidates``: how many
+    of the features may be keywords (the keyword score's denominator, summed per topic)."""
+
+    __tablename__ = "message_features"
+
+    content_hash: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[str] = mapped_column(String(16))
+    parts: Mapped[str] = mapped_column(Text)
+    candidates: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TopicAggregate(Base):
+    """Running totals of one topic's members, so that describing a topic that gained members costs what the new
+    members cost (``analysis.topics.clustering``). ``model_stamp`` names the fitted model whose vocabulary
+    ``terms`` numbers (a full run refits and recomputes); ``terms``: keyword-candidate vocabulary ids and their
+    counts (two int32 arrays), ``candidates`` the count of all candidate words (the keyword score's
+    denominator). ``places``/``units``/``categories``: [name, count] in order of first appearance (ties of
+    ``most_common`` keep that order)."""
+
+    __tablename__ = "topic_aggregates"
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True)
+    model_stamp: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    terms: Mapped[bytes] = mapped_column(LargeBinary)
+    candidates: Mapped[int] = mapped_column(Integer, default=0)
+    places: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    units: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    categories: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    first_message_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_message_at: Mapped[datetime | None] = mapped_column(DateTime)
+    representative_id: Mapped[int | None] = mapped_column(Integer)
+    representative_similarity: Mapped[float] = mapped_column(Float, default=0.0)
+    representative_titled: Mapped[bool] = mapped_column(Boolean, default=False)
+    label_place: Mapped[str | None] = mapped_column(Text)  # the place the label was made with
+    base_label: Mapped[str | None] = mapped_column(Text)  # the label before de-duplication (_unique_labels)
+
+
+class KeywordVerdict(Base):
+    """Whether a word may be a topic keyword (not a personal or place name, nothing de-identification masks):
+    part-of-speech tagging and the de-identifier take about a millisecond a word, so each word is judged once,
+    not once per process. ``version``: the feature version it was judged under."""
+
+    __tablename__ = "keyword_verdicts"
+
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+    version: Mapped[str] = mapped_column(String(16))
+    allowed: Mapped[bool] = mapped_column(Boolean)

@@ -66,15 +66,17 @@ def test_dask_local_cluster_gives_the_local_topics():
 
 
 def test_packed_features_and_tokens_read_back_as_the_lists():
-    from analysis.executor import packed_features_many, packed_tokens_many
+    from analysis.executor import packed_tokens_many
+    from analysis.text.packed import PackedFeatures, pack
 
     pairs = _pairs(300)
     lists = message_features_many(pairs, executor="serial")
     # The packing separator is a control character normalisation removes: no feature may hold it.
     assert not any("\x1f" in item for items in lists for item in items)
     assert not any("\x1f" in item for item in message_features("标题\x1f测试", "内容\x1f里有控制字符"))
-    packed = packed_features_many(pairs, executor="process", workers=2, chunk_size=50)
+    packed = PackedFeatures([pack(items) for items in lists])
     assert len(packed) == 300 and list(packed) == lists and packed[7] == lists[7]
     assert list(packed[10:12]) == lists[10:12]
     texts = [f"{title}。{content}" for title, content in pairs[:60]]
-    assert list(packed_tokens_many(texts, executor="serial")) == tokens_many(texts, executor="serial")
+    assert list(packed_tokens_many(texts, executor="process", workers=2, chunk_size=20)) == \
+        tokens_many(texts, executor="serial")
