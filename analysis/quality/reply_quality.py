@@ -154,6 +154,7 @@ def assess_replies(session: Session) -> dict[str, int]:
         select(Message.id, Message.title, Message.content, Message.reply_text, Message.reply_unit, Message.unit,
                Message.content_hash)
         .where(Message.reply_text.is_not(None))
+        .order_by(Message.id)  # one order on every database: the TF-IDF sums then add up in the same order
     ).all()
     todo = [r for r in rows if stored.get(r.id) != _reply_hash(r.reply_text)]
     counts: Counter = Counter({"assessed": len(todo), "unchanged": len(rows) - len(todo)})

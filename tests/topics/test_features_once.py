@@ -246,13 +246,13 @@ def test_reply_quality_reuses_stored_question_tokens_with_the_same_results(sessi
     import analysis.executor as executor
 
     tokenised: list[str] = []
-    original = executor.tokens_many
+    original = executor.packed_tokens_many
 
     def spy(texts, **options):
         tokenised.extend(texts)
         return original(texts, **options)
 
-    monkeypatch.setattr(executor, "tokens_many", spy)
+    monkeypatch.setattr(executor, "packed_tokens_many", spy)
     reply_quality.assess_replies(session)
     stored = {q.message_id: q for q in session.scalars(select(ReplyQuality))}
     assert [(stored[r.id].flags, stored[r.id].similarity) for r in rows] == [
