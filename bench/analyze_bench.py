@@ -14,7 +14,7 @@ size in a fresh SQLite database, every figure measured on the real command line 
   a TF-IDF fit on those tokens; then analyze CPU / floor CPU (target <= 3) and wall (target 1M <= 5 min).
 
 ``make bench`` runs 200k and 1M (issue 16's figures). The 1M size takes long on a 2-core machine (building the
-corpus once, cached under var/bench-corpus, took 14 min; the import about 4.5 min of CPU; the analysis longer):
+corpus once, cached under var/bench-corpus, took 14 min; the import 3.6–4 min of CPU; the analysis longer):
 ``--sizes 200000`` (or ``HOTLINE_BENCH_SIZES="200000"``) for the shorter run.
 Skips cleanly when ../shared/data is absent.
 """
