@@ -131,12 +131,6 @@ def _features_chunk(pairs: list[tuple[str | None, str | None]]) -> list[list[str
     return [message_features(title, content) for title, content in pairs]
 
 
-def _tokens_chunk(texts: list[str]) -> list[list[str]]:
-    from analysis.text.tokenize import tokens
-
-    return [tokens(text) for text in texts]
-
-
 def message_features_many(pairs: Sequence[tuple[str | None, str | None]], **options: Any) -> list[list[str]]:
     """``message_features(title, content)`` of every pair, over the configured executor."""
     return map_chunks(_features_chunk, pairs, **options)
@@ -150,12 +144,13 @@ def _packed_tokens_chunk(texts: list[str]) -> list[str]:
 
 
 def packed_tokens_many(texts: Sequence[str], **options: Any) -> Any:
-    """``tokens_many`` as a ``PackedFeatures`` sequence: one string per text (a tenth of the lists' memory)."""
+    """``analysis.text.tokenize.tokens(text)`` of every text, over the configured executor, as a
+    ``PackedFeatures`` sequence: one string per text (a tenth of the lists' memory)."""
     from analysis.text.packed import PackedFeatures
 
     return PackedFeatures(map_chunks(_packed_tokens_chunk, texts, **options))
 
 
 def tokens_many(texts: Sequence[str], **options: Any) -> list[list[str]]:
-    """``analysis.text.tokenize.tokens(text)`` of every text, over the configured executor."""
-    return map_chunks(_tokens_chunk, texts, **options)
+    """``packed_tokens_many`` as lists (for a batch small enough to hold them)."""
+    return list(packed_tokens_many(texts, **options))
