@@ -21,7 +21,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 __all__ = ["distinct_voices", "groups_from_matrix", "groups_from_signatures", "minhash_signatures",
-           "near_duplicate_groups", "near_duplicate_groups_many"]
+           "near_duplicate_groups", "near_duplicate_groups_many", "near_duplicate_groups_of_codes"]
 
 _PRIME = (1 << 31) - 1  # Mersenne prime: products of two values below it fit in int64
 _EMPTY = np.iinfo(np.int64).max
@@ -145,15 +145,55 @@ def near_duplicate_groups_many(batches: Sequence[Sequence[Sequence[str]]], thres
          np.frombuffer(indptr, dtype=np.int64)),
         shape=(len(batch_of_row), width),
     )
-    batch = np.frombuffer(batch_of_row, dtype=np.int64)
-    if len(batches) == 1:
+    return _groups_of_batches(binary, np.frombuffer(batch_of_row, dtype=np.int64), [len(t) for t in batches],
+                              threshold, num_perm, bands, seed)
+
+
+def _groups_of_batches(binary: sparse.csr_matrix, batch: np.ndarray, sizes: list[int], threshold: float,
+                       num_perm: int, bands: int, seed: int) -> list[np.ndarray]:
+    """Groups of each batch (rows of ``binary`` numbered by ``batch``), each batch's rows numbered from 0."""
+    if len(sizes) == 1:
         groups = groups_from_matrix(binary, threshold=threshold, num_perm=num_perm, bands=bands, seed=seed)
     else:
         signatures = _signatures(binary, num_perm, bands, seed)
         groups = groups_from_signatures(signatures, threshold=threshold, bands=bands, batch=batch)
-    starts = np.searchsorted(batch, np.arange(len(batches)))  # first row of each batch
-    return [groups[start:start + len(token_lists)] - start
-            for start, token_lists in zip(starts.tolist(), batches, strict=True)]
+    starts = np.searchsorted(batch, np.arange(len(sizes)))  # first row of each batch
+    return [groups[start:start + size] - start for start, size in zip(starts.tolist(), sizes, strict=True)]
+
+
+def near_duplicate_groups_of_codes(batches: Sequence[Sequence[np.ndarray]], threshold: float = 0.8,
+                                   num_perm: int = 32, bands: int = 8, seed: int = 1) -> list[np.ndarray]:
+    """``near_duplicate_groups_many`` of documents given as integer arrays (tokens coded as integers, e.g. a
+    character n-gram as its code points): the same groups as the tokens themselves give, without a Python
+    object per token. Each batch numbers its tokens in order of first appearance, as the token-list version
+    does, so the signatures are the same."""
+    indptr_parts: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
+    index_parts: list[np.ndarray] = []
+    batch_parts: list[np.ndarray] = []
+    width, filled = 1, 0
+    for number, documents in enumerate(batches):
+        lengths = np.fromiter((len(d) for d in documents), dtype=np.int64, count=len(documents))
+        batch_parts.append(np.full(len(documents), number, dtype=np.int64))
+        if not lengths.sum():
+            indptr_parts.append(np.full(len(documents), filled, dtype=np.int64))
+            continue
+        codes = np.concatenate(documents)
+        _values, first_seen, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        number_of = np.empty(len(first_seen), dtype=np.int64)
+        number_of[np.argsort(first_seen)] = np.arange(len(first_seen))  # the order of first appearance
+        rows = np.repeat(np.arange(len(documents)), lengths)
+        binary = sparse.csr_matrix((np.ones(len(codes), dtype=np.int32), (rows, number_of[inverse.ravel()])),
+                                   shape=(len(documents), len(first_seen)))
+        binary.sum_duplicates()  # also sorts each row's term numbers
+        index_parts.append(binary.indices.astype(np.int64))
+        indptr_parts.append(binary.indptr[1:].astype(np.int64) + filled)
+        filled += binary.nnz
+        width = max(width, len(first_seen))
+    batch = np.concatenate(batch_parts) if batch_parts else np.zeros(0, dtype=np.int64)
+    indices = np.concatenate(index_parts) if index_parts else np.zeros(0, dtype=np.int64)
+    binary = sparse.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, np.concatenate(indptr_parts)),
+                               shape=(len(batch), width))
+    return _groups_of_batches(binary, batch, [len(d) for d in batches], threshold, num_perm, bands, seed)
 
 
 def distinct_voices(groups: Sequence[Hashable], submitters: Sequence[Hashable | None]) -> int:

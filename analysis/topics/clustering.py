@@ -52,7 +52,7 @@ from analysis.executor import map_partitions
 from analysis.text.dedup import near_duplicate_groups
 from analysis.text.packed import PackedFeatures, pack
 from analysis.topics.aggregates import Aggregate, KeywordVerdicts, Member, Vocabulary, load_aggregates, save_aggregates
-from analysis.topics.complainants import distinct_complainants_many
+from analysis.topics.complainants import Letter, distinct_complainants_many, letter
 from analysis.topics.features import complete, drop_other_versions, keyword_candidate, load_features, with_features
 from analysis.topics.model import TopicClusterer
 from store.models import Message, MessageRevision, Source, now_local
@@ -1030,10 +1030,11 @@ def _batches(topic_ids: list[int], sizes: dict[int, int]) -> Iterable[list[int]]
 
 def _distinct_people(session: Session, topic_ids: list[int], sizes: dict[int, int]) -> dict[int, int]:
     """Distinct complainants of each topic, from all its members (``analysis.topics.complainants`` links letters
-    through their texts, so every member is read again), a batch of topics at a time."""
+    through their texts, so every member is read again), a batch of topics at a time; each row is reduced to its
+    ``complainants.Letter`` as it is read, so a batch holds no full texts."""
     people: dict[int, int] = {}
     for batch in _batches(topic_ids, sizes):
-        by_topic: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        by_topic: dict[int, list[Letter]] = defaultdict(list)
         for start in range(0, len(batch), 500):
             for row in session.execute(
                     select(TopicMembership.topic_id, TopicMembership.message_id, Message.source_id,
@@ -1042,10 +1043,10 @@ def _distinct_people(session: Session, topic_ids: list[int], sizes: dict[int, in
                     .join(Message, Message.id == TopicMembership.message_id)
                     .where(TopicMembership.topic_id.in_(batch[start:start + 500]))
                     .order_by(TopicMembership.id)):
-                by_topic[row.topic_id].append(
+                by_topic[row.topic_id].append(letter(
                     {"id": row.message_id, "source_id": row.source_id, "submitter": row.submitter,
                      "external_id": row.external_id, "submitted_at": row.submitted_at, "title": row.title,
-                     "content": row.content, "reply_text": row.reply_text})
+                     "content": row.content, "reply_text": row.reply_text}))
         people.update(zip(batch, distinct_complainants_many([by_topic[t] for t in batch]), strict=True))
     return people
 

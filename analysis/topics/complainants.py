@@ -22,19 +22,32 @@ are linked into one person when any of these holds (a union-find over the links)
 - *same-day bursts*: letters of one day whose texts agree on at least ``_BURST_SIMILARITY`` of their character
   bigrams.
 
+Letters are reduced to a compact record as they are read (``letter(row)``: the first ``_TEXT_CHARS`` characters
+of their words, a digest of the reply), so a topic of a hundred thousand letters holds no full texts; the
+similarities are counted on integer codes of character n-grams (a bigram is its two code points in one
+integer) through sparse matrix products, never a Python loop over pairs. The results are those of the pairwise
+definition above (``tests/topics/test_complainants.py`` checks them against it).
+
 Without a submitter the inference cannot tell two neighbours who write the same complaint in the same words
 from one person writing twice; it errs towards one person, which is the safe side for a hot list (a campaign of
 copies is not many independent voices).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-__all__ = ["distinct_complainants", "distinct_complainants_many", "infer_complainants", "infer_complainants_many"]
+import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+__all__ = ["Letter", "distinct_complainants", "distinct_complainants_many", "infer_complainants",
+           "infer_complainants_many", "letter"]
 
 _NEAR_DUPLICATE = 0.8
 _CASE_GAP = 2
@@ -45,9 +58,26 @@ _REPLY_SIMILARITY = 0.35
 _BURST_SIMILARITY = 0.5
 _BURST_MAX_PER_DAY = 400  # a day with more letters than this is compared through near-duplicates only
 _TEXT_CHARS = 300  # the start of a letter says what it is about; long letters are not compared in full
+# Cells (rows x group) of one block of a group's sparse self-product: a group of letters sharing a reply can
+# be tens of thousands, whose whole product would be the group squared.
+_PAIR_BLOCK_CELLS = 4_000_000
 
 _HAN_OR_WORD = re.compile(r"[\u4e00-\u9fff0-9a-zA-Z]+")
 _CASE_NUMBER = re.compile(r"^(.*?)(\d+)$")
+_EMPTY_TITLE = -1  # the bigram set of an empty title is {""}: two empty titles agree (as the definition has it)
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    """What the inference needs of a letter, without its full text."""
+    identity: Any
+    source: Any
+    submitter: str
+    text: str  # the first _TEXT_CHARS characters of the words of title + content
+    title: str  # the words of the title
+    when: datetime | None
+    case: tuple[str, int] | None  # (prefix, number) of a numbered external id
+    reply: bytes | None  # digest of the reply's words when it has at least _REPLY_MIN_CHARS of them
 
 
 def _text(row: Mapping[str, Any]) -> str:
@@ -58,111 +88,94 @@ def _text(row: Mapping[str, Any]) -> str:
     return "".join(_HAN_OR_WORD.findall(f"{title} {content}"))[:_TEXT_CHARS]
 
 
-def _bigrams(text: str) -> frozenset[str]:
-    return frozenset(text[i:i + 2] for i in range(len(text) - 1)) if len(text) > 1 else frozenset([text])
+def letter(row: Mapping[str, Any] | Letter, position: int = 0) -> Letter:
+    """The compact record of a row (keys as in the module docstring; ``position`` is its identity when the row
+    has no ``id``). Callers reading many rows reduce each as it comes, so full texts are not held."""
+    if isinstance(row, Letter):
+        return row
+    when = row.get("submitted_at")
+    when = when if isinstance(when, datetime) else None
+    match = _CASE_NUMBER.match(str(row.get("external_id") or ""))
+    reply = "".join(_HAN_OR_WORD.findall(row.get("reply_text") or ""))
+    return Letter(identity=row.get("id", position), source=row.get("source_id"),
+                  submitter=str(row.get("submitter") or "").strip(), text=_text(row),
+                  title="".join(_HAN_OR_WORD.findall(row.get("title") or "")), when=when,
+                  case=(match.group(1), int(match.group(2))) if match and when is not None else None,
+                  reply=hashlib.blake2b(reply.encode("utf-8"), digest_size=16).digest()
+                  if len(reply) >= _REPLY_MIN_CHARS else None)
 
 
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+
+
+def _bigram_codes(text: str, *, empty: int | None = None) -> np.ndarray:
+    """The set of character bigrams of ``text`` as sorted integers (a one-character text: that character; an
+    empty one: nothing, or ``empty``). Code points are below 2**21, so two fit in an int64 without collision."""
+    points = _code_points(text)
+    if len(points) > 1:
+        return np.unique((points[:-1] << 21) | points[1:])
+    if len(points) == 1:
+        return points
+    return np.array([] if empty is None else [empty], dtype=np.int64)
+
+
+def _shingle_codes(text: str) -> np.ndarray:
+    """The character 3-grams of ``text`` in order, as integers (a text of one or two characters: one code for
+    it; distinct lengths cannot collide since the leading code point is never 0)."""
+    points = _code_points(text)
+    if len(points) >= 3:
+        return (points[:-2] << 42) | (points[1:-1] << 21) | points[2:]
+    if len(points) == 2:
+        return np.array([(points[0] << 21) | points[1]], dtype=np.int64)
+    return points
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    if not len(a) or not len(b):
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(np.intersect1d(a, b, assume_unique=True))
+    return shared / (len(a) + len(b) - shared)
 
 
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
-        return i
-
-    def union(self, i: int, j: int) -> None:
-        a, b = self.find(i), self.find(j)
-        if a != b:
-            self.parent[max(a, b)] = min(a, b)
-
-
-def _when(row: Mapping[str, Any]) -> datetime | None:
-    value = row.get("submitted_at")
-    return value if isinstance(value, datetime) else None
-
-
-def _shingles(text: str) -> list[str]:
-    return [text[k:k + 3] for k in range(max(len(text) - 2, 1))] if text else []
-
-
-def _link_near_duplicates(indices: list[int], texts: list[str], groups: Any, links: _UnionFind) -> None:
-    """``groups``: the near-duplicate group of each of ``indices`` (``near_duplicate_groups`` of their
-    shingles, computed for many topics at once by ``infer_complainants_many``)."""
-    for position, group in enumerate(groups):
-        if texts[indices[position]]:
-            links.union(indices[position], indices[int(group)])
+def _similar_pairs(sets: list[np.ndarray], threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) with i < j among ``sets`` (sorted integer arrays) whose Jaccard similarity is at least
+    ``threshold``: intersections counted by a sparse product of the sets' incidence matrix with itself, a
+    block of rows at a time."""
+    n = len(sets)
+    sizes = np.fromiter((len(s) for s in sets), dtype=np.int64, count=n)
+    if n < 2 or not sizes.any():
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    values, columns = np.unique(np.concatenate(sets), return_inverse=True)
+    incidence = sparse.csr_matrix((np.ones(len(columns), dtype=np.int32), columns.ravel(),
+                                   np.concatenate([[0], np.cumsum(sizes)])), shape=(n, len(values)))
+    transposed = incidence.T.tocsr()
+    left: list[np.ndarray] = []
+    right: list[np.ndarray] = []
+    block = max(1, _PAIR_BLOCK_CELLS // n)
+    for start in range(0, n, block):
+        shared = sparse.triu(incidence[start:start + block] @ transposed, k=start + 1).tocoo()
+        i, j = shared.row.astype(np.int64) + start, shared.col.astype(np.int64)
+        # the same division as len(a & b) / len(a | b), so the threshold cuts where the definition does
+        similar = shared.data / (sizes[i] + sizes[j] - shared.data) >= threshold
+        left.append(i[similar])
+        right.append(j[similar])
+    return np.concatenate(left), np.concatenate(right)
 
 
-def _link_case_numbers(indices: list[int], rows: Sequence[Mapping[str, Any]], grams: list[frozenset[str]],
-                       title_grams: list[frozenset[str]], links: _UnionFind) -> None:
-    numbered = []
-    for i in indices:
-        match = _CASE_NUMBER.match(str(rows[i].get("external_id") or ""))
-        if match and _when(rows[i]) is not None:
-            numbered.append((match.group(1), int(match.group(2)), i))
-    numbered.sort()
-    for position, (prefix, number, i) in enumerate(numbered):
-        for other_prefix, other_number, j in numbered[position + 1:]:
-            if other_prefix != prefix or other_number - number > _CASE_GAP:
-                break
-            minutes = abs((_when(rows[i]) - _when(rows[j])).total_seconds()) / 60
-            if minutes <= _CASE_MINUTES and max(_jaccard(grams[i], grams[j]),
-                                                 _jaccard(title_grams[i], title_grams[j])) >= _CASE_SIMILARITY:
-                links.union(i, j)
-
-
-def _link_shared_replies(indices: list[int], rows: Sequence[Mapping[str, Any]], grams: list[frozenset[str]],
-                         links: _UnionFind) -> None:
-    by_reply: dict[str, list[int]] = defaultdict(list)
-    for i in indices:
-        reply = "".join(_HAN_OR_WORD.findall(rows[i].get("reply_text") or ""))
-        if len(reply) >= _REPLY_MIN_CHARS:
-            by_reply[reply].append(i)
-    for members in by_reply.values():
-        for position, i in enumerate(members):
-            for j in members[position + 1:]:
-                if _jaccard(grams[i], grams[j]) >= _REPLY_SIMILARITY:
-                    links.union(i, j)
-
-
-def _link_same_day(indices: list[int], rows: Sequence[Mapping[str, Any]], grams: list[frozenset[str]],
-                   links: _UnionFind) -> None:
-    by_day: dict[Any, list[int]] = defaultdict(list)
-    for i in indices:
-        when = _when(rows[i])
-        if when is not None:
-            by_day[when.date()].append(i)
-    for members in by_day.values():
-        if len(members) > _BURST_MAX_PER_DAY:
-            continue
-        for position, i in enumerate(members):
-            for j in members[position + 1:]:
-                if _jaccard(grams[i], grams[j]) >= _BURST_SIMILARITY:
-                    links.union(i, j)
-
-
-def infer_complainants(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+def infer_complainants(rows: Sequence[Mapping[str, Any] | Letter]) -> list[str]:
     """One complainant key per row: ``s:<source>:<submitter>`` where the submitter is known, else
     ``i:<source>:<id>`` with the id of the first letter of the inferred person (see the module docstring)."""
     return infer_complainants_many([rows])[0]
 
 
-# Rows whose shingles are held at once: a letter's shingles cost about 30 KiB as lists of strings, so all the
-# letters of a year's topics at once would be tens of GiB; per slice of this many rows memory stays flat.
+# Letters whose 3-grams are held at once (for the near-duplicate step, over many lists in one pass).
 _ROWS_PER_SLICE = 20_000
 
 
-def infer_complainants_many(row_lists: Sequence[Sequence[Mapping[str, Any]]]) -> list[list[str]]:
-    """``infer_complainants`` of each list of rows (e.g. the letters of each topic), each list on its own;
-    the near-duplicate step runs once per slice of lists (``_ROWS_PER_SLICE`` rows), not once per list."""
+def infer_complainants_many(row_lists: Sequence[Sequence[Mapping[str, Any] | Letter]]) -> list[list[str]]:
+    """``infer_complainants`` of each list of rows or ``Letter``s (e.g. the letters of each topic), each list
+    on its own; the near-duplicate step runs once per slice of lists (``_ROWS_PER_SLICE`` rows)."""
     results: list[list[str]] = []
     start = 0
     while start < len(row_lists):
@@ -170,64 +183,117 @@ def infer_complainants_many(row_lists: Sequence[Sequence[Mapping[str, Any]]]) ->
         while stop < len(row_lists) and (stop == start or rows_in_slice + len(row_lists[stop]) <= _ROWS_PER_SLICE):
             rows_in_slice += len(row_lists[stop])
             stop += 1
-        results.extend(_infer_slice(row_lists[start:stop]))
+        letter_lists = [[letter(row, i) for i, row in enumerate(rows)] for rows in row_lists[start:stop]]
+        results.extend(_infer_slice(letter_lists))
         start = stop
     return results
 
 
-def _infer_slice(row_lists: Sequence[Sequence[Mapping[str, Any]]]) -> list[list[str]]:
-    from analysis.text.dedup import near_duplicate_groups_many
+def _infer_slice(letter_lists: list[list[Letter]]) -> list[list[str]]:
+    from analysis.text.dedup import near_duplicate_groups_of_codes
 
     prepared = []
-    batches: list[list[list[str]]] = []
-    for rows in row_lists:
-        keys: list[str | None] = [None] * len(rows)
+    batches: list[list[np.ndarray]] = []
+    for letters in letter_lists:
         anonymous: dict[Any, list[int]] = defaultdict(list)
-        for i, row in enumerate(rows):
-            submitter = str(row.get("submitter") or "").strip()
-            if submitter:
-                keys[i] = f"s:{row.get('source_id')}:{submitter}"
-            else:
-                anonymous[row.get("source_id")].append(i)
-        texts = [_text(row) for row in rows] if anonymous else []
-        batches.extend([_shingles(texts[i]) for i in indices] for indices in anonymous.values())
-        prepared.append((rows, keys, anonymous, texts))
-    groups = iter(near_duplicate_groups_many(batches, threshold=_NEAR_DUPLICATE) if batches else [])
-    return [_link(rows, keys, anonymous, texts, groups) for rows, keys, anonymous, texts in prepared]
+        for i, one in enumerate(letters):
+            if not one.submitter:
+                anonymous[one.source].append(i)
+        batches.extend([_shingle_codes(letters[i].text) for i in indices] for indices in anonymous.values())
+        prepared.append((letters, anonymous))
+    groups = iter(near_duplicate_groups_of_codes(batches, threshold=_NEAR_DUPLICATE) if batches else [])
+    return [_link(letters, anonymous, groups) for letters, anonymous in prepared]
 
 
-def _link(rows: Sequence[Mapping[str, Any]], keys: list[str | None], anonymous: dict[Any, list[int]],
-          texts: list[str], near_groups: Any) -> list[str]:
-    if anonymous:
-        grams = [_bigrams(t) if t else frozenset() for t in texts]
-        title_grams = [_bigrams("".join(_HAN_OR_WORD.findall(row.get("title") or ""))) for row in rows]
-        links = _UnionFind(len(rows))
-        for indices in anonymous.values():
-            _link_near_duplicates(indices, texts, next(near_groups), links)
-            _link_case_numbers(indices, rows, grams, title_grams, links)
-            _link_shared_replies(indices, rows, grams, links)
-            _link_same_day(indices, rows, grams, links)
-        first_id: dict[int, Any] = {}
-        for source, indices in anonymous.items():
-            for i in indices:
-                root = links.find(i)
-                identity = rows[i].get("id", i)
-                if root not in first_id or _sortable(identity) < _sortable(first_id[root]):
-                    first_id[root] = identity
-            for i in indices:
-                keys[i] = f"i:{source}:{first_id[links.find(i)]}"
-    return [key or "" for key in keys]
+def _link(letters: list[Letter], anonymous: dict[Any, list[int]], near_groups: Any) -> list[str]:
+    keys = [f"s:{one.source}:{one.submitter}" if one.submitter else "" for one in letters]
+    if not anonymous:
+        return keys
+    sources: list[np.ndarray] = []
+    targets: list[np.ndarray] = []
+
+    def link(indices: list[int], i: np.ndarray, j: np.ndarray) -> None:
+        positions = np.asarray(indices, dtype=np.int64)
+        sources.append(positions[i])
+        targets.append(positions[j])
+
+    for indices in anonymous.values():
+        groups = np.asarray(next(near_groups), dtype=np.int64)
+        texted = np.fromiter((bool(letters[i].text) for i in indices), dtype=bool, count=len(indices))
+        link(indices, np.flatnonzero(texted), groups[texted])
+        _link_case_numbers(indices, letters, link)
+        _link_shared_replies(indices, letters, link)
+        _link_same_day(indices, letters, link)
+    edges = np.concatenate(sources), np.concatenate(targets)
+    graph = sparse.coo_matrix((np.ones(len(edges[0]), dtype=np.int8), edges), shape=(len(letters),) * 2)
+    _count, person = connected_components(graph, directed=False)
+    first_id: dict[int, Any] = {}
+    for source, indices in anonymous.items():
+        for i in indices:
+            root, identity = int(person[i]), letters[i].identity
+            if root not in first_id or _sortable(identity) < _sortable(first_id[root]):
+                first_id[root] = identity
+        for i in indices:
+            keys[i] = f"i:{source}:{first_id[int(person[i])]}"
+    return keys
+
+
+def _link_case_numbers(indices: list[int], letters: list[Letter], link: Any) -> None:
+    numbered = sorted((letters[i].case[0], letters[i].case[1], position)
+                      for position, i in enumerate(indices) if letters[i].case is not None)
+    left, right = [], []
+    for k, (prefix, number, a) in enumerate(numbered):
+        for other_prefix, other_number, b in numbered[k + 1:]:
+            if other_prefix != prefix or other_number - number > _CASE_GAP:
+                break
+            one, other = letters[indices[a]], letters[indices[b]]
+            minutes = abs((one.when - other.when).total_seconds()) / 60
+            if minutes <= _CASE_MINUTES and max(
+                    _jaccard(_bigram_codes(one.text), _bigram_codes(other.text)),
+                    _jaccard(_bigram_codes(one.title, empty=_EMPTY_TITLE),
+                             _bigram_codes(other.title, empty=_EMPTY_TITLE))) >= _CASE_SIMILARITY:
+                left.append(a)
+                right.append(b)
+    link(indices, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64))
+
+
+def _link_within_groups(indices: list[int], letters: list[Letter], groups: Iterable[list[int]], threshold: float,
+                        link: Any) -> None:
+    """Link the letters of each group (positions in ``indices``) whose texts are similar enough."""
+    for members in groups:
+        if len(members) < 2:
+            continue
+        i, j = _similar_pairs([_bigram_codes(letters[indices[m]].text) for m in members], threshold)
+        chosen = np.asarray(members, dtype=np.int64)
+        link(indices, chosen[i], chosen[j])
+
+
+def _link_shared_replies(indices: list[int], letters: list[Letter], link: Any) -> None:
+    by_reply: dict[bytes, list[int]] = defaultdict(list)
+    for position, i in enumerate(indices):
+        if letters[i].reply is not None:
+            by_reply[letters[i].reply].append(position)
+    _link_within_groups(indices, letters, by_reply.values(), _REPLY_SIMILARITY, link)
+
+
+def _link_same_day(indices: list[int], letters: list[Letter], link: Any) -> None:
+    by_day: dict[Any, list[int]] = defaultdict(list)
+    for position, i in enumerate(indices):
+        if letters[i].when is not None:
+            by_day[letters[i].when.date()].append(position)
+    _link_within_groups(indices, letters, (m for m in by_day.values() if len(m) <= _BURST_MAX_PER_DAY),
+                        _BURST_SIMILARITY, link)
 
 
 def _sortable(value: Any) -> tuple[int, Any]:
     return (0, value) if isinstance(value, int) else (1, str(value))
 
 
-def distinct_complainants(rows: Sequence[Mapping[str, Any]]) -> int:
+def distinct_complainants(rows: Sequence[Mapping[str, Any] | Letter]) -> int:
     """How many different people wrote ``rows`` (see ``infer_complainants``)."""
     return len(set(infer_complainants(rows)))
 
 
-def distinct_complainants_many(row_lists: Sequence[Sequence[Mapping[str, Any]]]) -> list[int]:
+def distinct_complainants_many(row_lists: Sequence[Sequence[Mapping[str, Any] | Letter]]) -> list[int]:
     """``distinct_complainants`` of each list of rows, in one pass (see ``infer_complainants_many``)."""
     return [len(set(keys)) for keys in infer_complainants_many(row_lists)]

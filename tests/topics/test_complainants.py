@@ -110,3 +110,66 @@ def test_many_lists_at_once_are_each_inferred_on_their_own(monkeypatch):
     monkeypatch.setattr(complainants, "_ROWS_PER_SLICE", 2)
     assert distinct_complainants_many(lists) == [2, 1, 2, 0]
     assert infer_complainants_many(lists) == [infer_complainants(rows) for rows in lists]
+
+
+def _varied_letters(seed, count=400):
+    """Letters of a few matters from many places, re-sent, reworded and filed again minutes later under the
+    next case number: every link rule has work to do, and similarities fall on both sides of each threshold
+    (a place, a remark and a number vary around a matter; stretches are cut out; days span a week, so a day
+    holds tens of letters)."""
+    import random
+
+    rng = random.Random(seed)
+    matters = [NOISE, HEATING, PARKING,
+               "东门菜市场夜里十点以后还在营业，喇叭声很吵。", "小区电梯三天两头坏，物业拖着不修，老人上下楼很难。",
+               "公交12路早上间隔太长，等半小时也来不了一辆车。", "学校门口的斑马线红绿灯坏了，孩子过马路不安全。"]
+    places = ["青山区", "柳林街道", "东关社区", "南湖花园", "和平小区", "北站", "西城", "滨江路", "新华村", "玉泉镇"]
+    remarks = ["已经反映过好几次了。", "希望尽快解决。", "请相关部门核实。", "到现在也没人管。", "非常着急。", ""]
+    replies = ["经核查，青松路菜市场卸货时间已调整为早上七点以后，城管中队将加强巡查，感谢您的监督。",
+               "已转交警部门处理，感谢您的监督与支持，请耐心等待有关部门的答复。", "收到", ""] + [
+        f"您反映的{place}问题已交由属地街道核实处理，处理结果将另行告知，感谢来信。" for place in places[:4]]
+    letters = []
+    for i in range(count):
+        text = (rng.choice(places) + rng.choice(matters) + rng.choice(remarks)) * rng.choice([1, 1, 2])
+        text += f"编号{rng.randrange(1000)}" if rng.random() < 0.5 else ""
+        if rng.random() < 0.5:  # a rewrite: a stretch cut out
+            cut = rng.randrange(len(text))
+            text = text[:cut] + text[cut + rng.randrange(1, 30):]
+        when = datetime(2024, 3, 1 + rng.randrange(7), rng.randrange(24), rng.randrange(60))
+        external_id = f"G{rng.choice('AB')}{rng.randrange(count):05d}" if rng.random() < 0.7 else None
+        title = text[:rng.randrange(0, 9)]
+        if letters and rng.random() < 0.3:  # filed again minutes later under a nearby number, maybe reworded
+            before = letters[-1]
+            when = (before["submitted_at"] or when) + timedelta(minutes=rng.randrange(45))
+            external_id = f"GA{int((before['external_id'] or 'GA0')[2:]) + rng.randrange(1, 4):05d}"
+            title = before["title"] if rng.random() < 0.5 else title
+        letters.append(row(i + 1, text, when if rng.random() > 0.05 else None, title=title,
+                           submitter=f"U{rng.randrange(5)}" if rng.random() < 0.1 else None,
+                           external_id=external_id, reply=rng.choice(replies), source=rng.choice([1, 1, 2])))
+    return letters
+
+
+def test_vectorised_links_equal_the_pairwise_definition(monkeypatch):
+    # Oracle: tests/topics/complainants_pairwise.py, the module as first written (frozensets compared pair by
+    # pair). Every key must agree, for lists of several sizes inferred in one pass, also when the sparse
+    # products run in blocks of a few rows and when a day's cap leaves big days out.
+    from tests.topics import complainants_pairwise as pairwise
+
+    start = datetime(2024, 3, 1, 9)
+    # two untitled letters on different matters under consecutive numbers minutes apart: their (empty) titles
+    # agree, so the case-number rule links them; two one-character letters on the same day agree too
+    edge_cases = [row(1, NOISE, start, external_id="X7"), row(2, PARKING, start + timedelta(minutes=3),
+                                                                external_id="X8"),
+                  row(3, "吵", start), row(4, "吵", start + timedelta(hours=2)), row(5, "", start)]
+    lists = [_varied_letters(seed, count) for seed, count in ((1, 400), (2, 60), (3, 3), (4, 0), (5, 250))]
+    lists.append(edge_cases)
+    expected = [pairwise.infer_complainants(rows) for rows in lists]
+    assert infer_complainants_many(lists) == expected
+    assert len(set(expected[-1])) == 3
+    # the rules had work to do: people are fewer than letters, and more than one per list
+    assert all(1 < len(set(keys)) < len(keys) for keys in expected if len(keys) > 10)
+    monkeypatch.setattr(complainants, "_PAIR_BLOCK_CELLS", 37)
+    assert infer_complainants_many(lists) == expected
+    monkeypatch.setattr(complainants, "_BURST_MAX_PER_DAY", 30)
+    monkeypatch.setattr(pairwise, "_BURST_MAX_PER_DAY", 30)
+    assert infer_complainants_many(lists) == [pairwise.infer_complainants(rows) for rows in lists]
