@@ -53,7 +53,14 @@ from analysis.text.dedup import near_duplicate_groups
 from analysis.text.packed import PackedFeatures, pack
 from analysis.topics.aggregates import Aggregate, KeywordVerdicts, Member, Vocabulary, load_aggregates, save_aggregates
 from analysis.topics.complainants import Letter, distinct_complainants_many, letter
-from analysis.topics.features import complete, drop_other_versions, keyword_candidate, load_features, with_features
+from analysis.topics.features import (
+    complete,
+    drop_other_versions,
+    fill_missing,
+    keyword_candidate,
+    load_features,
+    with_features,
+)
 from analysis.topics.model import TopicClusterer
 from store.models import Message, MessageRevision, Source, now_local
 from store.models.topics import (
@@ -219,28 +226,34 @@ class _Corpus:
         return {m: i for i, m in enumerate(self.ids)}
 
 
+_STREAM_ROWS = 20_000  # rows of the corpus read from the database at a time
+
+
 def _load_corpus(session: Session, scope: _Region, *, since: datetime | None, until: datetime | None,
                  after_id: int | None = None) -> _Corpus:
     """The messages in scope with their features: stored ones read, the others computed once and stored
     (``analysis.topics.features``). A run over everything (``after_id`` None) also drops features of other
     versions first."""
-    # Content order, not id order: ids follow crawl timing, and clustering must not depend on it.
-    query = scope.messages(with_features()).order_by(Message.submitted_at, Message.content_hash, Message.id)
-    if since is not None:
-        query = query.where(Message.submitted_at >= since)
-    if until is not None:
-        query = query.where(Message.submitted_at <= until)
-    if after_id is not None:
-        query = query.where(Message.id > after_id)
-    else:
+    where = [c for c in (Message.submitted_at >= since if since is not None else None,
+                         Message.submitted_at <= until if until is not None else None,
+                         Message.id > after_id if after_id is not None else None) if c is not None]
+    if scope.source_ids is not None:
+        where.append(Message.source_id.in_(scope.source_ids))
+    if after_id is None:
         drop_other_versions(session)
-    stored = complete(session, session.execute(query).all(), others_dropped=after_id is None)
-    ids = list(stored)
-    packed, candidates = [], []
-    for message_id in ids:
-        row = stored.pop(message_id)
-        packed.append(pack(row.features()))
-        candidates.append(row.candidates)
+    # Texts featurised in batches first; then the stored features are read as a stream, each message packed as
+    # it comes: neither the texts nor the unpacked features of a year of letters are held at once.
+    fill_missing(session, where, others_dropped=after_id is None)
+    # Content order, not id order: ids follow crawl timing, and clustering must not depend on it.
+    query = (with_features().where(*where).order_by(Message.submitted_at, Message.content_hash, Message.id)
+             .execution_options(yield_per=_STREAM_ROWS))
+    ids, packed, candidates = [], [], []
+    for rows in session.execute(query).partitions():
+        stored = complete(session, rows)  # every text has its features by now: this only decodes
+        for message_id, one in stored.items():
+            ids.append(message_id)
+            packed.append(pack(one.features()))
+            candidates.append(one.candidates)
     features = PackedFeatures(packed)
     threshold = get_settings().get("topics.duplicate_threshold")
     group_rows = near_duplicate_groups(features, threshold=threshold) if ids else np.zeros(0, dtype=np.int64)

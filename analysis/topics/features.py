@@ -28,7 +28,7 @@ from importlib import metadata, resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, and_, case, delete, select
+from sqlalchemy import Select, and_, case, delete, func, select
 from sqlalchemy.orm import Session
 
 from analysis import DATA_DIR
@@ -36,12 +36,13 @@ from store.models import Message
 from store.models.topics import MessageFeatures
 
 __all__ = ["FEATURE_VERSION", "Parts", "Stored", "complete", "decode", "drop_other_versions", "encode",
-           "feature_version", "features_of", "keyword_candidate", "load_features", "question_tokens",
-           "stored_texts", "with_features"]
+           "feature_version", "features_of", "fill_missing", "keyword_candidate", "load_features",
+           "question_tokens", "stored_texts", "with_features"]
 
 FEATURE_VERSION = 1
 Parts = tuple[list[str], list[str], list[str], list[str]]
 _CHUNK = 500  # ids or hashes per IN (...) list
+_TEXTS_PER_BATCH = 20_000  # texts featurised (and held) at once by ``fill_missing``
 _FILLER_FILE = DATA_DIR / "label_filler.txt"
 
 
@@ -159,21 +160,49 @@ def complete(session: Session, rows: Sequence[Sequence[Any]], *, store: bool = T
             todo.setdefault(content_hash, (title, content))
     computed = dict(zip(todo, map_chunks(_features_chunk, list(todo.values())), strict=True))
     if store and computed:
-        hashes = list(computed)
-        if not others_dropped:
-            for start in range(0, len(hashes), _CHUNK):
-                session.execute(delete(MessageFeatures).where(
-                    MessageFeatures.content_hash.in_(hashes[start:start + _CHUNK])))
-        version = feature_version()
-        session.execute(MessageFeatures.__table__.insert(), [
-            {"content_hash": h, "version": version, "parts": parts, "candidates": candidates}
-            for h, (parts, candidates) in computed.items()])
+        _store(session, computed, others_dropped=others_dropped)
     result: dict[int, Stored] = {}
     for *_columns, message_id, content_hash, parts, candidates, _title, _content in rows:
         if parts is None:
             parts, candidates = computed[content_hash]
         result[message_id] = Stored(parts, candidates)
     return result
+
+
+def _store(session: Session, computed: dict[str, tuple[str, int]], *, others_dropped: bool) -> None:
+    hashes = list(computed)
+    if not others_dropped:
+        for start in range(0, len(hashes), _CHUNK):
+            session.execute(delete(MessageFeatures).where(
+                MessageFeatures.content_hash.in_(hashes[start:start + _CHUNK])))
+    version = feature_version()
+    session.execute(MessageFeatures.__table__.insert(), [
+        {"content_hash": h, "version": version, "parts": parts, "candidates": candidates}
+        for h, (parts, candidates) in computed.items()])
+
+
+def fill_missing(session: Session, where: Sequence[Any] = (), *, others_dropped: bool = False) -> int:
+    """Featurise and store the texts of the messages matching ``where`` (SQLAlchemy conditions on ``Message``)
+    that have no features of the current version, ``_TEXTS_PER_BATCH`` texts at a time: a first run over a
+    year of letters never holds all their texts. Returns how many texts were featurised."""
+    from analysis.executor import map_chunks
+
+    missing = (select(Message.content_hash, func.min(Message.id))
+               .outerjoin(MessageFeatures, and_(MessageFeatures.content_hash == Message.content_hash,
+                                                MessageFeatures.version == feature_version()))
+               .where(MessageFeatures.parts.is_(None), *where)
+               .group_by(Message.content_hash).order_by(func.min(Message.id)))
+    todo = session.execute(missing).all()  # (hash, a message with that text): small next to the texts
+    for start in range(0, len(todo), _TEXTS_PER_BATCH):
+        batch = dict((message_id, content_hash) for content_hash, message_id in todo[start:start + _TEXTS_PER_BATCH])
+        ids = list(batch)
+        texts = {row.id: (row.title, row.content) for first in range(0, len(ids), _CHUNK)
+                 for row in session.execute(select(Message.id, Message.title, Message.content)
+                                            .where(Message.id.in_(ids[first:first + _CHUNK])))}
+        computed = dict(zip((batch[i] for i in ids), map_chunks(_features_chunk, [texts[i] for i in ids]),
+                            strict=True))
+        _store(session, computed, others_dropped=others_dropped)
+    return len(todo)
 
 
 def stored_texts(session: Session, hashes: Sequence[str]) -> dict[str, str]:
