@@ -45,3 +45,20 @@ def test_batched_groups_are_each_batchs_own_and_batches_never_mix():
     assert [g.tolist() for g in many] == [near_duplicate_groups(b).tolist() for b in batches]
     assert many[-1].tolist() == [0, 1]  # batch 0's text in another batch: no group across batches
     assert any(len(set(g.tolist())) < len(g) for g in many)  # the case is not trivial: some groups formed
+
+
+def test_universal_hash_equals_the_modulus():
+    # The in-place Mersenne folding must give (a * x + b) % p exactly, at the edges too: x = 0, x = p - 1,
+    # x = 2**31 - 1 with the largest a and b (the product then nears 2**62), values that hash to exactly p.
+    import numpy as np
+
+    from analysis.text import dedup
+
+    p = dedup._PRIME
+    rng = np.random.default_rng(7)
+    values = np.concatenate([rng.integers(0, 2**31, 100_000), [0, 1, p - 1, 2**31 - 1]]).astype(np.int64)
+    for a, b in ((p - 1, p - 1), (1, 0), (2, p - 2), (int(rng.integers(1, p)), int(rng.integers(0, p)))):
+        out, scratch = np.empty_like(values), np.empty_like(values)
+        dedup._universal_hash(values, np.int64(a), np.int64(b), out, scratch)
+        expected = [(a * int(v) + b) % p for v in values.tolist()]  # Python integers: no overflow
+        assert out.tolist() == expected
