@@ -188,28 +188,58 @@ def near_duplicate_groups_of_codes(batches: Sequence[Sequence[np.ndarray]], thre
     batch_parts: list[np.ndarray] = []
     width, filled = 1, 0
     for number, documents in enumerate(batches):
-        lengths = np.fromiter((len(d) for d in documents), dtype=np.int64, count=len(documents))
         batch_parts.append(np.full(len(documents), number, dtype=np.int64))
-        if not lengths.sum():
-            indptr_parts.append(np.full(len(documents), filled, dtype=np.int64))
-            continue
-        codes = np.concatenate(documents)
-        _values, first_seen, inverse = np.unique(codes, return_index=True, return_inverse=True)
-        number_of = np.empty(len(first_seen), dtype=np.int64)
-        number_of[np.argsort(first_seen)] = np.arange(len(first_seen))  # the order of first appearance
-        rows = np.repeat(np.arange(len(documents)), lengths)
-        binary = sparse.csr_matrix((np.ones(len(codes), dtype=np.int32), (rows, number_of[inverse.ravel()])),
-                                   shape=(len(documents), len(first_seen)))
-        binary.sum_duplicates()  # also sorts each row's term numbers
-        index_parts.append(binary.indices.astype(np.int64))
-        indptr_parts.append(binary.indptr[1:].astype(np.int64) + filled)
-        filled += binary.nnz
-        width = max(width, len(first_seen))
+        vocabulary = _FirstSeenNumbers()
+        for start in range(0, len(documents), _DOCUMENTS_PER_STEP):
+            chunk = documents[start:start + _DOCUMENTS_PER_STEP]
+            lengths = np.fromiter((len(d) for d in chunk), dtype=np.int64, count=len(chunk))
+            numbers = vocabulary.number(np.concatenate(chunk) if lengths.sum() else np.zeros(0, dtype=np.int64))
+            # each row's numbers sorted and made unique in place (C loops), as the set of its tokens
+            binary = sparse.csr_matrix((np.ones(len(numbers), dtype=np.int16), numbers,
+                                        np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)),
+                                       shape=(len(chunk), max(vocabulary.size, 1)))
+            binary.sum_duplicates()
+            index_parts.append(binary.indices.astype(np.int32))
+            indptr_parts.append(binary.indptr[1:].astype(np.int64) + filled)
+            filled += binary.nnz
+        width = max(width, vocabulary.size)
     batch = np.concatenate(batch_parts) if batch_parts else np.zeros(0, dtype=np.int64)
-    indices = np.concatenate(index_parts) if index_parts else np.zeros(0, dtype=np.int64)
-    binary = sparse.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, np.concatenate(indptr_parts)),
-                               shape=(len(batch), width))
+    indices = np.concatenate(index_parts) if index_parts else np.zeros(0, dtype=np.int32)
+    indptr = np.concatenate(indptr_parts)
+    if filled < 2**31 - 1:
+        indptr = indptr.astype(np.int32)
+    binary = sparse.csr_matrix((np.ones(len(indices), dtype=np.int8), indices, indptr), shape=(len(batch), width))
     return _groups_of_batches(binary, batch, [len(d) for d in batches], threshold, num_perm, bands, seed)
+
+
+# Documents of one batch numbered at a time: a topic of a hundred thousand letters is 30 million 3-grams, whose
+# sort at once would take gigabytes; per step only the step's codes and the batch's distinct codes are held.
+_DOCUMENTS_PER_STEP = 20_000
+
+
+class _FirstSeenNumbers:
+    """Numbers integer tokens 0, 1, 2, … in order of first appearance over successive calls of ``number``."""
+
+    def __init__(self) -> None:
+        self.codes = np.zeros(0, dtype=np.int64)  # every token seen, sorted
+        self.numbers = np.zeros(0, dtype=np.int32)  # their numbers
+        self.size = 0
+
+    def number(self, codes: np.ndarray) -> np.ndarray:
+        """The number of each of ``codes`` (int32), new tokens numbered in the order they first occur here."""
+        values, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+        position = np.searchsorted(self.codes, values)
+        known = position < len(self.codes)
+        known[known] = self.codes[position[known]] == values[known]
+        numbers = np.empty(len(values), dtype=np.int32)
+        numbers[known] = self.numbers[position[known]]
+        new = np.flatnonzero(~known)
+        numbers[new[np.argsort(first[new], kind="stable")]] = np.arange(self.size, self.size + len(new))
+        self.size += len(new)
+        merged = np.concatenate([self.codes, values[new]])
+        order = np.argsort(merged, kind="stable")
+        self.codes, self.numbers = merged[order], np.concatenate([self.numbers, numbers[new]])[order]
+        return numbers[inverse.ravel()]
 
 
 def distinct_voices(groups: Sequence[Hashable], submitters: Sequence[Hashable | None]) -> int:

@@ -40,7 +40,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ from sqlalchemy.orm import Session
 
 from analysis.executor import map_partitions
 from analysis.text.dedup import near_duplicate_groups
-from analysis.text.packed import PackedFeatures, pack
+from analysis.text.packed import PackedFeatures, pack, unpack
 from analysis.topics.aggregates import Aggregate, KeywordVerdicts, Member, Vocabulary, load_aggregates, save_aggregates
 from analysis.topics.complainants import Letter, distinct_complainants_many, letter
 from analysis.topics.features import (
@@ -222,7 +222,9 @@ class _Corpus:
     candidates: list[int]  # keyword candidates among each message's features (analysis.topics.features)
     groups: dict[int, int]  # message id -> near-duplicate group (a message id)
 
+    @cached_property
     def by_id(self) -> dict[int, int]:
+        """Position of each message id (built once: every batch of a description looks members up)."""
         return {m: i for i, m in enumerate(self.ids)}
 
 
@@ -882,29 +884,37 @@ def _members(session: Session, where: Any) -> dict[int, list[Any]]:
     return by_topic
 
 
-def _aggregate(aggregate: Aggregate, rows: list[Any], features: dict[int, tuple[list[str], int]],
+# Members whose features an aggregate unpacks at once: a topic of a hundred thousand letters is folded in
+# slices (``Aggregate.add`` of consecutive slices is ``add`` of all), not unpacked whole.
+_MEMBERS_PER_FOLD = 2_000
+
+
+def _aggregate(aggregate: Aggregate, rows: list[Any], features: dict[int, tuple[str, int]],
                vocabulary: Vocabulary) -> Aggregate:
-    members = [Member(r.message_id, r.similarity, bool((r.title or "").strip()), r.submitted_at, r.unit, r.category)
-               for r in rows]
-    aggregate.add(members, [features[r.message_id][0] for r in rows], [features[r.message_id][1] for r in rows],
-                  vocabulary)
+    """Fold ``rows`` (in membership order) into ``aggregate``; ``features``: packed features per member."""
+    for start in range(0, len(rows), _MEMBERS_PER_FOLD):
+        chunk = rows[start:start + _MEMBERS_PER_FOLD]
+        members = [Member(r.message_id, r.similarity, bool((r.title or "").strip()), r.submitted_at, r.unit,
+                          r.category) for r in chunk]
+        aggregate.add(members, [unpack(features[r.message_id][0]) for r in chunk],
+                      [features[r.message_id][1] for r in chunk], vocabulary)
     return aggregate
 
 
 def _member_features(session: Session, message_ids: list[int], corpus: _Corpus | None,
-                     store: bool) -> dict[int, tuple[list[str], int]]:
-    """(features, keyword candidates) per message: from the run's corpus, else the feature store."""
-    found: dict[int, tuple[list[str], int]] = {}
+                     store: bool) -> dict[int, tuple[str, int]]:
+    """(packed features, keyword candidates) per message: from the run's corpus, else the feature store."""
+    found: dict[int, tuple[str, int]] = {}
     missing = []
-    position = corpus.by_id() if corpus is not None else {}
+    position = corpus.by_id if corpus is not None else {}
     for message_id in message_ids:
         index = position.get(message_id)
         if index is None:
             missing.append(message_id)
         else:
-            found[message_id] = (corpus.features[index], corpus.candidates[index])
+            found[message_id] = (corpus.features.packed[index], corpus.candidates[index])
     for message_id, stored in load_features(session, missing, store=store).items():
-        found[message_id] = (stored.features(), stored.candidates)
+        found[message_id] = (pack(stored.features()), stored.candidates)
     return found
 
 

@@ -243,7 +243,8 @@ def _link_case_numbers(indices: list[int], letters: list[Letter], link: Any) -> 
                       for position, i in enumerate(indices) if letters[i].case is not None)
     left, right = [], []
     for k, (prefix, number, a) in enumerate(numbered):
-        for other_prefix, other_number, b in numbered[k + 1:]:
+        for later in range(k + 1, len(numbered)):  # indices, not a slice: a slice copies the rest every time
+            other_prefix, other_number, b = numbered[later]
             if other_prefix != prefix or other_number - number > _CASE_GAP:
                 break
             one, other = letters[indices[a]], letters[indices[b]]

@@ -62,3 +62,36 @@ def test_universal_hash_equals_the_modulus():
         dedup._universal_hash(values, np.int64(a), np.int64(b), out, scratch)
         expected = [(a * int(v) + b) % p for v in values.tolist()]  # Python integers: no overflow
         assert out.tolist() == expected
+
+
+def test_groups_of_codes_equal_groups_of_tokens_numbered_in_steps(monkeypatch):
+    # Oracle: near_duplicate_groups_many on the tokens as strings (a dict numbers them as they first occur).
+    # The integer version numbers a batch's tokens a few documents at a time (steps of 7 here, so first
+    # appearances span steps and tokens recur across them) and must give the same groups: the same numbers,
+    # the same signatures. Documents: variants of a few sentences (near-duplicates at several distances),
+    # empty ones, one-token ones, and batches of different sizes.
+    import random
+
+    import numpy as np
+
+    from analysis.text import dedup
+
+    rng = random.Random(3)
+    base = ["东门菜市场夜里十点以后还在营业喇叭声很吵", "小区电梯三天两头坏物业拖着不修老人上下楼很难",
+            "公交十二路早上间隔太长等半小时也来不了一辆车"]
+    def variant():
+        text = rng.choice(base)
+        for _ in range(rng.randrange(4)):
+            k = rng.randrange(len(text))
+            text = text[:k] + rng.choice("东西南北上下") + text[k + 1:]
+        return text if rng.random() > 0.05 else rng.choice(["", "吵"])
+    batches = [[variant() for _ in range(n)] for n in (40, 1, 0, 23, 60)]
+    shingles = [[[t[k:k + 3] for k in range(max(len(t) - 2, 1))] if t else [] for t in batch] for batch in batches]
+    codes = [[np.array([hash(s) % 2**62 for s in doc], dtype=np.int64) for doc in batch] for batch in shingles]
+    # hash() is injective enough here (a few hundred distinct 3-grams); equal strings give equal codes
+    assert len({c for b in codes for d in b for c in d.tolist()}) == len({s for b in shingles for d in b for s in d})
+    expected = dedup.near_duplicate_groups_many(shingles, threshold=0.8)
+    monkeypatch.setattr(dedup, "_DOCUMENTS_PER_STEP", 7)
+    got = dedup.near_duplicate_groups_of_codes(codes, threshold=0.8)
+    assert [g.tolist() for g in got] == [g.tolist() for g in expected]
+    assert any(len(set(g.tolist())) < len(g) for g in expected)  # some documents were grouped
