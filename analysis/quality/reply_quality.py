@@ -21,7 +21,7 @@ import hashlib
 import re
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,8 +76,7 @@ class ReplyAssessment:
 
 # Each formula needs one of these strings in any text it matches: a formula none of whose strings is in the
 # text cannot match there, and the alternation of the others removes exactly what the whole one removes (the
-# alternatives keep their order). Most replies hold a few formulas: the regex then tries a few alternatives at
-# each character, not fourteen (three of them scan ahead up to 40 characters from every position).
+# alternatives keep their order).
 _BOILERPLATE_NEEDS: tuple[tuple[str, ...], ...] = (
     ("您好", "你好"),
     ("您好", "你好"),
@@ -95,13 +94,18 @@ _BOILERPLATE_NEEDS: tuple[tuple[str, ...], ...] = (
     ("年",),
 )
 assert len(_BOILERPLATE_NEEDS) == len(REPLY_BOILERPLATE)
+# No formula reads a 。 but as its last character, so no match runs across one: the sentences (each up to its 。)
+# are cleaned one by one, each with only the formulas it holds the strings of. The whole alternation tried at
+# every character was most of the step's regex time (已收悉's formula alone scans up to 30 characters ahead
+# from every position for 留言/来信…); a sentence holds a formula or two.
 _BOILERPLATE_SUBSETS: dict[int, re.Pattern[str] | None] = {}
+_NEEDS = tuple(enumerate(_BOILERPLATE_NEEDS))
 
 
-def _boilerplate_for(text: str) -> re.Pattern[str] | None:
-    """``_BOILERPLATE`` without the formulas that cannot match in ``text`` (None: none can)."""
+def _boilerplate_of(text: str) -> re.Pattern[str] | None:
+    """The alternation of the formulas that can match in ``text`` (None: none can)."""
     mask = 0
-    for bit, needs in enumerate(_BOILERPLATE_NEEDS):
+    for bit, needs in _NEEDS:
         for needed in needs:
             if needed in text:
                 mask |= 1 << bit
@@ -113,6 +117,20 @@ def _boilerplate_for(text: str) -> re.Pattern[str] | None:
         pattern = re.compile("|".join(f"(?:{p})" for p in chosen)) if chosen else None
         _BOILERPLATE_SUBSETS[mask] = pattern
         return pattern
+
+
+def _remove_boilerplate(text: str) -> str:
+    """``_BOILERPLATE.sub("", text)``, sentence by sentence with the formulas each can hold."""
+    sentences = text.split("。")
+    last = sentences.pop()
+    out = []
+    for sentence in sentences:
+        sentence += "。"
+        pattern = _boilerplate_of(sentence)
+        out.append(pattern.sub("", sentence) if pattern is not None else sentence)
+    pattern = _boilerplate_of(last)
+    out.append(pattern.sub("", last) if pattern is not None else last)
+    return "".join(out)
 
 
 def substance(reply: str, title: str | None = None) -> str:
@@ -128,10 +146,7 @@ def _substance_of_clean(text: str, title: str | None) -> str:
     if title:
         text = text.replace(clean_text(title), "")
     text = _QUOTED.sub("", text)
-    boilerplate = _boilerplate_for(text)
-    if boilerplate is not None:
-        text = boilerplate.sub("", text)
-    return _NOISE.sub("", text)
+    return _NOISE.sub("", _remove_boilerplate(text))
 
 
 @dataclass
@@ -149,7 +164,8 @@ class _Thresholds:
 
 
 def _assess_batch(questions: Sequence[str | None], replies: Sequence[str | None], titles: Sequence[str | None],
-                  known: Sequence[list[str] | None], thresholds: _Thresholds,
+                  known: Sequence[list[str] | None] | Callable[[list[int]], Sequence[list[str] | None]],
+                  thresholds: _Thresholds,
                   similarities: PairSimilarities) -> tuple[list[ReplyAssessment], list[int]]:
     """Flags and lengths of one batch; the checkable pairs' tokens are counted into ``similarities``.
     Returns the assessments and the positions of the checkable ones (whose similarity ``finish`` gives)."""
@@ -178,6 +194,9 @@ def _assess_batch(questions: Sequence[str | None], replies: Sequence[str | None]
     if checkable:
         # Tokenised once (questions with stored tokens not at all), over the analysis.executor workers; counted
         # as they come (PairSimilarities keeps term counts, not tokens).
+        # the known question tokens of the checkable pairs (``known``: by position, or a function of positions)
+        known = dict(zip(checkable, known(checkable) if callable(known) else [known[i] for i in checkable],
+                         strict=True))
         unknown = [i for i in checkable if known[i] is None]
         texts = [f"{titles[i] or ''} {questions[i] or ''}" for i in unknown] + [substances[i] for i in checkable]
         packed = executor.packed_tokens_many(texts).packed
@@ -273,7 +292,8 @@ def assess_replies(session: Session, *, batch_size: int = 20000) -> dict[str, in
             continue
         results, checkable = _assess_batch(
             [r.content for r, _ in todo], [r.reply_text for r, _ in todo], [r.title for r, _ in todo],
-            _stored_question_tokens(session, [r for r, _ in todo]), thresholds, similarities)
+            lambda positions, todo=todo: _stored_question_tokens(session, [todo[i][0] for i in positions]),
+            thresholds, similarities)
         batches.append(_Batch(
             message_ids=np.fromiter((r.id for r, _ in todo), dtype=np.int64, count=len(todo)),
             record_ids=np.fromiter((r.record_id or 0 for r, _ in todo), dtype=np.int64, count=len(todo)),
