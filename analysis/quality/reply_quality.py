@@ -164,11 +164,13 @@ class _Thresholds:
 
 
 def _assess_batch(questions: Sequence[str | None], replies: Sequence[str | None], titles: Sequence[str | None],
-                  known: Sequence[list[str] | None] | Callable[[list[int]], Sequence[list[str] | None]],
+                  known: Sequence[list[str] | None] | Callable[[list[int]], Sequence[str | None]],
                   thresholds: _Thresholds,
                   similarities: PairSimilarities) -> tuple[list[ReplyAssessment], list[int]]:
     """Flags and lengths of one batch; the checkable pairs' tokens are counted into ``similarities``.
-    Returns the assessments and the positions of the checkable ones (whose similarity ``finish`` gives)."""
+    ``known``: the question tokens known already (None where not), as lists by position, or a function of the
+    checkable positions giving them packed. Returns the assessments and the positions of the checkable ones
+    (whose similarities ``similarities.finish`` gives)."""
     import analysis.executor as executor
     from analysis.text.normalise import clean_text
     from analysis.text.packed import pack, unpack
@@ -192,17 +194,16 @@ def _assess_batch(questions: Sequence[str | None], replies: Sequence[str | None]
         substances.append(core)
     checkable = [i for i, r in enumerate(results) if not r.flags]
     if checkable:
-        # Tokenised once (questions with stored tokens not at all), over the analysis.executor workers; counted
-        # as they come (PairSimilarities keeps term counts, not tokens).
-        # the known question tokens of the checkable pairs (``known``: by position, or a function of positions)
-        known = dict(zip(checkable, known(checkable) if callable(known) else [known[i] for i in checkable],
-                         strict=True))
-        unknown = [i for i in checkable if known[i] is None]
+        # Tokenised once (questions with stored tokens not at all), over the analysis.executor workers, held
+        # packed (a string per document) and counted one document at a time: PairSimilarities keeps term counts.
+        stored = dict(zip(checkable, known(checkable) if callable(known) else
+                          [None if known[i] is None else pack(known[i]) for i in checkable], strict=True))
+        unknown = [i for i in checkable if stored[i] is None]
         texts = [f"{titles[i] or ''} {questions[i] or ''}" for i in unknown] + [substances[i] for i in checkable]
         packed = executor.packed_tokens_many(texts).packed
-        tokenised = dict(zip(unknown, packed[:len(unknown)], strict=True))
-        question_tokens = [unpack(tokenised[i]) if known[i] is None else unpack(pack(known[i])) for i in checkable]
-        similarities.add(question_tokens, [unpack(p) for p in packed[len(unknown):]])
+        del texts
+        stored.update(zip(unknown, packed[:len(unknown)], strict=True))
+        similarities.add((unpack(stored[i]) for i in checkable), map(unpack, packed[len(unknown):]))
     return results, checkable
 
 
@@ -351,14 +352,15 @@ def _write(session: Session, batches: list[_Batch], similarities: Iterator[np.nd
         session.expire(record)  # written past the ORM: loaded ones read again
 
 
-def _stored_question_tokens(session: Session, rows: Sequence[Any]) -> list[list[str] | None]:
-    """The question tokens the topic step stored (``analysis.topics.features``), where title and content
-    tokenise alike joined and apart (``normalise_apart``): the same tokens, not segmented again."""
+def _stored_question_tokens(session: Session, rows: Sequence[Any]) -> list[str | None]:
+    """The question tokens the topic step stored (``analysis.topics.features``), packed, where title and
+    content tokenise alike joined and apart (``normalise_apart``): the same tokens, not segmented again."""
     from analysis.text.normalise import normalise_apart
+    from analysis.text.packed import pack
     from analysis.topics.features import decode, question_tokens, stored_texts
 
     texts = stored_texts(session, [r.content_hash for r in rows])
-    return [question_tokens(decode(texts[r.content_hash]))
+    return [pack(question_tokens(decode(texts[r.content_hash])))
             if r.content_hash in texts and normalise_apart(r.title, r.content) else None for r in rows]
 
 

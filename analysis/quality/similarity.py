@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 
@@ -33,15 +33,17 @@ class PairSimilarities:
         self._batches: list[tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]] = []
         self.documents = 0
 
-    def add(self, questions: Sequence[Iterable[str]], replies: Sequence[Iterable[str]]) -> int:
-        """Count one batch of question/reply pairs; returns the batch's number (the order of ``finish``)."""
-        if len(questions) != len(replies):
-            raise ValueError("questions and replies differ in length")
-        self._batches.append((self._count(questions, question=True), self._count(replies, question=False)))
-        self.documents += 2 * len(questions)
+    def add(self, questions: Iterable[Iterable[str]], replies: Iterable[Iterable[str]]) -> int:
+        """Count one batch of question/reply pairs (iterables: read once, a document at a time); returns the
+        batch's number (the order of ``finish``)."""
+        counted = (self._count(questions, question=True), self._count(replies, question=False))
+        if len(counted[0][0]) != len(counted[1][0]):
+            raise ValueError("questions and replies differ in number")
+        self._batches.append(counted)
+        self.documents += 2 * (len(counted[0][0]) - 1)
         return len(self._batches) - 1
 
-    def _count(self, documents: Sequence[Iterable[str]], *, question: bool) -> tuple[np.ndarray, ...]:
+    def _count(self, documents: Iterable[Iterable[str]], *, question: bool) -> tuple[np.ndarray, ...]:
         vocabulary, question_rank, reply_rank = self._vocabulary, self._question_rank, self._reply_rank
         ranks = question_rank if question else reply_rank
         seen = self._questions_seen if question else self._replies_seen
