@@ -25,49 +25,38 @@ __all__ = ["PairSimilarities"]
 
 class PairSimilarities:
     def __init__(self) -> None:
-        self._vocabulary: dict[str, int] = {}  # term -> id (the order this object met the terms)
-        self._question_rank = array("q")  # id -> order of first appearance among the questions, -1: never
-        self._reply_rank = array("q")  # id -> order of first appearance among the replies
-        self._questions_seen = 0  # terms met in a question so far
-        self._replies_seen = 0
+        self._vocabulary: dict[str, int] = {}  # term -> id (any order: ids only name the terms)
+        # the terms in the order of their first appearance among the questions / among the replies (dicts:
+        # ``update`` keeps the place of a key it has and appends new ones in order, all in C)
+        self._question_order: dict[str, int] = {}
+        self._reply_order: dict[str, int] = {}
         self._batches: list[tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]] = []
         self.documents = 0
 
     def add(self, questions: Iterable[Iterable[str]], replies: Iterable[Iterable[str]]) -> int:
         """Count one batch of question/reply pairs (iterables: read once, a document at a time); returns the
         batch's number (the order of ``finish``)."""
-        counted = (self._count(questions, question=True), self._count(replies, question=False))
+        counted = (self._count(questions, self._question_order), self._count(replies, self._reply_order))
         if len(counted[0][0]) != len(counted[1][0]):
             raise ValueError("questions and replies differ in number")
         self._batches.append(counted)
         self.documents += 2 * (len(counted[0][0]) - 1)
         return len(self._batches) - 1
 
-    def _count(self, documents: Iterable[Iterable[str]], *, question: bool) -> tuple[np.ndarray, ...]:
-        vocabulary, question_rank, reply_rank = self._vocabulary, self._question_rank, self._reply_rank
-        ranks = question_rank if question else reply_rank
-        seen = self._questions_seen if question else self._replies_seen
+    def _count(self, documents: Iterable[Iterable[str]], order: dict[str, int]) -> tuple[np.ndarray, ...]:
+        vocabulary = self._vocabulary
         indptr = array("q", [0])
         ids = array("i")
         counts = array("i")
         for tokens in documents:
             counter = Counter(tokens)  # terms in the order of their first appearance in the document
-            for term in counter:
-                term_id = vocabulary.get(term)
-                if term_id is None:
-                    term_id = vocabulary[term] = len(vocabulary)
-                    question_rank.append(-1)
-                    reply_rank.append(-1)
-                if ranks[term_id] < 0:
-                    ranks[term_id] = seen
-                    seen += 1
-                ids.append(term_id)
+            order.update(counter)
+            new = counter.keys() - vocabulary.keys()
+            for term in new:
+                vocabulary[term] = len(vocabulary)
+            ids.extend(map(vocabulary.__getitem__, counter))
             counts.extend(counter.values())
             indptr.append(len(ids))
-        if question:
-            self._questions_seen = seen
-        else:
-            self._replies_seen = seen
         return (np.frombuffer(indptr, dtype=np.int64), np.frombuffer(ids, dtype=np.int32),
                 np.frombuffer(counts, dtype=np.int32))
 
@@ -77,21 +66,26 @@ class PairSimilarities:
         from scipy import sparse
         from sklearn.preprocessing import normalize
 
-        n_terms = len(self._vocabulary)
+        vocabulary = self._vocabulary
+        n_terms = len(vocabulary)
         if n_terms == 0:
             for _ in range(len(self._batches)):
                 yield None
             self._batches.clear()
             return
-        question_rank = np.frombuffer(self._question_rank, dtype=np.int64)
-        reply_rank = np.frombuffer(self._reply_rank, dtype=np.int64)
         # sklearn's vocabulary index: first appearance over all questions, then over the replies
-        rank = np.where(question_rank >= 0, question_rank, self._questions_seen + reply_rank)
-        terms = list(self._vocabulary)
-        self._vocabulary = {}
+        rank = np.empty(n_terms, dtype=np.int64)
+        in_replies = np.fromiter(map(vocabulary.__getitem__, self._reply_order), dtype=np.int64,
+                                 count=len(self._reply_order))
+        rank[in_replies] = len(self._question_order) + np.arange(len(in_replies))
+        in_questions = np.fromiter(map(vocabulary.__getitem__, self._question_order), dtype=np.int64,
+                                   count=len(self._question_order))
+        rank[in_questions] = np.arange(len(in_questions))
+        self._question_order, self._reply_order = {}, {}
         column = np.empty(n_terms, dtype=np.int32)  # id -> column of the sorted terms
-        column[sorted(range(n_terms), key=terms.__getitem__)] = np.arange(n_terms, dtype=np.int32)
-        del terms
+        column[np.fromiter(map(vocabulary.__getitem__, sorted(vocabulary)), dtype=np.int64, count=n_terms)] = (
+            np.arange(n_terms, dtype=np.int32))
+        self._vocabulary = {}
         df = np.zeros(n_terms, dtype=np.int64)
         for batch in self._batches:
             for _indptr, ids, _counts in batch:
