@@ -51,8 +51,8 @@ class PairSimilarities:
         for tokens in documents:
             counter = Counter(tokens)  # terms in the order of their first appearance in the document
             order.update(counter)
-            new = counter.keys() - vocabulary.keys()
-            for term in new:
+            # (set.difference of a dict looks each term up; ``keys() - keys()`` would walk the vocabulary)
+            for term in set(counter).difference(vocabulary):
                 vocabulary[term] = len(vocabulary)
             ids.extend(map(vocabulary.__getitem__, counter))
             counts.extend(counter.values())
