@@ -14,13 +14,14 @@ first, then every reply), which decides the order of the sums.
 """
 from __future__ import annotations
 
-from array import array
-from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import chain, islice
 
 import numpy as np
 
 __all__ = ["PairSimilarities"]
+
+_CHUNK = 2000  # documents flattened at a time while counting
 
 
 class PairSimilarities:
@@ -44,21 +45,31 @@ class PairSimilarities:
         return len(self._batches) - 1
 
     def _count(self, documents: Iterable[Iterable[str]], order: dict[str, int]) -> tuple[np.ndarray, ...]:
+        """CSR counts (indptr, term ids, counts) of the documents, read ``_CHUNK`` documents at a time."""
         vocabulary = self._vocabulary
-        indptr = array("q", [0])
-        ids = array("i")
-        counts = array("i")
-        for tokens in documents:
-            counter = Counter(tokens)  # terms in the order of their first appearance in the document
-            order.update(counter)
-            # (set.difference of a dict looks each term up; ``keys() - keys()`` would walk the vocabulary)
-            for term in set(counter).difference(vocabulary):
+        lengths, ids, counts = [], [], []
+        documents = iter(documents)
+        while chunk := list(islice(documents, _CHUNK)):
+            tokens = list(chain.from_iterable(chunk))
+            lengths.append(np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk)))
+            del chunk
+            first = dict.fromkeys(tokens)  # the chunk's terms in the order of their first appearance
+            order.update(first)  # keeps the place of the terms seen before, appends the new ones in order
+            for term in set(first).difference(vocabulary):  # (set.difference of a dict looks each term up)
                 vocabulary[term] = len(vocabulary)
-            ids.extend(map(vocabulary.__getitem__, counter))
-            counts.extend(counter.values())
-            indptr.append(len(ids))
-        return (np.frombuffer(indptr, dtype=np.int64), np.frombuffer(ids, dtype=np.int32),
-                np.frombuffer(counts, dtype=np.int32))
+            del first
+            term_ids = np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+            del tokens
+            rows = np.repeat(np.arange(len(lengths[-1]), dtype=np.int64), lengths[-1])
+            keys, key_counts = np.unique(rows << 32 | term_ids, return_counts=True)  # by row, then term id
+            ids.append((keys & 0xFFFFFFFF).astype(np.int32))
+            counts.append(key_counts.astype(np.int32))
+            lengths[-1] = np.bincount(keys >> 32, minlength=len(lengths[-1]))  # terms per document
+        indptr = np.zeros(1 + sum(len(n) for n in lengths), dtype=np.int64)
+        if lengths:
+            np.cumsum(np.concatenate(lengths), out=indptr[1:])
+        return (indptr, np.concatenate(ids) if ids else np.zeros(0, dtype=np.int32),
+                np.concatenate(counts) if counts else np.zeros(0, dtype=np.int32))
 
     def finish(self) -> Iterator[np.ndarray | None]:
         """Per batch (in the order added) the cosines of its pairs, float64; None throughout when no document
@@ -103,8 +114,8 @@ class PairSimilarities:
             questions, replies = self._batches.pop(0)
             matrices = []
             for indptr, ids, counts in (questions, replies):
-                rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-                order = np.lexsort((rank[ids], rows))
+                rows = np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
+                order = np.argsort(rows * n_terms + rank[ids])  # by row, then sklearn's index (unique in a row)
                 data = counts[order].astype(np.float64)
                 indices = column[ids[order]]
                 matrix = sparse.csr_matrix((data, indices, indptr.astype(np.int32)),
