@@ -93,6 +93,7 @@ class PairSimilarities:
                                    count=len(self._question_order))
         rank[in_questions] = np.arange(len(in_questions))
         self._question_order, self._reply_order = {}, {}
+        span = int(rank.max()) + 1  # (ranks of terms only in replies run past n_terms)
         column = np.empty(n_terms, dtype=np.int32)  # id -> column of the sorted terms
         column[np.fromiter(map(vocabulary.__getitem__, sorted(vocabulary)), dtype=np.int64, count=n_terms)] = (
             np.arange(n_terms, dtype=np.int32))
@@ -115,7 +116,7 @@ class PairSimilarities:
             matrices = []
             for indptr, ids, counts in (questions, replies):
                 rows = np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
-                order = np.argsort(rows * n_terms + rank[ids])  # by row, then sklearn's index (unique in a row)
+                order = np.argsort(rows * span + rank[ids])  # by row, then sklearn's index (unique in a row)
                 data = counts[order].astype(np.float64)
                 indices = column[ids[order]]
                 matrix = sparse.csr_matrix((data, indices, indptr.astype(np.int32)),

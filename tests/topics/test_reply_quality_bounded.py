@@ -196,3 +196,23 @@ def test_assess_replies_in_batches_writes_what_one_fit_gives(session, demo_corpu
     record = session.get(ReplyQuality, record_id)
     assert record.message_id == target.id and record.flags == ["boilerplate_only"] and record.similarity is None
     assert session.scalar(select(ReplyQuality.id).where(ReplyQuality.message_id == target.id)) == record_id
+
+
+def test_pair_similarities_on_many_small_corpora():
+    """Few terms, empty documents, terms met first in replies: a row's order by sklearn's index is kept apart
+    from the next row's (its indices run past the number of terms)."""
+    rnd = random.Random(5)
+    checked = 0
+    for _ in range(300):
+        n = rnd.randint(1, 6)
+        questions, replies = ([[rnd.choice("abcdefg") for _ in range(rnd.choice([0, 0, 1, 3, 6]))] for _ in range(n)]
+                              for _ in range(2))
+        if not any(questions + replies):
+            continue
+        similarities = PairSimilarities()
+        for start in range(0, n, 2):
+            similarities.add(questions[start:start + 2], replies[start:start + 2])
+        got = np.concatenate(list(similarities.finish()))
+        assert got.tobytes() == _tfidf_oracle(questions, replies).tobytes(), (questions, replies)
+        checked += 1
+    assert checked > 200
