@@ -14,7 +14,7 @@ first, then every reply), which decides the order of the sums.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain, islice
 
 import numpy as np
@@ -34,7 +34,7 @@ class PairSimilarities:
         self._batches: list[tuple[tuple[np.ndarray, np.ndarray, np.ndarray], ...]] = []
         self.documents = 0
 
-    def add(self, questions: Iterable[Iterable[str]], replies: Iterable[Iterable[str]]) -> int:
+    def add(self, questions: Iterable[Sequence[str]], replies: Iterable[Sequence[str]]) -> int:
         """Count one batch of question/reply pairs (iterables: read once, a document at a time); returns the
         batch's number (the order of ``finish``)."""
         counted = (self._count(questions, self._question_order), self._count(replies, self._reply_order))
@@ -44,7 +44,7 @@ class PairSimilarities:
         self.documents += 2 * (len(counted[0][0]) - 1)
         return len(self._batches) - 1
 
-    def _count(self, documents: Iterable[Iterable[str]], order: dict[str, int]) -> tuple[np.ndarray, ...]:
+    def _count(self, documents: Iterable[Sequence[str]], order: dict[str, int]) -> tuple[np.ndarray, ...]:
         """CSR counts (indptr, term ids, counts) of the documents, read ``_CHUNK`` documents at a time."""
         vocabulary = self._vocabulary
         lengths, ids, counts = [], [], []
