@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from analysis.quality.similarity import PairSimilarities
 from store.models import Message, now_local
 from store.models.topics import ReplyQuality
 from store.settings import get_settings
@@ -72,122 +74,293 @@ class ReplyAssessment:
     similarity: float | None = None
 
 
+# Each formula needs one of these strings in any text it matches: a formula none of whose strings is in the
+# text cannot match there, and the alternation of the others removes exactly what the whole one removes (the
+# alternatives keep their order).
+_BOILERPLATE_NEEDS: tuple[tuple[str, ...], ...] = (
+    ("您好", "你好"),
+    ("您好", "你好"),
+    ("感谢",),
+    ("收悉", "收到"),
+    ("复如下",),
+    ("转交", "转至", "转办", "转给", "交由", "移交"),
+    ("等待", "留意"),
+    ("此",),
+    ("的问题", "的情况"),
+    ("已",),
+    ("感谢您的",),
+    ("如有", "若有"),
+    ("生活愉快", "工作顺利", "身体健康"),
+    ("年",),
+)
+assert len(_BOILERPLATE_NEEDS) == len(REPLY_BOILERPLATE)
+# No formula reads a 。 but as its last character, so no match runs across one: the sentences (each up to its 。)
+# are cleaned one by one, each with only the formulas it holds the strings of. The whole alternation tried at
+# every character was most of the step's regex time (已收悉's formula alone scans up to 30 characters ahead
+# from every position for 留言/来信…); a sentence holds a formula or two.
+_BOILERPLATE_SUBSETS: dict[int, re.Pattern[str] | None] = {}
+_NEEDS = tuple(enumerate(_BOILERPLATE_NEEDS))
+
+
+def _boilerplate_of(text: str) -> re.Pattern[str] | None:
+    """The alternation of the formulas that can match in ``text`` (None: none can)."""
+    mask = 0
+    for bit, needs in _NEEDS:
+        for needed in needs:
+            if needed in text:
+                mask |= 1 << bit
+                break
+    try:
+        return _BOILERPLATE_SUBSETS[mask]
+    except KeyError:
+        chosen = [p for bit, p in enumerate(REPLY_BOILERPLATE) if mask >> bit & 1]
+        pattern = re.compile("|".join(f"(?:{p})" for p in chosen)) if chosen else None
+        _BOILERPLATE_SUBSETS[mask] = pattern
+        return pattern
+
+
+def _remove_boilerplate(text: str) -> str:
+    """``_BOILERPLATE.sub("", text)``, sentence by sentence with the formulas each can hold."""
+    sentences = text.split("。")
+    last = sentences.pop()
+    out = []
+    for sentence in sentences:
+        sentence += "。"
+        pattern = _boilerplate_of(sentence)
+        out.append(pattern.sub("", sentence) if pattern is not None else sentence)
+    pattern = _boilerplate_of(last)
+    out.append(pattern.sub("", last) if pattern is not None else last)
+    return "".join(out)
+
+
 def substance(reply: str, title: str | None = None) -> str:
     """The reply without formulas, quoted titles, dates and punctuation."""
     from analysis.text.normalise import clean_text
 
-    text = clean_text(reply)
+    return _substance_of_clean(clean_text(reply), title)
+
+
+def _substance_of_clean(text: str, title: str | None) -> str:
+    from analysis.text.normalise import clean_text
+
     if title:
         text = text.replace(clean_text(title), "")
     text = _QUOTED.sub("", text)
-    text = _BOILERPLATE.sub("", text)
-    return _NOISE.sub("", text)
+    return _NOISE.sub("", _remove_boilerplate(text))
 
 
-def assess_texts(questions: Sequence[str], replies: Sequence[str | None], titles: Sequence[str | None] | None = None,
-                 *, min_chars: int | None = None, min_ratio: float | None = None,
-                 min_similarity: float | None = None,
-                 question_tokens: Sequence[list[str] | None] | None = None) -> list[ReplyAssessment]:
-    """Assess replies against their questions (same order). Thresholds default to the settings.
-    ``question_tokens``: the tokens of ``f"{title} {question}"`` where known already (None where not)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+@dataclass
+class _Thresholds:
+    min_chars: int
+    min_ratio: float
+    min_similarity: float
 
-    from analysis.executor import packed_tokens_many
+    @classmethod
+    def of(cls, min_chars: int | None, min_ratio: float | None, min_similarity: float | None) -> _Thresholds:
+        settings = get_settings()
+        return cls(settings.get("reply_quality.min_chars") if min_chars is None else min_chars,
+                   settings.get("reply_quality.min_ratio") if min_ratio is None else min_ratio,
+                   settings.get("reply_quality.min_similarity") if min_similarity is None else min_similarity)
+
+
+def _assess_batch(questions: Sequence[str | None], replies: Sequence[str | None], titles: Sequence[str | None],
+                  known: Sequence[list[str] | None] | Callable[[list[int]], Sequence[str | None]],
+                  thresholds: _Thresholds,
+                  similarities: PairSimilarities) -> tuple[list[ReplyAssessment], list[int]]:
+    """Flags and lengths of one batch; the checkable pairs' tokens are counted into ``similarities``.
+    ``known``: the question tokens known already (None where not), as lists by position, or a function of the
+    checkable positions giving them packed. Returns the assessments and the positions of the checkable ones
+    (whose similarities ``similarities.finish`` gives)."""
+    import analysis.executor as executor
     from analysis.text.normalise import clean_text
     from analysis.text.packed import pack, unpack
 
-    settings = get_settings()
-    min_chars = settings.get("reply_quality.min_chars") if min_chars is None else min_chars
-    min_ratio = settings.get("reply_quality.min_ratio") if min_ratio is None else min_ratio
-    min_similarity = settings.get("reply_quality.min_similarity") if min_similarity is None else min_similarity
-    titles = titles if titles is not None else [None] * len(questions)
     results: list[ReplyAssessment] = []
     substances: list[str] = []
     for question, reply, title in zip(questions, replies, titles, strict=True):
         question_text = _NOISE.sub("", clean_text(f"{title or ''}{question or ''}"))
-        reply_text = _NOISE.sub("", clean_text(reply or ""))
-        core = substance(reply or "", title)
+        cleaned = clean_text(reply or "")
+        reply_text = _NOISE.sub("", cleaned)
+        core = _substance_of_clean(cleaned, title)
         result = ReplyAssessment(reply_chars=len(reply_text), question_chars=len(question_text),
                                  substantive_chars=len(core))
         if not reply_text:
             result.flags.append("empty")
-        elif len(core) < min_chars:
+        elif len(core) < thresholds.min_chars:
             result.flags.append("boilerplate_only")
-        elif len(core) < min_ratio * len(question_text) and len(core) < _SHORT_CHARS:
+        elif len(core) < thresholds.min_ratio * len(question_text) and len(core) < _SHORT_CHARS:
             result.flags.append("too_short")
         results.append(result)
         substances.append(core)
     checkable = [i for i, r in enumerate(results) if not r.flags]
     if checkable:
-        known = question_tokens if question_tokens is not None else [None] * len(questions)
-        docs = [f"{titles[i] or ''} {questions[i] or ''}" for i in checkable] + [substances[i] for i in checkable]
-        todo = [k for k, i in enumerate(checkable) if known[i] is None] + list(range(len(checkable), len(docs)))
-        # Tokenised once (questions with stored tokens not at all), over the analysis.executor workers, and held
-        # packed (a string per document: lists of strings would be gigabytes at a year of replies); the
-        # vectorizer unpacks and counts them.
-        packed = [pack(known[i]) if known[i] is not None else "" for i in checkable] + [""] * len(checkable)
-        for k, tokens in zip(todo, packed_tokens_many([docs[k] for k in todo]).packed, strict=True):
-            packed[k] = tokens
-        vectorizer = TfidfVectorizer(analyzer=unpack, sublinear_tf=True)
-        try:
-            matrix = vectorizer.fit_transform(packed)
-        except ValueError:  # no words at all
-            matrix = None
-        if matrix is not None:
-            n = len(checkable)
-            similarity = np.asarray(matrix[:n].multiply(matrix[n:]).sum(axis=1)).ravel()
+        # Tokenised once (questions with stored tokens not at all), over the analysis.executor workers, held
+        # packed (a string per document) and counted one document at a time: PairSimilarities keeps term counts.
+        stored = dict(zip(checkable, known(checkable) if callable(known) else
+                          [None if known[i] is None else pack(known[i]) for i in checkable], strict=True))
+        unknown = [i for i in checkable if stored[i] is None]
+        texts = [f"{titles[i] or ''} {questions[i] or ''}" for i in unknown] + [substances[i] for i in checkable]
+        packed = executor.packed_tokens_many(texts).packed
+        del texts
+        stored.update(zip(unknown, packed[:len(unknown)], strict=True))
+        similarities.add((unpack(stored[i]) for i in checkable), map(unpack, packed[len(unknown):]))
+    return results, checkable
+
+
+def _flag_unrelated(result: ReplyAssessment, similarity: float, thresholds: _Thresholds) -> None:
+    result.similarity = float(similarity)
+    if similarity < thresholds.min_similarity:
+        result.flags.append("unrelated")
+
+
+def assess_texts(questions: Sequence[str], replies: Sequence[str | None], titles: Sequence[str | None] | None = None,
+                 *, min_chars: int | None = None, min_ratio: float | None = None,
+                 min_similarity: float | None = None,
+                 question_tokens: Sequence[list[str] | None] | None = None,
+                 batch_size: int = 20000) -> list[ReplyAssessment]:
+    """Assess replies against their questions (same order). Thresholds default to the settings.
+    ``question_tokens``: the tokens of ``f"{title} {question}"`` where known already (None where not).
+    ``batch_size``: texts tokenised at a time (the results do not depend on it)."""
+    thresholds = _Thresholds.of(min_chars, min_ratio, min_similarity)
+    titles = titles if titles is not None else [None] * len(questions)
+    known = question_tokens if question_tokens is not None else [None] * len(questions)
+    if not (len(questions) == len(replies) == len(titles) == len(known)):
+        raise ValueError("questions, replies, titles and question_tokens differ in length")
+    similarities = PairSimilarities()
+    results: list[ReplyAssessment] = []
+    checkables: list[list[int]] = []
+    for start in range(0, len(questions), batch_size):
+        end = start + batch_size
+        batch, checkable = _assess_batch(questions[start:end], replies[start:end], titles[start:end],
+                                         known[start:end], thresholds, similarities)
+        if checkable:
+            checkables.append([start + i for i in checkable])
+        results.extend(batch)
+    for checkable, similarity in zip(checkables, similarities.finish(), strict=True):
+        if similarity is not None:
             for position, i in enumerate(checkable):
-                results[i].similarity = float(similarity[position])
-                if similarity[position] < min_similarity:
-                    results[i].flags.append("unrelated")
+                _flag_unrelated(results[i], similarity[position], thresholds)
     return results
 
 
-def _reply_hash(reply: str | None) -> str:
-    return hashlib.sha1((reply or "").encode("utf-8")).hexdigest()
+_FLAG_CODE = {flag: code for code, flag in enumerate(FLAGS)}
 
 
-def assess_replies(session: Session) -> dict[str, int]:
-    """Assess every message with a reply field whose reply changed since the last assessment."""
-    stored = dict(session.execute(select(ReplyQuality.message_id, ReplyQuality.reply_hash)).all())
-    rows = session.execute(
-        select(Message.id, Message.title, Message.content, Message.reply_text, Message.reply_unit, Message.unit,
-               Message.content_hash)
-        .where(Message.reply_text.is_not(None))
-        .order_by(Message.id)  # one order on every database: the TF-IDF sums then add up in the same order
-    ).all()
-    todo = [r for r in rows if stored.get(r.id) != _reply_hash(r.reply_text)]
-    counts: Counter = Counter({"assessed": len(todo), "unchanged": len(rows) - len(todo)})
-    if not todo:
+@dataclass
+class _Batch:
+    """One batch's assessments, compact until its similarities are known and it is written."""
+    message_ids: np.ndarray  # int64
+    record_ids: np.ndarray  # the ReplyQuality row's id, 0 where there is none yet
+    lengths: np.ndarray  # (n, 3) int32: reply, question, substantive characters
+    flag: np.ndarray  # int8: index in FLAGS of the first flag, -1 none
+    units: array  # index in the run's unit list
+    digests: np.ndarray  # (n, 20) uint8: sha1 of the replies
+    checkable: array  # positions of the pairs whose similarity PairSimilarities gives
+
+
+def assess_replies(session: Session, *, batch_size: int = 20000) -> dict[str, int]:
+    """Assess every message with a reply field whose reply changed since the last assessment.
+
+    The replied messages are read in id order, ``batch_size`` at a time; between the reading and the writing
+    only the term counts of the checkable pairs and a few numbers per message are held, so the memory does not
+    grow with the texts. The TF-IDF is over all documents of the run, as one ``assess_texts`` call gives."""
+    thresholds = _Thresholds.of(None, None, None)
+    similarities = PairSimilarities()
+    units: dict[str | None, int] = {}
+    batches: list[_Batch] = []
+    counts: Counter = Counter({"assessed": 0, "unchanged": 0})
+    last_id: int | None = None
+    while True:
+        query = (select(Message.id, Message.title, Message.content, Message.reply_text, Message.reply_unit,
+                        Message.unit, Message.content_hash, ReplyQuality.id.label("record_id"),
+                        ReplyQuality.reply_hash)
+                 .outerjoin(ReplyQuality, ReplyQuality.message_id == Message.id)
+                 .where(Message.reply_text.is_not(None))
+                 # one order on every database: the TF-IDF sums then add up in the same order
+                 .order_by(Message.id).limit(batch_size))
+        if last_id is not None:
+            query = query.where(Message.id > last_id)
+        rows = session.execute(query).all()
+        if not rows:
+            break
+        last_id = rows[-1].id
+        digests = [hashlib.sha1((r.reply_text or "").encode("utf-8")).digest() for r in rows]
+        todo = [(r, d) for r, d in zip(rows, digests, strict=True) if r.reply_hash != d.hex()]
+        counts["assessed"] += len(todo)
+        counts["unchanged"] += len(rows) - len(todo)
+        del rows, digests
+        if not todo:
+            continue
+        results, checkable = _assess_batch(
+            [r.content for r, _ in todo], [r.reply_text for r, _ in todo], [r.title for r, _ in todo],
+            lambda positions, todo=todo: _stored_question_tokens(session, [todo[i][0] for i in positions]),
+            thresholds, similarities)
+        batches.append(_Batch(
+            message_ids=np.fromiter((r.id for r, _ in todo), dtype=np.int64, count=len(todo)),
+            record_ids=np.fromiter((r.record_id or 0 for r, _ in todo), dtype=np.int64, count=len(todo)),
+            lengths=np.array([(a.reply_chars, a.question_chars, a.substantive_chars) for a in results],
+                             dtype=np.int32).reshape(-1, 3),
+            flag=np.array([_FLAG_CODE[a.flags[0]] if a.flags else -1 for a in results], dtype=np.int8),
+            units=array("i", [units.setdefault(r.reply_unit or r.unit, len(units)) for r, _ in todo]),
+            digests=np.frombuffer(b"".join(d for _, d in todo), dtype=np.uint8).reshape(-1, 20),
+            checkable=array("i", checkable)))
+        del todo, results
+    if not counts["assessed"]:
         return dict(counts)
-    results = assess_texts([r.content for r in todo], [r.reply_text for r in todo], [r.title for r in todo],
-                           question_tokens=_stored_question_tokens(session, todo))
-    existing = {q.message_id: q for q in session.scalars(
-        select(ReplyQuality).where(ReplyQuality.message_id.in_([r.id for r in todo])))} if len(todo) < 30000 else {
-        q.message_id: q for q in session.scalars(select(ReplyQuality))}
-    now = now_local()
-    for row, result in zip(todo, results, strict=True):
-        record = existing.get(row.id) or ReplyQuality(message_id=row.id)
-        record.flags = result.flags
-        record.reply_chars, record.question_chars = result.reply_chars, result.question_chars
-        record.substantive_chars, record.similarity = result.substantive_chars, result.similarity
-        record.unit = row.reply_unit or row.unit
-        record.reply_hash = _reply_hash(row.reply_text)
-        record.checked_at = now
-        session.add(record)
-        counts.update(result.flags)
-    session.flush()
+    _write(session, batches, similarities.finish(), list(units), thresholds, counts)
     return dict(counts)
 
 
-def _stored_question_tokens(session: Session, rows: Sequence[Any]) -> list[list[str] | None]:
-    """The question tokens the topic step stored (``analysis.topics.features``), where title and content
-    tokenise alike joined and apart (``normalise_apart``): the same tokens, not segmented again."""
+def _write(session: Session, batches: list[_Batch], similarities: Iterator[np.ndarray | None], units: list[str | None],
+           thresholds: _Thresholds, counts: Counter) -> None:
+    """Insert or update the batches' ReplyQuality rows (SQLAlchemy Core, a statement per batch and kind)."""
+    table = ReplyQuality.__table__
+    columns = ("flags", "reply_chars", "question_chars", "substantive_chars", "similarity", "unit", "reply_hash",
+               "checked_at")
+    inserting = insert(table)
+    updating = (update(table).where(table.c.id == bindparam("b_id"))
+                .values({name: bindparam(f"b_{name}") for name in columns}))
+    now = now_local()
+    while batches:
+        batch = batches.pop(0)
+        similarity: list[float | None] = [None] * len(batch.message_ids)
+        if batch.checkable:
+            figures = next(similarities)
+            if figures is not None:
+                for position, i in enumerate(batch.checkable):
+                    similarity[i] = float(figures[position])
+        new, changed = [], []
+        for i, message_id in enumerate(batch.message_ids.tolist()):
+            code = int(batch.flag[i])
+            flags = [FLAGS[code]] if code >= 0 else []
+            if similarity[i] is not None and similarity[i] < thresholds.min_similarity:
+                flags.append("unrelated")
+            counts.update(flags)
+            reply_chars, question_chars, substantive_chars = batch.lengths[i].tolist()
+            values = (flags, reply_chars, question_chars, substantive_chars, similarity[i], units[batch.units[i]],
+                      batch.digests[i].tobytes().hex(), now)
+            record_id = int(batch.record_ids[i])
+            if record_id:
+                changed.append({"b_id": record_id, **{f"b_{name}": v for name, v in zip(columns, values, strict=True)}})
+            else:
+                new.append({"message_id": message_id, **dict(zip(columns, values, strict=True))})
+        if new:
+            session.execute(inserting, new)
+        if changed:
+            session.execute(updating, changed)
+    for record in [o for o in session.identity_map.values() if isinstance(o, ReplyQuality)]:
+        session.expire(record)  # written past the ORM: loaded ones read again
+
+
+def _stored_question_tokens(session: Session, rows: Sequence[Any]) -> list[str | None]:
+    """The question tokens the topic step stored (``analysis.topics.features``), packed, where title and
+    content tokenise alike joined and apart (``normalise_apart``): the same tokens, not segmented again."""
     from analysis.text.normalise import normalise_apart
+    from analysis.text.packed import pack
     from analysis.topics.features import decode, question_tokens, stored_texts
 
     texts = stored_texts(session, [r.content_hash for r in rows])
-    return [question_tokens(decode(texts[r.content_hash]))
+    return [pack(question_tokens(decode(texts[r.content_hash])))
             if r.content_hash in texts and normalise_apart(r.title, r.content) else None for r in rows]
 
 
