@@ -13,9 +13,10 @@ size in a fresh SQLite database, every figure measured on the real command line 
 - the floor on the same texts, in the same run: reading the CSV, raw ``rjieba.cut`` of every title + content,
   a TF-IDF fit on those tokens; then analyze CPU / floor CPU (target <= 3) and wall (target 1M <= 5 min).
 
-``make bench`` runs 200k and 1M (issue 16's figures). The 1M size takes long on a 2-core machine (building the
-corpus once, cached under var/bench-corpus, took 14 min; the import 3.6–4 min of CPU; the analysis longer):
-``--sizes 200000`` (or ``HOTLINE_BENCH_SIZES="200000"``) for the shorter run.
+``make bench`` runs 200k and 1M (issue 16's figures). The 1M size takes long on a 2-core machine: the corpus is
+built once (73 s) and cached under var/bench-corpus; the import took 4 min and the full analyze 28 min
+(1,730 CPU-s; `acf5f8f`, measured 2026-12-07). ``--sizes 200000`` (or ``HOTLINE_BENCH_SIZES="200000"``) is
+the shorter run.
 Skips cleanly when ../shared/data is absent.
 """
 from __future__ import annotations
