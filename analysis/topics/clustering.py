@@ -239,8 +239,7 @@ def _load_corpus(session: Session, scope: _Region, *, since: datetime | None, un
     where = [c for c in (Message.submitted_at >= since if since is not None else None,
                          Message.submitted_at <= until if until is not None else None,
                          Message.id > after_id if after_id is not None else None) if c is not None]
-    if scope.source_ids is not None:
-        where.append(Message.source_id.in_(scope.source_ids))
+    where += scope.conditions()
     if after_id is None:
         drop_other_versions(session)
     # Texts featurised in batches first; then the stored features are read as a stream, each message packed as
@@ -272,8 +271,12 @@ class _Region:
     name: str
     source_ids: tuple[int, ...] | None  # None: every source (a deployment with one region)
 
+    def conditions(self) -> list[Any]:
+        """The conditions on ``Message`` that select this region's messages (none for the only region)."""
+        return [] if self.source_ids is None else [Message.source_id.in_(self.source_ids)]
+
     def messages(self, query):
-        return query if self.source_ids is None else query.where(Message.source_id.in_(self.source_ids))
+        return query.where(*self.conditions())
 
 
 def _regions(session: Session, only: str | None = None) -> list[_Region]:
