@@ -225,6 +225,68 @@ def _truncate_rows(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
     return normalize(result)
 
 
+def _join_without_chaining(vectors: sparse.csr_matrix, weights: np.ndarray, rare: np.ndarray, left: np.ndarray,
+                           right: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
+    """Groups of the rows of ``vectors`` joined along the links (``left``, ``right``), strongest ``scores``
+    first, each join made only while the two groups' centroids (``weights``-weighted sums of their rows) stay
+    alike: cosine over the ``rare`` columns >= ``threshold``. Returns the lowest row of each row's group.
+
+    Connected components of the links would chain: A~B and B~C join A and C however unlike they are, and at a
+    million letters generic organisation names (区政府, 自来水公司) linked one topic of a quarter of the corpus."""
+    n_rows = vectors.shape[0]
+    if len(left) == 0:
+        return np.arange(n_rows)
+    parent = list(range(n_rows))
+    order = np.lexsort((right, left, -scores))
+    rare_columns = set(np.flatnonzero(rare).tolist())
+    # per group root: its summed vector, the rare part of it, and its squared norm
+    summed: dict[int, dict[int, float]] = {}
+    rare_part: dict[int, dict[int, float]] = {}
+    norm2: dict[int, float] = {}
+
+    def group(row: int) -> int:
+        root = row
+        while parent[root] != root:
+            root = parent[root]
+        while parent[row] != root:  # path compression
+            parent[row], row = root, parent[row]
+        return root
+
+    def vector_of(root: int) -> dict[int, float]:
+        if root not in summed:
+            start, end = vectors.indptr[root], vectors.indptr[root + 1]
+            values = (vectors.data[start:end] * float(weights[root])).tolist()
+            summed[root] = dict(zip(vectors.indices[start:end].tolist(), values, strict=True))
+            rare_part[root] = {c: v for c, v in summed[root].items() if c in rare_columns}
+            norm2[root] = sum(v * v for v in values)
+        return summed[root]
+
+    for i, j in zip(left[order].tolist(), right[order].tolist(), strict=True):
+        a, b = group(i), group(j)
+        if a == b:
+            continue
+        vector_a, vector_b = vector_of(a), vector_of(b)
+        if len(rare_part[a]) > len(rare_part[b]):
+            a, b, vector_a, vector_b = b, a, vector_b, vector_a
+        dot = sum(v * vector_b.get(c, 0.0) for c, v in rare_part[a].items())
+        if dot < threshold * math.sqrt(norm2[a] * norm2[b]):
+            continue
+        keep, gone = (a, b) if a < b else (b, a)  # the lowest row names the group
+        small, large = (vector_a, vector_b) if len(vector_a) <= len(vector_b) else (vector_b, vector_a)
+        total2 = norm2[a] + norm2[b]
+        for c, v in small.items():  # |A + B|^2 = |A|^2 + |B|^2 + 2 A.B over all shared columns
+            total2 += 2 * v * large.get(c, 0.0)
+            large[c] = large.get(c, 0.0) + v
+        rare_large = rare_part[a] if large is vector_a else rare_part[b]
+        for c in rare_part[a] if large is vector_b else rare_part[b]:
+            rare_large[c] = large[c]
+        parent[gone] = keep
+        summed[keep], rare_part[keep], norm2[keep] = large, rare_large, total2
+        for by_root in (summed, rare_part, norm2):
+            by_root.pop(gone)
+    return np.fromiter((group(row) for row in range(n_rows)), dtype=np.int64, count=n_rows)
+
+
 def _relabel(labels: np.ndarray) -> np.ndarray:
     """Labels renumbered 0..k-1 in order of first appearance (deterministic)."""
     _unique, first, inverse = np.unique(labels, return_index=True, return_inverse=True)
@@ -503,11 +565,11 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         # words and their character bigrams: 搅拌站 and 搅拌厂 share 搅拌, whatever the segmenter made of them
         problems = _truncate_rows(sparse.hstack([problems, problems @ self._word_bigrams(word_columns)]).tocsr(),
                                   2 * self.centroid_terms)
-        df = np.asarray((problems > 0).sum(axis=0)).ravel()
-        problems_rare_t = sparse.csr_matrix(
-            problems @ sparse.diags((df <= self.rare_term_df).astype(np.float32))).T.tocsr()
+        rare = np.asarray((problems > 0).sum(axis=0)).ravel() <= self.rare_term_df
+        problems_rare_t = sparse.csr_matrix(problems @ sparse.diags(rare.astype(np.float32))).T.tocsr()
         sources: list[np.ndarray] = []
         targets: list[np.ndarray] = []
+        scores: list[np.ndarray] = []
         chunk = 2000
         for start in range(0, n_labels, chunk):
             stop = min(start + chunk, n_labels)
@@ -519,14 +581,10 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
             upper = (rows < both.col) & (both.data > 0)
             sources.append(rows[upper])
             targets.append(both.col[upper].astype(np.int64))
-        if not sources or not sum(len(x) for x in sources):
-            return labels
-        graph = sparse.coo_matrix((np.ones(sum(len(x) for x in sources)),
-                                   (np.concatenate(sources), np.concatenate(targets))), shape=(n_labels, n_labels))
-        _count, component = connected_components(graph, directed=False)
-        first = np.full(component.max() + 1, n_labels, dtype=np.int64)
-        np.minimum.at(first, component, np.arange(n_labels))
-        return first[component][labels]
+            scores.append(both.data[upper].astype(np.float64))
+        merged = _join_without_chaining(problems, sizes, rare, np.concatenate(sources), np.concatenate(targets),
+                                        np.concatenate(scores), self.place_problem_threshold)
+        return merged[labels]
 
     def _word_bigrams(self, word_columns: np.ndarray) -> sparse.csr_matrix:
         """(words × character bigrams) 0/1 matrix of the given vocabulary columns (words of one character map
