@@ -44,7 +44,7 @@ def json_text(value: object) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, cache_mib: int, checkpoint_pages: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # noqa: ANN001 - DB-API objects
         cursor = dbapi_connection.cursor()
@@ -52,6 +52,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA cache_size=-{int(cache_mib) * 1024}")  # negative: in KiB
+        cursor.execute(f"PRAGMA wal_autocheckpoint={int(checkpoint_pages)}")
         cursor.close()
 
 
@@ -64,7 +66,8 @@ def make_engine(url: str | None = None) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=settings.get("database.echo"), json_serializer=json_text)
-        _configure_sqlite(engine, settings.get("database.sqlite_busy_timeout_ms"))
+        _configure_sqlite(engine, settings.get("database.sqlite_busy_timeout_ms"),
+                          settings.get("database.sqlite_cache_mib"), settings.get("database.sqlite_checkpoint_pages"))
     else:
         # No server-side prepared statements: psycopg prepares a query after 5 runs, and PostgreSQL may then
         # keep a generic plan made while a table was still empty (a sequential scan for every key lookup of an

@@ -69,6 +69,12 @@ SETTINGS: list[Setting] = [
             "`postgresql+psycopg://user@host/dbname`."),
     Setting("database.sqlite_busy_timeout_ms", 30000,
             "How long an SQLite writer waits for a lock before failing, in milliseconds."),
+    Setting("database.sqlite_cache_mib", 64,
+            "SQLite page cache of each connection, in MiB. SQLite's own default (2 MiB) holds a small part of the "
+            "indexes of a year of letters: every import batch then reads index pages back from the OS."),
+    Setting("database.sqlite_checkpoint_pages", 16384,
+            "Pages (4 KiB) the SQLite write-ahead log grows to before it is copied into the database. SQLite's "
+            "default (1000) copies the same index pages again every few thousand imported rows."),
     Setting("database.echo", False, "Log every SQL statement (debugging)."),
     # --- import ---
     Setting("import.batch_size", 2000, "Rows written per transaction when importing or upserting."),
