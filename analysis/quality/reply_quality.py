@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from analysis.quality.similarity import PairSimilarities
+from analysis.watermarks import Pending, pending_messages
 from store.models import Message, now_local
 from store.models.topics import ReplyQuality
 from store.settings import get_settings
@@ -258,36 +259,63 @@ class _Batch:
     checkable: array  # positions of the pairs whose similarity PairSimilarities gives
 
 
+# The version of ``analysis.watermarks``: changing it makes the next run read every reply again (each is still
+# assessed again only when its text differs from the one assessed: ``ReplyQuality.reply_hash``).
+_RULES_VERSION = "1"
+_INPUT_FIELDS = ("reply_text",)  # a revision of these makes a letter's assessment due again
+
+
+def _pending_rows(session: Session, batch_size: int) -> tuple[Pending, Iterator[list[Any]]]:
+    """(the step's ``Pending``, the replied letters to look at in id order, ``batch_size`` rows at a time). The
+    first run and a run after a rules change read every reply; later runs only the new letters and those whose
+    reply was revised since (``analysis.watermarks``): a year of replies is not read again for ten thousand new
+    ones. ``Pending.done`` marks them handled."""
+    pending = pending_messages(session, "reply-quality", _RULES_VERSION, _INPUT_FIELDS)
+    columns = (select(Message.id, Message.title, Message.content, Message.reply_text, Message.reply_unit,
+                      Message.unit, Message.content_hash, ReplyQuality.id.label("record_id"), ReplyQuality.reply_hash)
+               .outerjoin(ReplyQuality, ReplyQuality.message_id == Message.id)
+               .where(Message.reply_text.is_not(None), Message.id <= pending.top_message_id)
+               # one order on every database: the TF-IDF sums then add up in the same order
+               .order_by(Message.id))
+
+    def batches() -> Iterator[list[Any]]:
+        if pending.everything:
+            last_id = 0
+            while rows := session.execute(columns.where(Message.id > last_id).limit(batch_size)).all():
+                yield rows
+                last_id = rows[-1].id
+            return
+        ids = pending.message_ids
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start:start + batch_size]
+            yield [row for part in range(0, len(chunk), 500)
+                   for row in session.execute(columns.where(Message.id.in_(chunk[part:part + 500]))).all()]
+
+    return pending, batches()
+
+
 def assess_replies(session: Session, *, batch_size: int = 20000) -> dict[str, int]:
     """Assess every message with a reply field whose reply changed since the last assessment.
 
-    The replied messages are read in id order, ``batch_size`` at a time; between the reading and the writing
-    only the term counts of the checkable pairs and a few numbers per message are held, so the memory does not
-    grow with the texts. The TF-IDF is over all documents of the run, as one ``assess_texts`` call gives."""
+    The replied messages due (``_pending_rows``) are read in id order, ``batch_size`` at a time; between the
+    reading and the writing only the term counts of the checkable pairs and a few numbers per message are
+    held, so the memory does not grow with the texts. The TF-IDF is over all documents of the run, as one
+    ``assess_texts`` call gives. ``unchanged``: the replied letters whose assessment stands."""
     thresholds = _Thresholds.of(None, None, None)
     similarities = PairSimilarities()
     units: dict[str | None, int] = {}
     batches: list[_Batch] = []
     counts: Counter = Counter({"assessed": 0, "unchanged": 0})
-    last_id: int | None = None
-    while True:
-        query = (select(Message.id, Message.title, Message.content, Message.reply_text, Message.reply_unit,
-                        Message.unit, Message.content_hash, ReplyQuality.id.label("record_id"),
-                        ReplyQuality.reply_hash)
-                 .outerjoin(ReplyQuality, ReplyQuality.message_id == Message.id)
-                 .where(Message.reply_text.is_not(None))
-                 # one order on every database: the TF-IDF sums then add up in the same order
-                 .order_by(Message.id).limit(batch_size))
-        if last_id is not None:
-            query = query.where(Message.id > last_id)
-        rows = session.execute(query).all()
+    assessed_before = session.scalar(select(func.count(ReplyQuality.id))) or 0
+    reassessed = 0  # letters assessed before whose reply changed
+    pending, pending_batches = _pending_rows(session, batch_size)
+    for rows in pending_batches:
         if not rows:
-            break
-        last_id = rows[-1].id
+            continue
         digests = [hashlib.sha1((r.reply_text or "").encode("utf-8")).digest() for r in rows]
         todo = [(r, d) for r, d in zip(rows, digests, strict=True) if r.reply_hash != d.hex()]
         counts["assessed"] += len(todo)
-        counts["unchanged"] += len(rows) - len(todo)
+        reassessed += sum(1 for r, _ in todo if r.record_id)
         del rows, digests
         if not todo:
             continue
@@ -305,9 +333,10 @@ def assess_replies(session: Session, *, batch_size: int = 20000) -> dict[str, in
             digests=np.frombuffer(b"".join(d for _, d in todo), dtype=np.uint8).reshape(-1, 20),
             checkable=array("i", checkable)))
         del todo, results
-    if not counts["assessed"]:
-        return dict(counts)
-    _write(session, batches, similarities.finish(), list(units), thresholds, counts)
+    counts["unchanged"] = assessed_before - reassessed
+    if counts["assessed"]:
+        _write(session, batches, similarities.finish(), list(units), thresholds, counts)
+    pending.done(session)
     return dict(counts)
 
 

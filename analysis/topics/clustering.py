@@ -52,7 +52,6 @@ from analysis.executor import map_partitions
 from analysis.text.dedup import near_duplicate_groups
 from analysis.text.packed import PackedFeatures, pack, unpack
 from analysis.topics.aggregates import Aggregate, KeywordVerdicts, Member, Vocabulary, load_aggregates, save_aggregates
-from analysis.topics.complainants import Letter, distinct_complainants_many, letter
 from analysis.topics.features import (
     complete,
     drop_other_versions,
@@ -62,6 +61,7 @@ from analysis.topics.features import (
     with_features,
 )
 from analysis.topics.model import TopicClusterer
+from analysis.topics.people import count_with_new_members, member_batches, recount_people
 from store.models import Message, MessageRevision, Source, now_local
 from store.models.topics import (
     ReplyQuality,
@@ -967,7 +967,7 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
     del rows, features
     # Topics counted from all their members, a batch of topics at a time: a full run's members are every
     # letter, whose rows and features at once would not fit in memory at a million letters.
-    for batch in _batches(recount, sizes):
+    for batch in member_batches(recount, sizes):
         rows = {}
         for start in range(0, len(batch), 500):
             rows.update(_members(session, TopicMembership.topic_id.in_(batch[start:start + 500])))
@@ -976,7 +976,10 @@ def _describe(session: Session, topic_ids: set[int], clusterer: TopicClusterer |
         for topic_id in batch:
             aggregates[topic_id] = _aggregate(Aggregate(), rows[topic_id], features, vocabulary)
         del rows, features
-    people = _distinct_people(session, [t for t in wanted if sizes.get(t)], sizes)
+    # people: topics that only gained letters from their members' stored keys and the new letters; the others
+    # (and those whose old members have no key yet) from all their letters
+    people = count_with_new_members(session, {t: added[t] for t in previous}) if previous else {}
+    people.update(recount_people(session, [t for t in wanted if sizes.get(t) and t not in people], sizes))
     verdicts = KeywordVerdicts(session, _keyword_allowed)
     labels_due: dict[int, str | None] = {}  # topic -> the place its new label names
     now = now_local()
@@ -1033,48 +1036,6 @@ def _label(session: Session, places: dict[int, str | None], aggregates: dict[int
                                            representative.submitter)
         aggregate.label_place = place
         session.get(Topic, topic_id).label = aggregate.base_label
-
-
-# Members whose rows one step of the description holds at once (see ``_batches``).
-_MEMBERS_PER_BATCH = 20_000
-
-
-def _batches(topic_ids: list[int], sizes: dict[int, int]) -> Iterable[list[int]]:
-    """``topic_ids`` in consecutive batches of at most ``_MEMBERS_PER_BATCH`` members (a bigger topic alone)."""
-    batch: list[int] = []
-    members = 0
-    for topic_id in topic_ids:
-        size = sizes.get(topic_id, 0)
-        if batch and members + size > _MEMBERS_PER_BATCH:
-            yield batch
-            batch, members = [], 0
-        batch.append(topic_id)
-        members += size
-    if batch:
-        yield batch
-
-
-def _distinct_people(session: Session, topic_ids: list[int], sizes: dict[int, int]) -> dict[int, int]:
-    """Distinct complainants of each topic, from all its members (``analysis.topics.complainants`` links letters
-    through their texts, so every member is read again), a batch of topics at a time; each row is reduced to its
-    ``complainants.Letter`` as it is read, so a batch holds no full texts."""
-    people: dict[int, int] = {}
-    for batch in _batches(topic_ids, sizes):
-        by_topic: dict[int, list[Letter]] = defaultdict(list)
-        for start in range(0, len(batch), 500):
-            for row in session.execute(
-                    select(TopicMembership.topic_id, TopicMembership.message_id, Message.source_id,
-                           Message.submitter, Message.external_id, Message.submitted_at, Message.title,
-                           Message.content, Message.reply_text)
-                    .join(Message, Message.id == TopicMembership.message_id)
-                    .where(TopicMembership.topic_id.in_(batch[start:start + 500]))
-                    .order_by(TopicMembership.id)):
-                by_topic[row.topic_id].append(letter(
-                    {"id": row.message_id, "source_id": row.source_id, "submitter": row.submitter,
-                     "external_id": row.external_id, "submitted_at": row.submitted_at, "title": row.title,
-                     "content": row.content, "reply_text": row.reply_text}))
-        people.update(zip(batch, distinct_complainants_many([by_topic[t] for t in batch]), strict=True))
-    return people
 
 
 # --- reading --------------------------------------------------------------------------------------------

@@ -90,6 +90,9 @@ class TopicMembership(Base):
     origin: Mapped[str] = mapped_column(String(20), default="model")  # model | analyst
     # Message id of the near-duplicate group's first message (the same text submitted again counts once).
     duplicate_group: Mapped[int | None] = mapped_column(Integer)
+    # The letter's complainant key within its topic (analysis.topics.people): a topic's people are its members'
+    # distinct keys. NULL until the topic's people are counted.
+    person: Mapped[str | None] = mapped_column(String(200))
 
 
 class TopicLineage(Base):

@@ -13,7 +13,7 @@ from analysis.quality import reply_quality
 from analysis.quality.reply_quality import _NOISE, _QUOTED, REPLY_BOILERPLATE, assess_replies, assess_texts
 from analysis.quality.similarity import PairSimilarities
 from analysis.text.normalise import clean_text
-from store.models import Message
+from store.models import Message, MessageRevision
 from store.models.topics import ReplyQuality
 from tests.topics.conftest import store_messages
 
@@ -188,6 +188,9 @@ def test_assess_replies_in_batches_writes_what_one_fit_gives(session, demo_corpu
     assert assess_replies(session, batch_size=17) == {"assessed": 0, "unchanged": len(rows)}
     target = rows[5]
     session.execute(update(Message).where(Message.id == target.id).values(reply_text="网友您好！已转交相关部门。"))
+    # the revision every import and crawl writes with a change (analysis.watermarks reads it)
+    session.add(MessageRevision(message_id=target.id, field="reply_text", old_value=target.reply_text,
+                                new_value="网友您好！已转交相关部门。"))
     session.commit()
     record_id = stored[target.id].id
     assert assess_replies(session, batch_size=4) == {"assessed": 1, "unchanged": len(rows) - 1,
@@ -216,3 +219,30 @@ def test_pair_similarities_on_many_small_corpora():
         assert got.tobytes() == _tfidf_oracle(questions, replies).tobytes(), (questions, replies)
         checked += 1
     assert checked > 200
+
+
+def test_later_runs_assess_only_new_letters_and_revised_replies(session, demo_corpus):
+    # The first half of the corpus assessed, then the second half imported: the second run assesses exactly
+    # the replied letters of the second half (counted from the corpus, independently of the step); then an
+    # import that changes one reply (the product's path: upsert writes the revision) makes that one due.
+    import dataclasses
+
+    half = len(demo_corpus) // 2
+    store_messages(session, demo_corpus[:half])
+    first = assess_replies(session)
+    session.commit()
+    replied_first = sum(1 for m in demo_corpus[:half] if m.reply_text)
+    assert first["assessed"] == replied_first and first["unchanged"] == 0
+
+    store_messages(session, demo_corpus[half:])
+    second = assess_replies(session)
+    session.commit()
+    assert second["assessed"] == sum(1 for m in demo_corpus[half:] if m.reply_text)
+    assert second["unchanged"] == replied_first
+
+    target = next(m for m in demo_corpus[:half] if m.reply_text)
+    store_messages(session, [dataclasses.replace(target, reply_text="网友您好！已转交相关部门。")])
+    third = assess_replies(session)
+    session.commit()
+    assert third["assessed"] == 1 and third["boilerplate_only"] == 1
+    assert third["unchanged"] == sum(1 for m in demo_corpus if m.reply_text) - 1
