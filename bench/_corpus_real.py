@@ -18,6 +18,11 @@ scheme of ``analysis.text.dedup``, Jaccard >= 0.8). Other benches import it:
     from _corpus_real import corpus_csv, corpus_records, real_data_available
     path = corpus_csv(200_000)           # cached CSV under var/bench-corpus/, importable by `hotline-monitor import`
     for record in corpus_records(200_000): ...   # store.records.MessageRecord, straight into upsert_messages
+    letters = load_letters(); bases = corpus_bases(200_000, letters=letters)
+    letters[bases[i]].origin             # (data file name, its own id) of the real letter row i is a variant of
+
+The origin id is the one the export itself uses (受理编号 of 大连, mail_id of 商洛, 留言编号 of the teddycup files),
+as in ``bench/topics_real_annotations.json``.
 
 The leading underscore keeps ``make bench`` from running this file as a bench.
 """
@@ -65,6 +70,7 @@ class Letter:
     content: str
     reply: str
     unit: str
+    origin: tuple[str, str] = ("", "")  # (data file name, the file's own id of the letter); no part of the rows
 
 
 def _xlsx_rows(path: Path) -> Iterator[dict[str, str]]:
@@ -83,39 +89,43 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[dict[str, str]]:
             yield {k: (v or "").strip() for k, v in row.items() if k}
 
 
+_VOTES = "teddycup2020c_附件3_messages_with_votes.xlsx"
+_REPLIES = "teddycup2020c_附件4_messages_with_replies.xlsx"
+_DEV = "teddycup2020c_classification_dev.csv"
+_DALIAN = "dalian_mailbox_2018_gb18030.csv"
+_SHANGLUO = "shangluo_mayor_mailbox_2012_2022.csv"
+
+
 def _teddy_votes() -> Iterator[Letter]:
-    for r in _xlsx_rows(DATA / "teddycup2020c_附件3_messages_with_votes.xlsx"):
-        yield Letter(r.get("留言主题", ""), r.get("留言详情", ""), "", "")
+    for r in _xlsx_rows(DATA / _VOTES):
+        yield Letter(r.get("留言主题", ""), r.get("留言详情", ""), "", "", (_VOTES, r.get("留言编号", "")))
 
 
 def _teddy_replies() -> Iterator[Letter]:
-    for r in _xlsx_rows(DATA / "teddycup2020c_附件4_messages_with_replies.xlsx"):
-        yield Letter(r.get("留言主题", ""), r.get("留言详情", ""), r.get("答复意见", ""), "")
+    for r in _xlsx_rows(DATA / _REPLIES):
+        yield Letter(r.get("留言主题", ""), r.get("留言详情", ""), r.get("答复意见", ""), "",
+                     (_REPLIES, r.get("留言编号", "")))
 
 
 def _teddy_dev() -> Iterator[Letter]:
-    for r in _csv_rows(DATA / "teddycup2020c_classification_dev.csv", "utf-8-sig"):
+    for r in _csv_rows(DATA / _DEV, "utf-8-sig"):
         content = r.get("留言详情") or r.get("留言主题+留言详情", "")
-        yield Letter(r.get("留言主题", ""), content, "", "")
+        yield Letter(r.get("留言主题", ""), content, "", "", (_DEV, r.get("留言编号", "")))
 
 
 def _dalian() -> Iterator[Letter]:
-    for r in _csv_rows(DATA / "dalian_mailbox_2018_gb18030.csv", "gb18030"):
-        yield Letter(r.get("反映标题", ""), r.get("反映内容", ""), r.get("答复内容", ""), r.get("受理单位", ""))
+    for r in _csv_rows(DATA / _DALIAN, "gb18030"):
+        yield Letter(r.get("反映标题", ""), r.get("反映内容", ""), r.get("答复内容", ""), r.get("受理单位", ""),
+                     (_DALIAN, r.get("受理编号", "")))
 
 
 def _shangluo() -> Iterator[Letter]:
-    for r in _csv_rows(DATA / "shangluo_mayor_mailbox_2012_2022.csv", "utf-8-sig"):
-        yield Letter(r.get("title", ""), r.get("query", ""), r.get("reply", ""), r.get("reply_agency", ""))
+    for r in _csv_rows(DATA / _SHANGLUO, "utf-8-sig"):
+        yield Letter(r.get("title", ""), r.get("query", ""), r.get("reply", ""), r.get("reply_agency", ""),
+                     (_SHANGLUO, r.get("mail_id", "")))
 
 
-_FILES = {
-    "teddycup2020c_附件3_messages_with_votes.xlsx": _teddy_votes,
-    "teddycup2020c_附件4_messages_with_replies.xlsx": _teddy_replies,
-    "teddycup2020c_classification_dev.csv": _teddy_dev,
-    "dalian_mailbox_2018_gb18030.csv": _dalian,
-    "shangluo_mayor_mailbox_2012_2022.csv": _shangluo,
-}
+_FILES = {_VOTES: _teddy_votes, _REPLIES: _teddy_replies, _DEV: _teddy_dev, _DALIAN: _dalian, _SHANGLUO: _shangluo}
 
 
 def load_letters() -> list[Letter]:
@@ -188,20 +198,35 @@ _START = datetime(2024, 1, 1)
 _MINUTES = 2 * 365 * 24 * 60  # 2024-01-01 .. 2025-12-31
 
 
-def corpus_rows(count: int, seed: int = 16, letters: list[Letter] | None = None) -> Iterator[list[str]]:
-    """The rows of the CSV (CSV_HEADERS), one per message, in a deterministic order."""
+def corpus_items(count: int, seed: int = 16, letters: list[Letter] | None = None) -> Iterator[tuple[int, list[str]]]:
+    """(base, row) per message: ``row`` as ``corpus_rows`` gives it, ``base`` the index in ``letters`` (default
+    ``load_letters()``) of the real letter it is a variant of."""
     letters = letters if letters is not None else load_letters()
     maker = VariantMaker(letters, seed)
     rng = random.Random(seed + 1)
     for i in range(count):
-        title, content, reply, unit = maker.message(rng.randrange(len(letters)))
+        base = rng.randrange(len(letters))
+        title, content, reply, unit = maker.message(base)
         submitted = _START + timedelta(minutes=rng.randrange(_MINUTES))
         replied = submitted + timedelta(days=rng.randrange(1, 16), minutes=rng.randrange(600)) if reply else None
-        yield [
+        yield base, [
             f"RC{seed:02d}{i:08d}", title, content, f"{submitted:%Y-%m-%d %H:%M:%S}",
             rng.choices(KINDS, KIND_WEIGHTS)[0], unit, "已办结" if reply else "办理中", reply,
             f"{replied:%Y-%m-%d %H:%M:%S}" if replied else "",
         ]
+
+
+def corpus_rows(count: int, seed: int = 16, letters: list[Letter] | None = None) -> Iterator[list[str]]:
+    """The rows of the CSV (CSV_HEADERS), one per message, in a deterministic order."""
+    for _base, row in corpus_items(count, seed, letters):
+        yield row
+
+
+def corpus_bases(count: int, seed: int = 16, letters: list[Letter] | None = None) -> list[int]:
+    """Per row of ``corpus_rows(count, seed)``, the index in ``letters`` (default ``load_letters()``) of the real
+    letter it is a variant of (``letters[base].origin`` names it). Replays the generator: as long as making the
+    rows (about 7,000 a second)."""
+    return [base for base, _row in corpus_items(count, seed, letters)]
 
 
 def corpus_records(count: int, seed: int = 16) -> Iterator[tuple[str, str, object]]:
