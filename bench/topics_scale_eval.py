@@ -28,11 +28,13 @@ the CSV 30 s, featurising 94 s, fitting 60 s); later runs read the cached featur
 ``make bench`` adds. For the scale where chaining once showed, ``--rows 1000000`` (figures below). Skips
 (exit 0) when ../shared/data is absent.
 
-Measured (seed 16): 200k: found 26/36 (multi-person 23/31), siblings merged 1 (f02+f03: 魅力之城 cracks and
-school), 13,191 topics holding 95.4 % of the rows, largest topic 701 rows (0.35 %). 1M: found 19/36
-(multi-person 15/31: recall falls, issues split over several topics), siblings merged 0, 16,466 topics holding
-95.7 %, largest 3,253 rows (0.33 %), but the 2nd to 4th largest (1,315-2,235 rows) mix letters of unrelated
-issues and cities; featurise 513 s (the machine shared: about one core), fit 242 s, peak RSS 5.1 GB.
+Measured (seed 16), with cluster merging that does not chain (``model._join_without_chaining`` in both merge
+passes): 200k: found 25/36 (multi-person 22/31), siblings merged 1 (f02+f03: 魅力之城 cracks and school),
+largest topic 703 rows (0.35 %). 1M: found 21/36 (multi-person 16/31: recall falls, issues split over several
+topics), siblings merged 0, largest 2,796 rows (0.28 %), the 5 largest each one real issue. Before the second
+pass stopped chaining (only the place pass did): 200k 26/36 (d05 fell from recall 0.51 to 0.47), 1M 19/36 with
+the 2nd to 4th largest topics (1,315-2,235 rows) mixing unrelated issues and cities. At 1M: featurise 513 s (the
+machine shared: about one core), fit 242 s, peak RSS 5.1 GB.
 """
 from __future__ import annotations
 

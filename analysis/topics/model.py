@@ -39,7 +39,6 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 from scipy.cluster.hierarchy import fcluster, linkage
-from scipy.sparse.csgraph import connected_components
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
@@ -226,10 +225,11 @@ def _truncate_rows(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
 
 
 def _join_without_chaining(vectors: sparse.csr_matrix, weights: np.ndarray, rare: np.ndarray, left: np.ndarray,
-                           right: np.ndarray, scores: np.ndarray, threshold: float) -> np.ndarray:
+                           right: np.ndarray, scores: np.ndarray, threshold: float | np.ndarray) -> np.ndarray:
     """Groups of the rows of ``vectors`` joined along the links (``left``, ``right``), strongest ``scores``
     first, each join made only while the two groups' centroids (``weights``-weighted sums of their rows) stay
-    alike: cosine over the ``rare`` columns >= ``threshold``. Returns the lowest row of each row's group.
+    alike: cosine over the ``rare`` columns >= ``threshold`` (one for all links, or one per link). Returns the
+    lowest row of each row's group.
 
     Connected components of the links would chain: A~B and B~C join A and C however unlike they are, and at a
     million letters generic organisation names (区政府, 自来水公司) linked one topic of a quarter of the corpus."""
@@ -238,6 +238,7 @@ def _join_without_chaining(vectors: sparse.csr_matrix, weights: np.ndarray, rare
         return np.arange(n_rows)
     parent = list(range(n_rows))
     order = np.lexsort((right, left, -scores))
+    thresholds = np.broadcast_to(np.asarray(threshold, dtype=np.float64), scores.shape)[order].tolist()
     rare_columns = set(np.flatnonzero(rare).tolist())
     # per group root: its summed vector, the rare part of it, and its squared norm
     summed: dict[int, dict[int, float]] = {}
@@ -261,7 +262,7 @@ def _join_without_chaining(vectors: sparse.csr_matrix, weights: np.ndarray, rare
             norm2[root] = sum(v * v for v in values)
         return summed[root]
 
-    for i, j in zip(left[order].tolist(), right[order].tolist(), strict=True):
+    for i, j, needed in zip(left[order].tolist(), right[order].tolist(), thresholds, strict=True):
         a, b = group(i), group(j)
         if a == b:
             continue
@@ -269,7 +270,7 @@ def _join_without_chaining(vectors: sparse.csr_matrix, weights: np.ndarray, rare
         if len(rare_part[a]) > len(rare_part[b]):
             a, b, vector_a, vector_b = b, a, vector_b, vector_a
         dot = sum(v * vector_b.get(c, 0.0) for c, v in rare_part[a].items())
-        if dot < threshold * math.sqrt(norm2[a] * norm2[b]):
+        if dot < needed * math.sqrt(norm2[a] * norm2[b]):
             continue
         keep, gone = (a, b) if a < b else (b, a)  # the lowest row names the group
         small, large = (vector_a, vector_b) if len(vector_a) <= len(vector_b) else (vector_b, vector_a)
@@ -498,18 +499,15 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         centroids = self._centroids(matrix, labels)[groups]
         lowest = min(self.merge_threshold, self.same_place_merge_threshold)
         i, j, cosine = self._candidate_pairs(centroids, centroids, lowest, same=True)
-        keep = (cosine >= self.merge_threshold) | (
-            (group_key[i] == group_key[j]) & (cosine >= self.same_place_merge_threshold))
-        i, j = i[keep], j[keep]
-        if len(i) == 0:
-            return labels
-        graph = sparse.coo_matrix((np.ones(len(i)), (i, j)), shape=(len(groups), len(groups)))
-        _count, component = connected_components(graph, directed=False)
-        # Every group takes the label of the first group of its component.
-        first = np.full(component.max() + 1, len(groups), dtype=np.int64)
-        np.minimum.at(first, component, np.arange(len(groups)))
+        same_place = group_key[i] == group_key[j]
+        keep = (cosine >= self.merge_threshold) | (same_place & (cosine >= self.same_place_merge_threshold))
+        i, j, cosine, same_place = i[keep], j[keep], cosine[keep], same_place[keep]
+        df = np.asarray((centroids > 0).sum(axis=0)).ravel()
+        joined = _join_without_chaining(
+            centroids, sizes[groups].astype(np.float64), df <= self.rare_term_df, i, j, cosine,
+            np.where(same_place, self.same_place_merge_threshold, self.merge_threshold))
         mapping = np.arange(len(sizes))
-        mapping[groups] = groups[first[component]]
+        mapping[groups] = groups[joined]
         return mapping[labels]
 
     def _attach_singletons(self, matrix: sparse.csr_matrix, labels: np.ndarray) -> np.ndarray:

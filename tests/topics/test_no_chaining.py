@@ -54,3 +54,15 @@ def test_weights_keep_a_large_group_from_drifting_and_only_rare_columns_score():
     # column 1 (r * 1 = 0.707 >= 0.3 over norms 1 and 1): they join, named by row 1.
     groups = _join_without_chaining(vectors, np.ones(3), np.array([False, True]), left, right, scores, 0.3)
     assert groups.tolist() == [0, 1, 1]
+
+
+def test_each_link_may_carry_its_own_threshold():
+    # The chain of the first test: A+B join (0.707 >= 0.6); (A+B).C has cosine 0.383. With the B-C link's own
+    # threshold at 0.35 (same place, a lower bar) C joins too; at 0.4 it stays out.
+    vectors = _rows((1, 0), (R, R), (0, 1))
+    left, right, scores = np.array([0, 1]), np.array([1, 2]), np.array([R, R])
+    rare = np.ones(2, dtype=bool)
+    assert _join_without_chaining(vectors, np.ones(3), rare, left, right, scores,
+                                  np.array([0.6, 0.35])).tolist() == [0, 0, 0]
+    assert _join_without_chaining(vectors, np.ones(3), rare, left, right, scores,
+                                  np.array([0.6, 0.4])).tolist() == [0, 0, 2]
