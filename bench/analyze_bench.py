@@ -1,6 +1,6 @@
 """A year of realistic messages through the CLI: import, full analyze, incremental analyze, start-up, floor.
 
-    python bench/analyze_bench.py [--sizes 200000 [1000000]] [--incremental 10000] [--skip-floor]
+    python bench/analyze_bench.py [--sizes 200000 [1000000]] [--incremental 10000] [--skip-floor] [--keep DIR]
 
 On the realistic corpus of ``bench/_corpus_real.py`` (variants of the real letters of ../shared/data), each
 size in a fresh SQLite database, every figure measured on the real command line under ``/usr/bin/time``:
@@ -22,6 +22,7 @@ Skips cleanly when ../shared/data is absent.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -99,14 +100,17 @@ def floor_child(path: Path) -> None:
     print(json.dumps(figures))
 
 
-def run_size(size: int, incremental: int, with_floor: bool) -> None:
+def run_size(size: int, incremental: int, with_floor: bool, keep: Path | None = None) -> None:
     from _corpus_real import corpus_csv
 
     began = time.perf_counter()
     base, delta = corpus_csv(size), corpus_csv(incremental, seed=17)
     print(f"realistic corpus {size:,} (+{incremental:,}): {base.stat().st_size / 2**20:,.0f} MiB, ready in "
           f"{time.perf_counter() - began:.0f} s")
-    with tempfile.TemporaryDirectory(prefix="hm_analyze_") as tmp:
+    if keep is not None:
+        (keep / str(size)).mkdir(parents=True, exist_ok=False)
+    with (contextlib.nullcontext(str(keep / str(size))) if keep is not None
+          else tempfile.TemporaryDirectory(prefix="hm_analyze_")) as tmp:
         env = {**os.environ, "HOTLINE_GENERAL_VAR_DIR": tmp, "HOTLINE_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
                "PYTHONPATH": str(ROOT)}
         env.pop("HOTLINE_CONFIG", None)
@@ -141,6 +145,7 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=default_sizes)
     parser.add_argument("--incremental", type=int, default=10_000)
     parser.add_argument("--skip-floor", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep each size's database and models in KEEP/<size> (profiling)")
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)  # child process
     args = parser.parse_args()
     if args.floor:
@@ -157,7 +162,7 @@ def main() -> int:
     print(f"load average at start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores, shared)")
     start_up({**os.environ, "PYTHONPATH": str(ROOT)})
     for size in args.sizes:
-        run_size(size, args.incremental, with_floor=not args.skip_floor)
+        run_size(size, args.incremental, with_floor=not args.skip_floor, keep=args.keep)
     print(f"load average at end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
