@@ -316,8 +316,9 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
     random_state : seed of the MiniBatchKMeans splits.
 
     Learned state: ``vectorizer_``, ``tfidf_``, ``column_weight_``, ``labels_``, ``similarity_``
-    (cosine of each message to its centroid), ``centroids_`` (CSR, one row per label), ``sizes_``; after
-    ``partial_fit``, ``batch_labels_`` and ``batch_similarity_`` of the last batch.
+    (cosine of each message to its centroid), ``centroids_`` (CSR, one row per label), ``sizes_``,
+    ``word_bigrams_`` (word columns × their character bigrams, built once per vocabulary: half a million words
+    at a year of letters); after ``partial_fit``, ``batch_labels_`` and ``batch_similarity_`` of the last batch.
     """
 
     def __init__(self, similarity_threshold: float = 0.45, merge_threshold: float = 0.55,
@@ -346,6 +347,7 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         names = self.vectorizer_.get_feature_names_out()
         self.entity_mask_ = np.fromiter((name[:1] == "@" for name in names), dtype=bool, count=len(names))
         self.word_mask_ = np.fromiter((name[:1] not in ("@", "#") for name in names), dtype=bool, count=len(names))
+        self.word_bigrams_ = self._word_bigrams(np.flatnonzero(self.word_mask_))
 
     def _column_weights(self) -> np.ndarray:
         self._column_kinds()
@@ -561,7 +563,9 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         word_columns = np.flatnonzero(words)
         problems = sparse.csr_matrix(indicator @ matrix[:, word_columns])
         # words and their character bigrams: 搅拌站 and 搅拌厂 share 搅拌, whatever the segmenter made of them
-        problems = _truncate_rows(sparse.hstack([problems, problems @ self._word_bigrams(word_columns)]).tocsr(),
+        if not hasattr(self, "word_bigrams_"):  # a model saved before it was learned state
+            self.word_bigrams_ = self._word_bigrams(word_columns)
+        problems = _truncate_rows(sparse.hstack([problems, problems @ self.word_bigrams_]).tocsr(),
                                   2 * self.centroid_terms)
         rare = np.asarray((problems > 0).sum(axis=0)).ravel() <= self.rare_term_df
         problems_rare_t = sparse.csr_matrix(problems @ sparse.diags(rare.astype(np.float32))).T.tocsr()
