@@ -14,9 +14,9 @@ size in a fresh SQLite database, every figure measured on the real command line 
   a TF-IDF fit on those tokens; then analyze CPU / floor CPU (target <= 3) and wall (target 1M <= 5 min).
 
 ``make bench`` runs 200k and 1M (issue 16's figures). The 1M size takes long on a 2-core machine: the corpus is
-built once (73 s) and cached under var/bench-corpus; the import took 4 min and the full analyze 28 min
-(1,730 CPU-s; `acf5f8f`, measured 2026-12-07). ``--sizes 200000`` (or ``HOTLINE_BENCH_SIZES="200000"``) is
-the shorter run.
+built once (80 s) and cached under var/bench-corpus; the import took 4 min and the full analyze 26 min
+(1,823 CPU-s, peak RSS 4.37 GiB; incremental +10k 46 s; `9a565df`, measured 2026-12-07). ``--sizes 200000``
+(or ``HOTLINE_BENCH_SIZES="200000"``) is the shorter run.
 Skips cleanly when ../shared/data is absent.
 """
 from __future__ import annotations
