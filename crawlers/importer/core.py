@@ -10,7 +10,6 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from crawlers.importer.columns import ColumnMap, guess_channel
-from crawlers.importer.read_ahead import read_ahead
 from crawlers.importer.readers import ImportFileError, RowError, Table, read_tables
 from crawlers.parsing import DateParseError, clean_inline, clean_text, parse_int, parse_timestamp
 from store.models import CHANNELS, CrawlRun, now_local
@@ -227,12 +226,19 @@ def _import_table(session: Session, table: Table, *, channel: str | None, source
     session.add(run)
     session.flush()
     report.run_id = run.id
-    rejects: list[Reject] = []  # filled by the read-ahead thread, read once it has finished
-    for batch in read_ahead(_records(table, mapping, channel, rejects, on_row), batch_size):
+    rejects: list[Reject] = []
+    batch: list[MessageRecord] = []
+    for record in _records(table, mapping, channel, rejects, on_row):
+        batch.append(record)
+        if len(batch) >= batch_size:
+            report.result.add(upsert_messages(session, src, batch, run_id=run.id, batch_size=batch_size,
+                                              max_chars=max_chars))
+            batch.clear()
+            if not dry_run:
+                session.commit()
+    if batch:
         report.result.add(upsert_messages(session, src, batch, run_id=run.id, batch_size=batch_size,
                                           max_chars=max_chars))
-        if len(batch) >= batch_size and not dry_run:  # the last, shorter batch commits with the run's totals
-            session.commit()
     report.encoding = table.encoding_label
     report.result.rejected += len(rejects)
     report.result.rejects[:0] = rejects
