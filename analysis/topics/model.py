@@ -457,6 +457,10 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         )
         return _truncate_rows(indicator @ matrix, self.centroid_terms)
 
+    def _rare_columns(self, matrix: sparse.csr_matrix) -> np.ndarray:
+        """Columns in at most ``rare_term_df`` rows of ``matrix``: the terms that find and score candidates."""
+        return np.asarray((matrix > 0).sum(axis=0)).ravel() <= self.rare_term_df
+
     def _candidate_pairs(self, left: sparse.csr_matrix, right: sparse.csr_matrix, threshold: float,
                          same: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(i, j, score) with score >= threshold between rows of ``left`` and ``right``; ``same``: left is
@@ -465,9 +469,7 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         gathered row per pair, never all pairs. It equals the cosine when every shared term is rare (any
         corpus of a few thousand letters) and is a lower bound of it otherwise (the common terms left out
         carry little idf weight)."""
-        df = np.asarray((right > 0).sum(axis=0)).ravel()
-        rare = (df <= self.rare_term_df).astype(np.float32)
-        right_rare_t = sparse.csr_matrix(right @ sparse.diags(rare)).T.tocsr()
+        right_rare_t = sparse.csr_matrix(right @ sparse.diags(self._rare_columns(right).astype(np.float32))).T.tocsr()
         right_rare_t.eliminate_zeros()
         found_i, found_j, found_s = [], [], []
         chunk = 2000
@@ -504,9 +506,8 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
         same_place = group_key[i] == group_key[j]
         keep = (cosine >= self.merge_threshold) | (same_place & (cosine >= self.same_place_merge_threshold))
         i, j, cosine, same_place = i[keep], j[keep], cosine[keep], same_place[keep]
-        df = np.asarray((centroids > 0).sum(axis=0)).ravel()
         joined = _join_without_chaining(
-            centroids, sizes[groups].astype(np.float64), df <= self.rare_term_df, i, j, cosine,
+            centroids, sizes[groups].astype(np.float64), self._rare_columns(centroids), i, j, cosine,
             np.where(same_place, self.same_place_merge_threshold, self.merge_threshold))
         mapping = np.arange(len(sizes))
         mapping[groups] = groups[joined]
@@ -567,7 +568,7 @@ class TopicClusterer(ClusterMixin, BaseEstimator):
             self.word_bigrams_ = self._word_bigrams(word_columns)
         problems = _truncate_rows(sparse.hstack([problems, problems @ self.word_bigrams_]).tocsr(),
                                   2 * self.centroid_terms)
-        rare = np.asarray((problems > 0).sum(axis=0)).ravel() <= self.rare_term_df
+        rare = self._rare_columns(problems)
         problems_rare_t = sparse.csr_matrix(problems @ sparse.diags(rare.astype(np.float32))).T.tocsr()
         sources: list[np.ndarray] = []
         targets: list[np.ndarray] = []
