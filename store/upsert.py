@@ -17,6 +17,7 @@ from sqlalchemy import insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Message, MessageRevision, MessageSighting, Source, now_local
+from store.planner_stats import note_rows_added
 from store.records import TRACKED_FIELDS, MessageRecord, Reject, cut_long_text, validate
 
 
@@ -201,6 +202,7 @@ def _upsert_batch(session: Session, source: Source, batch: list[MessageRecord], 
     if new_rows:
         inserted_ids = _insert_rows(session, source, list(new_rows.values()))
         result.inserted += len(new_rows)
+        note_rows_added(session, Message.__table__, len(new_rows))
         result.changed_ids.extend(inserted_ids)
     if updates:
         session.execute(update(Message), list(updates.values()))
