@@ -190,64 +190,82 @@ def infer_complainants_many(row_lists: Sequence[Sequence[Mapping[str, Any] | Let
 
 
 def _infer_slice(letter_lists: list[list[Letter]]) -> list[list[str]]:
+    """The keys of each list, all lists linked in one pass: a partition is the anonymous letters of one list
+    and one source, and every link stays within its partition (a per-list pass spent most of its time on the
+    fixed cost of small numpy calls when an incremental run counts thousands of small topics)."""
+    letters = [one for letters in letter_lists for one in letters]
+    keys = [f"s:{one.source}:{one.submitter}" if one.submitter else "" for one in letters]
+    by_partition: dict[tuple[int, Any], list[int]] = defaultdict(list)
+    offset = 0
+    for number, group in enumerate(letter_lists):
+        for i, one in enumerate(group):
+            if not one.submitter:
+                by_partition[(number, one.source)].append(offset + i)
+        offset += len(group)
+    if by_partition:
+        partitions = list(by_partition.values())
+        person = _people(letters, partitions)
+        for (_number, source), indices in zip(by_partition, partitions, strict=True):
+            first_id: dict[int, Any] = {}
+            for i in indices:
+                root, identity = int(person[i]), letters[i].identity
+                if root not in first_id or _sortable(identity) < _sortable(first_id[root]):
+                    first_id[root] = identity
+            for i in indices:
+                keys[i] = f"i:{source}:{first_id[int(person[i])]}"
+    results, offset = [], 0
+    for group in letter_lists:
+        results.append(keys[offset:offset + len(group)])
+        offset += len(group)
+    return results
+
+
+def _people(letters: list[Letter], partitions: list[list[int]]) -> np.ndarray:
+    """Connected components over the links of the module docstring, within each partition (lists of indices
+    into ``letters``)."""
     from analysis.text.dedup import near_duplicate_groups_of_codes
 
-    prepared = []
-    batches: list[list[np.ndarray]] = []
-    for letters in letter_lists:
-        anonymous: dict[Any, list[int]] = defaultdict(list)
-        for i, one in enumerate(letters):
-            if not one.submitter:
-                anonymous[one.source].append(i)
-        batches.extend([_shingle_codes(letters[i].text) for i in indices] for indices in anonymous.values())
-        prepared.append((letters, anonymous))
-    groups = iter(near_duplicate_groups_of_codes(batches, threshold=_NEAR_DUPLICATE) if batches else [])
-    return [_link(letters, anonymous, groups) for letters, anonymous in prepared]
-
-
-def _link(letters: list[Letter], anonymous: dict[Any, list[int]], near_groups: Any) -> list[str]:
-    keys = [f"s:{one.source}:{one.submitter}" if one.submitter else "" for one in letters]
-    if not anonymous:
-        return keys
     sources: list[np.ndarray] = []
     targets: list[np.ndarray] = []
 
-    def link(indices: list[int], i: np.ndarray, j: np.ndarray) -> None:
-        positions = np.asarray(indices, dtype=np.int64)
-        sources.append(positions[i])
-        targets.append(positions[j])
+    def link(i: np.ndarray, j: np.ndarray) -> None:
+        sources.append(np.asarray(i, dtype=np.int64))
+        targets.append(np.asarray(j, dtype=np.int64))
 
-    for indices in anonymous.values():
-        groups = np.asarray(next(near_groups), dtype=np.int64)
+    near = near_duplicate_groups_of_codes([[_shingle_codes(letters[i].text) for i in indices]
+                                           for indices in partitions], threshold=_NEAR_DUPLICATE)
+    for indices, groups in zip(partitions, near, strict=True):
+        positions, groups = np.asarray(indices, dtype=np.int64), np.asarray(groups, dtype=np.int64)
         texted = np.fromiter((bool(letters[i].text) for i in indices), dtype=bool, count=len(indices))
-        link(indices, np.flatnonzero(texted), groups[texted])
-        _link_case_numbers(indices, letters, link)
-        _link_shared_replies(indices, letters, link)
-        _link_same_day(indices, letters, link)
+        link(positions[texted], positions[groups[texted]])
+    _link_case_numbers(letters, partitions, link)
+    by_reply: dict[tuple[int, bytes], list[int]] = defaultdict(list)
+    by_day: dict[tuple[int, Any], list[int]] = defaultdict(list)
+    for number, indices in enumerate(partitions):
+        for i in indices:
+            one = letters[i]
+            if one.reply is not None:
+                by_reply[(number, one.reply)].append(i)
+            if one.when is not None:
+                by_day[(number, one.when.date())].append(i)
+    _link_within_groups(letters, by_reply.values(), _REPLY_SIMILARITY, link)  # units copy their replies
+    _link_within_groups(letters, (m for m in by_day.values() if len(m) <= _BURST_MAX_PER_DAY), _BURST_SIMILARITY,
+                        link)  # same-day bursts
     edges = np.concatenate(sources), np.concatenate(targets)
     graph = sparse.coo_matrix((np.ones(len(edges[0]), dtype=np.int8), edges), shape=(len(letters),) * 2)
-    _count, person = connected_components(graph, directed=False)
-    first_id: dict[int, Any] = {}
-    for source, indices in anonymous.items():
-        for i in indices:
-            root, identity = int(person[i]), letters[i].identity
-            if root not in first_id or _sortable(identity) < _sortable(first_id[root]):
-                first_id[root] = identity
-        for i in indices:
-            keys[i] = f"i:{source}:{first_id[int(person[i])]}"
-    return keys
+    return connected_components(graph, directed=False)[1]
 
 
-def _link_case_numbers(indices: list[int], letters: list[Letter], link: Any) -> None:
-    numbered = sorted((letters[i].case[0], letters[i].case[1], position)
-                      for position, i in enumerate(indices) if letters[i].case is not None)
+def _link_case_numbers(letters: list[Letter], partitions: list[list[int]], link: Any) -> None:
+    numbered = sorted((number, letters[i].case[0], letters[i].case[1], i)
+                      for number, indices in enumerate(partitions) for i in indices if letters[i].case is not None)
     left, right = [], []
-    for k, (prefix, number, a) in enumerate(numbered):
+    for k, (partition, prefix, number, a) in enumerate(numbered):
         for later in range(k + 1, len(numbered)):  # indices, not a slice: a slice copies the rest every time
-            other_prefix, other_number, b = numbered[later]
-            if other_prefix != prefix or other_number - number > _CASE_GAP:
+            other_partition, other_prefix, other_number, b = numbered[later]
+            if other_partition != partition or other_prefix != prefix or other_number - number > _CASE_GAP:
                 break
-            one, other = letters[indices[a]], letters[indices[b]]
+            one, other = letters[a], letters[b]
             minutes = abs((one.when - other.when).total_seconds()) / 60
             if minutes <= _CASE_MINUTES and max(
                     _jaccard(_bigram_codes(one.text), _bigram_codes(other.text)),
@@ -255,35 +273,24 @@ def _link_case_numbers(indices: list[int], letters: list[Letter], link: Any) -> 
                              _bigram_codes(other.title, empty=_EMPTY_TITLE))) >= _CASE_SIMILARITY:
                 left.append(a)
                 right.append(b)
-    link(indices, np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64))
+    link(left, right)
 
 
-def _link_within_groups(indices: list[int], letters: list[Letter], groups: Iterable[list[int]], threshold: float,
-                        link: Any) -> None:
-    """Link the letters of each group (positions in ``indices``) whose texts are similar enough."""
-    for members in groups:
-        if len(members) < 2:
-            continue
-        i, j = _similar_pairs([_bigram_codes(letters[indices[m]].text) for m in members], threshold)
-        chosen = np.asarray(members, dtype=np.int64)
-        link(indices, chosen[i], chosen[j])
+# Groups whose bigram codes one pass tags with the group's number (a bigram code is below 2**42).
+_GROUPS_PER_PASS = 2**20
 
 
-def _link_shared_replies(indices: list[int], letters: list[Letter], link: Any) -> None:
-    by_reply: dict[bytes, list[int]] = defaultdict(list)
-    for position, i in enumerate(indices):
-        if letters[i].reply is not None:
-            by_reply[letters[i].reply].append(position)
-    _link_within_groups(indices, letters, by_reply.values(), _REPLY_SIMILARITY, link)
-
-
-def _link_same_day(indices: list[int], letters: list[Letter], link: Any) -> None:
-    by_day: dict[Any, list[int]] = defaultdict(list)
-    for position, i in enumerate(indices):
-        if letters[i].when is not None:
-            by_day[letters[i].when.date()].append(position)
-    _link_within_groups(indices, letters, (m for m in by_day.values() if len(m) <= _BURST_MAX_PER_DAY),
-                        _BURST_SIMILARITY, link)
+def _link_within_groups(letters: list[Letter], groups: Iterable[list[int]], threshold: float, link: Any) -> None:
+    """Link the letters of each group (indices into ``letters``) whose texts are similar enough: all groups in
+    one sparse product, each letter's bigram codes tagged with its group's number so that letters of different
+    groups share no code."""
+    groups = [members for members in groups if len(members) >= 2]
+    for start in range(0, len(groups), _GROUPS_PER_PASS):
+        chosen = groups[start:start + _GROUPS_PER_PASS]
+        members = np.fromiter((m for g in chosen for m in g), dtype=np.int64)
+        i, j = _similar_pairs([(number << 42) | _bigram_codes(letters[m].text)
+                               for number, g in enumerate(chosen) for m in g], threshold)
+        link(members[i], members[j])
 
 
 def _sortable(value: Any) -> tuple[int, Any]:
