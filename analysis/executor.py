@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXECUTORS", "map_chunks", "map_partitions", "message_features_many", "packed_tokens_many",
-           "tokens_many"]
+__all__ = ["EXECUTORS", "map_chunks", "map_chunks_later", "map_partitions", "message_features_many",
+           "packed_tokens_many", "reusing_workers", "tokens_many"]
 
 EXECUTORS = ("serial", "process", "dask")
 T = TypeVar("T")
@@ -68,6 +69,20 @@ def map_chunks(function: Callable[[list[T]], list[R]], items: Sequence[T], *, ex
     return [result for chunk in results for result in chunk]
 
 
+def map_chunks_later(function: Callable[[list[T]], list[R]], items: Sequence[T]) -> Callable[[], list[R]]:
+    """``map_chunks`` started now and collected later: returns a function that gives its results. Inside a
+    ``reusing_workers`` block on the ``process`` executor the chunks run on the workers while this process goes
+    on (a step prepares its next batch meanwhile); otherwise they run at once, as ``map_chunks``."""
+    kind, workers, min_items, chunk_size, _scheduler = _settings()
+    items = list(items)
+    if kind != "process" or "pool" not in _shared_pool or len(items) < min_items or workers == 1:
+        results = map_chunks(function, items)
+        return lambda: results
+    pending = _pool(workers).map(function, [items[start:start + chunk_size]
+                                            for start in range(0, len(items), chunk_size)])
+    return lambda: [result for chunk in pending for result in chunk]
+
+
 def map_partitions(function: Callable[[T], R], items: Sequence[T], *, executor: str | None = None,
                    workers: int | None = None) -> list[R]:
     """``function`` of each item, one task per item, on the configured executor; results in input order. Serial
@@ -98,14 +113,49 @@ class _Single:
         return [self.function(item) for item in chunk]
 
 
+_shared_pool: dict[str, Any] = {}  # "pool": the pool of a ``reusing_workers`` block (None until first used)
+
+
+@contextmanager
+def reusing_workers() -> Iterator[None]:
+    """Within the block, every ``map_chunks`` on the ``process`` executor runs on one pool, forked at its first
+    use, instead of a pool per call: a step that works batch by batch then forks its workers once, and their
+    caches (compiled patterns, dictionaries) stay warm from batch to batch. Nested blocks share the outer one."""
+    if "pool" in _shared_pool:
+        yield
+        return
+    _shared_pool["pool"] = None
+    try:
+        yield
+    finally:
+        pool = _shared_pool.pop("pool")
+        if pool is not None:
+            pool.shutdown()
+
+
 def _run_processes(function: Callable[[list[T]], list[R]], chunks: list[list[T]], workers: int) -> list[list[R]]:
-    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # fork: workers inherit what this process has loaded (dictionaries, settings) instead of loading it again.
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=context) as pool:
+    if "pool" in _shared_pool:
+        return list(_pool(workers).map(function, chunks))
+    with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=_fork_context()) as pool:
         return list(pool.map(function, chunks))
+
+
+def _fork_context() -> Any:
+    import multiprocessing
+
+    # fork: workers inherit what this process has loaded (dictionaries, settings) instead of loading it again.
+    return multiprocessing.get_context("fork")
+
+
+def _pool(workers: int) -> Any:
+    """The pool of the current ``reusing_workers`` block, created at its first use."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    if _shared_pool["pool"] is None:
+        _shared_pool["pool"] = ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context())
+    return _shared_pool["pool"]
 
 
 def _run_dask(function: Callable[[list[T]], list[R]], chunks: list[list[T]], workers: int,

@@ -23,12 +23,14 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from analysis.executor import reusing_workers
 from analysis.quality.similarity import PairSimilarities
 from analysis.watermarks import Pending, pending_messages
 from store.models import Message, now_local
@@ -164,6 +166,33 @@ class _Thresholds:
                    settings.get("reply_quality.min_similarity") if min_similarity is None else min_similarity)
 
 
+def _screen_chunk(thresholds: _Thresholds, items: list[tuple[str | None, str | None, str | None]]
+                  ) -> list[tuple[int, int, int, str | None, str | None]]:
+    """Per (question, reply, title): the reply's, question's and substance's lengths, the first flag that needs no
+    similarity (None: the pair is checkable) and, for a checkable pair, its substance's tokens packed. Per-pair
+    work only, so that it runs on the ``analysis.executor`` workers (module level: it pickles by reference)."""
+    from analysis.text.normalise import clean_text
+    from analysis.text.packed import pack
+    from analysis.text.tokenize import tokens
+
+    screened = []
+    for question, reply, title in items:
+        question_text = _NOISE.sub("", clean_text(f"{title or ''}{question or ''}"))
+        cleaned = clean_text(reply or "")
+        reply_text = _NOISE.sub("", cleaned)
+        core = _substance_of_clean(cleaned, title)
+        flag = None
+        if not reply_text:
+            flag = "empty"
+        elif len(core) < thresholds.min_chars:
+            flag = "boilerplate_only"
+        elif len(core) < thresholds.min_ratio * len(question_text) and len(core) < _SHORT_CHARS:
+            flag = "too_short"
+        screened.append((len(reply_text), len(question_text), len(core), flag,
+                         None if flag else pack(tokens(core))))
+    return screened
+
+
 def _assess_batch(questions: Sequence[str | None], replies: Sequence[str | None], titles: Sequence[str | None],
                   known: Sequence[list[str] | None] | Callable[[list[int]], Sequence[str | None]],
                   thresholds: _Thresholds,
@@ -172,39 +201,40 @@ def _assess_batch(questions: Sequence[str | None], replies: Sequence[str | None]
     ``known``: the question tokens known already (None where not), as lists by position, or a function of the
     checkable positions giving them packed. Returns the assessments and the positions of the checkable ones
     (whose similarities ``similarities.finish`` gives)."""
+    screening = _start_screening(questions, replies, titles, thresholds)
+    return _finish_batch(screening(), questions, titles, known, similarities)
+
+
+def _start_screening(questions: Sequence[str | None], replies: Sequence[str | None], titles: Sequence[str | None],
+                     thresholds: _Thresholds) -> Callable[[], list[tuple[int, int, int, str | None, str | None]]]:
+    """``_screen_chunk`` of the batch on the ``analysis.executor`` workers; returns the function that collects it."""
     import analysis.executor as executor
-    from analysis.text.normalise import clean_text
+
+    return executor.map_chunks_later(partial(_screen_chunk, thresholds),
+                                     list(zip(questions, replies, titles, strict=True)))
+
+
+def _finish_batch(screened: list[tuple[int, int, int, str | None, str | None]], questions: Sequence[str | None],
+                  titles: Sequence[str | None],
+                  known: Sequence[list[str] | None] | Callable[[list[int]], Sequence[str | None]],
+                  similarities: PairSimilarities) -> tuple[list[ReplyAssessment], list[int]]:
+    import analysis.executor as executor
     from analysis.text.packed import pack, unpack
 
-    results: list[ReplyAssessment] = []
-    substances: list[str] = []
-    for question, reply, title in zip(questions, replies, titles, strict=True):
-        question_text = _NOISE.sub("", clean_text(f"{title or ''}{question or ''}"))
-        cleaned = clean_text(reply or "")
-        reply_text = _NOISE.sub("", cleaned)
-        core = _substance_of_clean(cleaned, title)
-        result = ReplyAssessment(reply_chars=len(reply_text), question_chars=len(question_text),
-                                 substantive_chars=len(core))
-        if not reply_text:
-            result.flags.append("empty")
-        elif len(core) < thresholds.min_chars:
-            result.flags.append("boilerplate_only")
-        elif len(core) < thresholds.min_ratio * len(question_text) and len(core) < _SHORT_CHARS:
-            result.flags.append("too_short")
-        results.append(result)
-        substances.append(core)
+    results = [ReplyAssessment(flags=[flag] if flag else [], reply_chars=reply_chars, question_chars=question_chars,
+                               substantive_chars=substantive_chars)
+               for reply_chars, question_chars, substantive_chars, flag, _ in screened]
     checkable = [i for i, r in enumerate(results) if not r.flags]
     if checkable:
-        # Tokenised once (questions with stored tokens not at all), over the analysis.executor workers, held
-        # packed (a string per document) and counted one document at a time: PairSimilarities keeps term counts.
+        # questions with stored tokens are not tokenised again; all held packed (a string per document) and
+        # counted one document at a time: PairSimilarities keeps term counts
         stored = dict(zip(checkable, known(checkable) if callable(known) else
                           [None if known[i] is None else pack(known[i]) for i in checkable], strict=True))
         unknown = [i for i in checkable if stored[i] is None]
-        texts = [f"{titles[i] or ''} {questions[i] or ''}" for i in unknown] + [substances[i] for i in checkable]
-        packed = executor.packed_tokens_many(texts).packed
-        del texts
-        stored.update(zip(unknown, packed[:len(unknown)], strict=True))
-        similarities.add((unpack(stored[i]) for i in checkable), map(unpack, packed[len(unknown):]))
+        if unknown:
+            stored.update(zip(unknown, executor.packed_tokens_many(
+                [f"{titles[i] or ''} {questions[i] or ''}" for i in unknown]).packed, strict=True))
+        similarities.add((unpack(stored[i]) for i in checkable), (unpack(screened[i][4]) for i in checkable))
     return results, checkable
 
 
@@ -307,8 +337,23 @@ def assess_replies(session: Session, *, batch_size: int = 20000) -> dict[str, in
     batches: list[_Batch] = []
     counts: Counter = Counter({"assessed": 0, "unchanged": 0})
     assessed_before = session.scalar(select(func.count(ReplyQuality.id))) or 0
-    reassessed = 0  # letters assessed before whose reply changed
     pending, pending_batches = _pending_rows(session, batch_size)
+    with reusing_workers():  # one pool for every batch: its workers keep their compiled formulas
+        reassessed = _assess_pending(session, pending_batches, thresholds, similarities, units, batches, counts)
+    counts["unchanged"] = assessed_before - reassessed
+    if counts["assessed"]:
+        _write(session, batches, similarities.finish(), list(units), thresholds, counts)
+    pending.done(session)
+    return dict(counts)
+
+
+def _assess_pending(session: Session, pending_batches: Iterator[list[Any]], thresholds: _Thresholds,
+                    similarities: PairSimilarities, units: dict[str | None, int], batches: list[_Batch],
+                    counts: Counter) -> int:
+    """Assess the replies of each batch due whose reply changed; their figures go into ``batches``. Returns how
+    many of them had been assessed before (their reply changed)."""
+    reassessed = 0
+    started: list[tuple[list[tuple[Any, bytes]], Callable[[], Any]]] = []  # the batch being screened
     for rows in pending_batches:
         if not rows:
             continue
@@ -319,25 +364,31 @@ def assess_replies(session: Session, *, batch_size: int = 20000) -> dict[str, in
         del rows, digests
         if not todo:
             continue
-        results, checkable = _assess_batch(
-            [r.content for r, _ in todo], [r.reply_text for r, _ in todo], [r.title for r, _ in todo],
-            lambda positions, todo=todo: _stored_question_tokens(session, [todo[i][0] for i in positions]),
-            thresholds, similarities)
-        batches.append(_Batch(
-            message_ids=np.fromiter((r.id for r, _ in todo), dtype=np.int64, count=len(todo)),
-            record_ids=np.fromiter((r.record_id or 0 for r, _ in todo), dtype=np.int64, count=len(todo)),
-            lengths=np.array([(a.reply_chars, a.question_chars, a.substantive_chars) for a in results],
-                             dtype=np.int32).reshape(-1, 3),
-            flag=np.array([_FLAG_CODE[a.flags[0]] if a.flags else -1 for a in results], dtype=np.int8),
-            units=array("i", [units.setdefault(r.reply_unit or r.unit, len(units)) for r, _ in todo]),
-            digests=np.frombuffer(b"".join(d for _, d in todo), dtype=np.uint8).reshape(-1, 20),
-            checkable=array("i", checkable)))
-        del todo, results
-    counts["unchanged"] = assessed_before - reassessed
-    if counts["assessed"]:
-        _write(session, batches, similarities.finish(), list(units), thresholds, counts)
-    pending.done(session)
-    return dict(counts)
+        # this batch is screened by the workers while this process finishes the one before
+        started.append((todo, _start_screening([r.content for r, _ in todo], [r.reply_text for r, _ in todo],
+                                               [r.title for r, _ in todo], thresholds)))
+        if len(started) == 2:
+            batches.append(_finished(session, *started.pop(0), units, similarities))
+    if started:
+        batches.append(_finished(session, *started.pop(0), units, similarities))
+    return reassessed
+
+
+def _finished(session: Session, todo: list[tuple[Any, bytes]], screening: Callable[[], Any],
+              units: dict[str | None, int], similarities: PairSimilarities) -> _Batch:
+    """The compact figures of a screened batch (rows with their reply digests), its pairs counted."""
+    results, checkable = _finish_batch(
+        screening(), [r.content for r, _ in todo], [r.title for r, _ in todo],
+        lambda positions: _stored_question_tokens(session, [todo[i][0] for i in positions]), similarities)
+    return _Batch(
+        message_ids=np.fromiter((r.id for r, _ in todo), dtype=np.int64, count=len(todo)),
+        record_ids=np.fromiter((r.record_id or 0 for r, _ in todo), dtype=np.int64, count=len(todo)),
+        lengths=np.array([(a.reply_chars, a.question_chars, a.substantive_chars) for a in results],
+                         dtype=np.int32).reshape(-1, 3),
+        flag=np.array([_FLAG_CODE[a.flags[0]] if a.flags else -1 for a in results], dtype=np.int8),
+        units=array("i", [units.setdefault(r.reply_unit or r.unit, len(units)) for r, _ in todo]),
+        digests=np.frombuffer(b"".join(d for _, d in todo), dtype=np.uint8).reshape(-1, 20),
+        checkable=array("i", checkable))
 
 
 def _write(session: Session, batches: list[_Batch], similarities: Iterator[np.ndarray | None], units: list[str | None],

@@ -6,10 +6,11 @@ demo corpus the feature fingerprint computed with the feature code as it was bef
 from __future__ import annotations
 
 import hashlib
+import os
 
 import pytest
 
-from analysis.executor import map_chunks, message_features_many, tokens_many
+from analysis.executor import map_chunks, map_chunks_later, message_features_many, reusing_workers, tokens_many
 from analysis.topics.model import TopicClusterer, message_features
 from demo.corpus import generate_corpus
 
@@ -46,6 +47,41 @@ def test_process_executor_gives_the_serial_features_in_order():
 def test_tokens_over_processes_equal_serial_tokens():
     texts = [f"{title}。{content}" for title, content in _pairs(120)]
     assert tokens_many(texts, executor="process", workers=2, chunk_size=25) == tokens_many(texts, executor="serial")
+
+
+def _with_pid(chunk: list[int]) -> list[tuple[int, int]]:
+    return [(os.getpid(), item * item) for item in chunk]
+
+
+@pytest.fixture
+def two_workers(monkeypatch):
+    from store.settings import get_settings
+
+    for name, value in {"EXECUTOR": "process", "WORKERS": "2", "PARALLEL_MIN_ITEMS": "1", "CHUNK_SIZE": "3"}.items():
+        monkeypatch.setenv(f"HOTLINE_ANALYSIS_{name}", value)
+    get_settings.cache_clear()
+
+
+def test_reusing_workers_forks_once_for_many_calls(two_workers):
+    items = list(range(20))
+    with reusing_workers():
+        first = map_chunks(_with_pid, items)
+        collect = map_chunks_later(_with_pid, items)  # started now, on the same pool
+        later = collect()
+        with reusing_workers():  # a nested block shares the outer pool
+            nested = map_chunks(_with_pid, items)
+    outside = map_chunks(_with_pid, items)
+    assert [square for _, square in first] == [square for _, square in later] == [i * i for i in items]
+    block_pids = {pid for pid, _ in first + later + nested}
+    # 7 chunks of 3 on one pool of 2 processes: at most those 2, never this one; a call after the block has its
+    # own pool, whose processes are new ones
+    assert 1 <= len(block_pids) <= 2 and os.getpid() not in block_pids
+    assert not block_pids & {pid for pid, _ in outside}
+
+
+def test_map_chunks_later_without_a_shared_pool_runs_at_once(two_workers):
+    collect = map_chunks_later(_with_pid, [1, 2, 3, 4])
+    assert [square for _, square in collect()] == [1, 4, 9, 16]
 
 
 def test_unknown_executor_is_refused():

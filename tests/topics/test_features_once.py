@@ -243,16 +243,16 @@ def test_reply_quality_reuses_stored_question_tokens_with_the_same_results(sessi
     # the oracle: every question tokenised again from its text, as before
     expected = reply_quality.assess_texts([r.content for r in rows], [r.reply_text for r in rows],
                                           [r.title for r in rows])
-    import analysis.executor as executor
+    import analysis.text.tokenize as tokenize
 
     tokenised: list[str] = []
-    original = executor.packed_tokens_many
+    original = tokenize.tokens
 
-    def spy(texts, **options):
-        tokenised.extend(texts)
-        return original(texts, **options)
+    def spy(text, *args, **options):
+        tokenised.append(text)
+        return original(text, *args, **options)
 
-    monkeypatch.setattr(executor, "packed_tokens_many", spy)
+    monkeypatch.setattr(tokenize, "tokens", spy)  # (the serial executor: the screening runs in this process)
     reply_quality.assess_replies(session)
     stored = {q.message_id: q for q in session.scalars(select(ReplyQuality))}
     assert [(stored[r.id].flags, stored[r.id].similarity) for r in rows] == [

@@ -15,6 +15,7 @@ from analysis.quality.similarity import PairSimilarities
 from analysis.text.normalise import clean_text
 from store.models import Message, MessageRevision
 from store.models.topics import ReplyQuality
+from store.settings import get_settings
 from tests.topics.conftest import store_messages
 
 _OLD_BOILERPLATE = re.compile("|".join(f"(?:{p})" for p in REPLY_BOILERPLATE))
@@ -170,7 +171,13 @@ def test_assess_texts_in_batches_equals_the_old_single_fit(demo_corpus, batch_si
     assert {f for r in got for f in r.flags} == {"empty", "boilerplate_only", "too_short", "unrelated"}
 
 
-def test_assess_replies_in_batches_writes_what_one_fit_gives(session, demo_corpus):
+@pytest.mark.parametrize("executor", ["serial", "process"])
+def test_assess_replies_in_batches_writes_what_one_fit_gives(session, demo_corpus, monkeypatch, executor):
+    # "process": every batch of 17 screened on 2 worker processes in chunks of 5, the next batch's screening
+    # running while this process counts the one before (the order of the counts decides the sums)
+    for name, value in {"EXECUTOR": executor, "WORKERS": "2", "PARALLEL_MIN_ITEMS": "1", "CHUNK_SIZE": "5"}.items():
+        monkeypatch.setenv(f"HOTLINE_ANALYSIS_{name}", value)
+    get_settings.cache_clear()
     store_messages(session, demo_corpus)
     rows = session.execute(select(Message.id, Message.title, Message.content, Message.reply_text)
                            .where(Message.reply_text.is_not(None)).order_by(Message.id)).all()
