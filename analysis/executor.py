@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
 __all__ = ["EXECUTORS", "map_chunks", "map_chunks_later", "map_partitions", "message_features_many",
-           "packed_tokens_many", "reusing_workers", "tokens_many"]
+           "one_behind", "packed_tokens_many", "reusing_workers", "tokens_many"]
 
 EXECUTORS = ("serial", "process", "dask")
 T = TypeVar("T")
@@ -81,6 +81,19 @@ def map_chunks_later(function: Callable[[list[T]], list[R]], items: Sequence[T])
     pending = _pool(workers).map(function, [items[start:start + chunk_size]
                                             for start in range(0, len(items), chunk_size)])
     return lambda: [result for chunk in pending for result in chunk]
+
+
+def one_behind(jobs: Iterable[tuple[T, Callable[[], R]]]) -> Iterator[tuple[T, R]]:
+    """(context, result) of each job of ``jobs`` (pairs of a context and a ``map_chunks_later`` collector), a job
+    collected only once the next one has started: while the workers run job k + 1, the caller handles job k's
+    results. ``jobs`` is read lazily, so a job is prepared (e.g. its batch read) while the workers are busy."""
+    previous: tuple[T, Callable[[], R]] | None = None
+    for job in jobs:
+        if previous is not None:
+            yield previous[0], previous[1]()
+        previous = job
+    if previous is not None:
+        yield previous[0], previous[1]()
 
 
 def map_partitions(function: Callable[[T], R], items: Sequence[T], *, executor: str | None = None,

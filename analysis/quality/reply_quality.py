@@ -352,33 +352,34 @@ def _assess_pending(session: Session, pending_batches: Iterator[list[Any]], thre
                     counts: Counter) -> int:
     """Assess the replies of each batch due whose reply changed; their figures go into ``batches``. Returns how
     many of them had been assessed before (their reply changed)."""
+    from analysis.executor import one_behind
+
     reassessed = 0
-    started: list[tuple[list[tuple[Any, bytes]], Callable[[], Any]]] = []  # the batch being screened
-    for rows in pending_batches:
-        if not rows:
-            continue
-        digests = [hashlib.sha1((r.reply_text or "").encode("utf-8")).digest() for r in rows]
-        todo = [(r, d) for r, d in zip(rows, digests, strict=True) if r.reply_hash != d.hex()]
-        counts["assessed"] += len(todo)
-        reassessed += sum(1 for r, _ in todo if r.record_id)
-        del rows, digests
-        if not todo:
-            continue
-        # this batch is screened by the workers while this process finishes the one before
-        started.append((todo, _start_screening([r.content for r, _ in todo], [r.reply_text for r, _ in todo],
-                                               [r.title for r, _ in todo], thresholds)))
-        if len(started) == 2:
-            batches.append(_finished(session, *started.pop(0), units, similarities))
-    if started:
-        batches.append(_finished(session, *started.pop(0), units, similarities))
+
+    def started() -> Iterator[tuple[list[tuple[Any, bytes]], Callable[[], Any]]]:
+        nonlocal reassessed
+        for rows in pending_batches:
+            digests = [hashlib.sha1((r.reply_text or "").encode("utf-8")).digest() for r in rows]
+            todo = [(r, d) for r, d in zip(rows, digests, strict=True) if r.reply_hash != d.hex()]
+            counts["assessed"] += len(todo)
+            reassessed += sum(1 for r, _ in todo if r.record_id)
+            del rows, digests
+            if todo:
+                yield todo, _start_screening([r.content for r, _ in todo], [r.reply_text for r, _ in todo],
+                                             [r.title for r, _ in todo], thresholds)
+
+    # a batch is screened by the workers while this process counts the one before (in batch order: the order
+    # of the counts decides the sums)
+    for todo, screened in one_behind(started()):
+        batches.append(_finished(session, todo, screened, units, similarities))
     return reassessed
 
 
-def _finished(session: Session, todo: list[tuple[Any, bytes]], screening: Callable[[], Any],
+def _finished(session: Session, todo: list[tuple[Any, bytes]], screened: list[Any],
               units: dict[str | None, int], similarities: PairSimilarities) -> _Batch:
     """The compact figures of a screened batch (rows with their reply digests), its pairs counted."""
     results, checkable = _finish_batch(
-        screening(), [r.content for r, _ in todo], [r.title for r, _ in todo],
+        screened, [r.content for r, _ in todo], [r.title for r, _ in todo],
         lambda positions: _stored_question_tokens(session, [todo[i][0] for i in positions]), similarities)
     return _Batch(
         message_ids=np.fromiter((r.id for r, _ in todo), dtype=np.int64, count=len(todo)),

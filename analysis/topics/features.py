@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
@@ -185,7 +185,7 @@ def fill_missing(session: Session, where: Sequence[Any] = (), *, others_dropped:
     """Featurise and store the texts of the messages matching ``where`` (SQLAlchemy conditions on ``Message``)
     that have no features of the current version, ``_TEXTS_PER_BATCH`` texts at a time: a first run over a
     year of letters never holds all their texts. Returns how many texts were featurised."""
-    from analysis.executor import map_chunks_later, reusing_workers
+    from analysis.executor import map_chunks_later, one_behind, reusing_workers
 
     missing = (select(Message.content_hash, func.min(Message.id))
                .outerjoin(MessageFeatures, and_(MessageFeatures.content_hash == Message.content_hash,
@@ -193,10 +193,8 @@ def fill_missing(session: Session, where: Sequence[Any] = (), *, others_dropped:
                .where(MessageFeatures.parts.is_(None), *where)
                .group_by(Message.content_hash).order_by(func.min(Message.id)))
     todo = session.execute(missing).all()  # (hash, a message with that text): small next to the texts
-    started: list[tuple[list[str], Callable[[], list[Any]]]] = []  # the batch the workers featurise
-    # one pool for every batch (its workers load the dictionaries once), and while it featurises a batch this
-    # process reads the next one's texts and stores the one before
-    with reusing_workers():
+
+    def started() -> Iterator[tuple[list[str], Callable[[], list[Any]]]]:
         for start in range(0, len(todo), _TEXTS_PER_BATCH):
             batch = dict((message_id, content_hash)
                          for content_hash, message_id in todo[start:start + _TEXTS_PER_BATCH])
@@ -204,13 +202,13 @@ def fill_missing(session: Session, where: Sequence[Any] = (), *, others_dropped:
             texts = {row.id: (row.title, row.content) for first in range(0, len(ids), _CHUNK)
                      for row in session.execute(select(Message.id, Message.title, Message.content)
                                                 .where(Message.id.in_(ids[first:first + _CHUNK])))}
-            started.append(([batch[i] for i in ids], map_chunks_later(_features_chunk, [texts[i] for i in ids])))
-            del texts
-            if len(started) == 2:
-                hashes, collect = started.pop(0)
-                _store(session, dict(zip(hashes, collect(), strict=True)), others_dropped=others_dropped)
-        for hashes, collect in started:
-            _store(session, dict(zip(hashes, collect(), strict=True)), others_dropped=others_dropped)
+            yield [batch[i] for i in ids], map_chunks_later(_features_chunk, [texts[i] for i in ids])
+
+    # one pool for every batch (its workers load the dictionaries once); while it featurises a batch, this
+    # process reads the next one's texts and stores the one before
+    with reusing_workers():
+        for hashes, computed in one_behind(started()):
+            _store(session, dict(zip(hashes, computed, strict=True)), others_dropped=others_dropped)
     return len(todo)
 
 

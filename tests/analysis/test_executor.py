@@ -10,7 +10,14 @@ import os
 
 import pytest
 
-from analysis.executor import map_chunks, map_chunks_later, message_features_many, reusing_workers, tokens_many
+from analysis.executor import (
+    map_chunks,
+    map_chunks_later,
+    message_features_many,
+    one_behind,
+    reusing_workers,
+    tokens_many,
+)
 from analysis.topics.model import TopicClusterer, message_features
 from demo.corpus import generate_corpus
 
@@ -82,6 +89,25 @@ def test_reusing_workers_forks_once_for_many_calls(two_workers):
 def test_map_chunks_later_without_a_shared_pool_runs_at_once(two_workers):
     collect = map_chunks_later(_with_pid, [1, 2, 3, 4])
     assert [square for _, square in collect()] == [1, 4, 9, 16]
+
+
+def test_one_behind_starts_the_next_job_before_collecting_the_last():
+    log: list[str] = []
+
+    def jobs():
+        for k in range(3):
+            log.append(f"start {k}")
+            yield k, (lambda k=k: log.append(f"collect {k}") or k * 10)
+
+    results = []
+    for k, result in one_behind(jobs()):
+        log.append(f"handle {k}")
+        results.append(result)
+    assert results == [0, 10, 20]
+    # job k is collected and handled while job k + 1 runs; the last one alone
+    assert log == ["start 0", "start 1", "collect 0", "handle 0", "start 2", "collect 1", "handle 1",
+                   "collect 2", "handle 2"]
+    assert list(one_behind(iter([]))) == []
 
 
 def test_unknown_executor_is_refused():
