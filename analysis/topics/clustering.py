@@ -41,6 +41,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cached_property, lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -378,6 +379,9 @@ def _cluster_members(labels: np.ndarray, ids: Sequence[int], min_size: int) -> d
     return {label: ms for label, ms in members.items() if len(ms) >= min_size}
 
 
+_MEMBERSHIP_ROWS_PER_INSERT = 20_000
+
+
 def _full_run(session: Session, run: TopicRun, state: dict[str, Any] | None, scope: _Region, corpus: _Corpus,
               clusterer: TopicClusterer, *, windowed: bool) -> TopicUpdateSummary:
     summary = TopicUpdateSummary(run.id, "full")
@@ -402,13 +406,14 @@ def _full_run(session: Session, run: TopicRun, state: dict[str, Any] | None, sco
     scope_list = list(in_scope)
     for start in range(0, len(scope_list), 500):
         session.execute(delete(TopicMembership).where(TopicMembership.message_id.in_(scope_list[start:start + 500])))
-    rows = [
+    rows = (
         {"message_id": m, "topic_id": label_topic[label], "model_topic_id": label_topic[label],
          "similarity": float(similarity[m]), "origin": "model", "duplicate_group": corpus.groups.get(m)}
         for label, members in clusters.items() for m in members
-    ]
-    if rows:
-        session.execute(TopicMembership.__table__.insert(), rows)
+    )
+    # in slices: a million row dicts at once would be half a gigabyte
+    while chunk := list(islice(rows, _MEMBERSHIP_ROWS_PER_INSERT)):
+        session.execute(TopicMembership.__table__.insert(), chunk)
     touched = set(label_topic.values()) | set(old_sizes)
     _retire_empty(session, run, touched, summary)
     touched |= _replay_curations(session)
