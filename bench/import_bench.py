@@ -7,11 +7,16 @@ Each backend runs in its own process so peak RSS is its own. Three imports per b
 2. ``re-import``: file A again, every row unchanged;
 3. ``onto base``: file B (N other rows, other ids) into the database that holds A's N rows.
 
+On PostgreSQL a fourth line, ``index after``: file A into another empty database whose search index
+(``ix_messages_search_trgm``) is dropped first and built once the rows are in, as the README describes for large
+first loads: the import, the index build and the rows/s of both together.
+
 CPU is this process's (parsing, validation, the driver) and, on PostgreSQL on this machine, the server backend's
 that ran the import (read from /proc; other server processes, e.g. the WAL writer, are not counted).
 
-    python bench/import_bench.py [--rows N] [--corpus generated|real|real-mixed] [--no-pg]
+    python bench/import_bench.py [--rows N] [--corpus real|generated|real-mixed] [--no-pg]
 
+Without ``--corpus`` (``make bench``): the realistic corpus, then the generated one as a second figure.
 ``generated``: short template rows in a GB18030 CSV. ``real``: the realistic corpus (bench/_corpus_real.py,
 variants of the letters in ../shared/data, about 1.6 KB a row, UTF-8). ``real-mixed``: the same rows with every
 fifth line re-encoded as GB18030, as when two systems' exports are concatenated: the per-line encoding decision
@@ -109,6 +114,33 @@ def run_one(url: str, path: Path, other: Path) -> None:
     print(f"{engine.dialect.name:10s} encoding {first.encoding}; peak RSS {peak_mib:,.0f} MiB")
 
 
+def run_index_after(url: str, path: Path) -> None:
+    """Child process: ``path`` into an empty database without the search index, then the index built."""
+    os.environ["HOTLINE_DATABASE_URL"] = url
+    from sqlalchemy import text
+
+    from store.db import get_engine, session_factory
+    from store.migrate import upgrade
+    from store.models.core import SEARCH_TEXT_SQL
+
+    engine = get_engine(url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP INDEX ix_messages_search_trgm"))
+    began = time.perf_counter()
+    with session_factory(engine)() as session:
+        report = timed_import(session, path, "no index")
+    imported = time.perf_counter() - began
+    with engine.begin() as connection:
+        connection.execute(text("SET maintenance_work_mem = '512MB'"))
+        connection.execute(text(f"CREATE INDEX ix_messages_search_trgm ON messages USING gin ({SEARCH_TEXT_SQL} "
+                                "gin_trgm_ops)"))
+    built = time.perf_counter() - began - imported
+    rows = report.result.inserted + report.result.updated + report.result.unchanged
+    print(f"postgresql index after: import {imported:.1f} s + index build {built:.1f} s = "
+          f"{rows / (imported + built):,.0f} rows/s overall", flush=True)
+
+
 def write_mixed(source: Path, path: Path, every: int = 5) -> None:
     """``source`` (UTF-8) with every ``every``-th line re-encoded as GB18030."""
     with open(source, "rb") as inp, open(path, "wb") as out:
@@ -119,18 +151,27 @@ def write_mixed(source: Path, path: Path, every: int = 5) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--corpus", choices=["generated", "real", "real-mixed"], default="generated")
+    parser.add_argument("--corpus", choices=["generated", "real", "real-mixed"])
     parser.add_argument("--no-pg", action="store_true", help="SQLite only")
     parser.add_argument("--child", nargs=3, metavar=("URL", "FILE", "OTHER_FILE"))
+    parser.add_argument("--child-index-after", nargs=2, metavar=("URL", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         run_one(args.child[0], Path(args.child[1]), Path(args.child[2]))
         return
+    if args.child_index_after:
+        run_index_after(args.child_index_after[0], Path(args.child_index_after[1]))
+        return
+    for corpus in [args.corpus] if args.corpus else ["real", "generated"]:
+        bench_corpus(corpus, args.rows, with_pg=not args.no_pg)
+
+
+def bench_corpus(corpus: str, rows: int, *, with_pg: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path, other = Path(tmp) / "bench_12345.csv", Path(tmp) / "bench_other.csv"
-        if args.corpus == "generated":
-            write_rows(path, args.rows)
-            write_rows(other, args.rows, seed=8, prefix="JD")
+        if corpus == "generated":
+            write_rows(path, rows)
+            write_rows(other, rows, seed=8, prefix="JD")
             what = "generated rows, GB18030 CSV"
         else:
             from _corpus_real import corpus_csv, real_data_available
@@ -138,18 +179,18 @@ def main() -> None:
             if not real_data_available():
                 print("import bench: ../shared/data is absent, realistic corpus skipped")
                 return
-            path, other = corpus_csv(args.rows), corpus_csv(args.rows, seed=17)  # other seed: other ids
+            path, other = corpus_csv(rows), corpus_csv(rows, seed=17)  # other seed: other ids
             what = "realistic rows (bench/_corpus_real.py), UTF-8 CSV"
-            if args.corpus == "real-mixed":
+            if corpus == "real-mixed":
                 mixed, other_mixed = Path(tmp) / "mixed.csv", Path(tmp) / "other_mixed.csv"
                 write_mixed(path, mixed)
                 write_mixed(other, other_mixed)
                 path, other = mixed, other_mixed
                 what = "realistic rows, every fifth line GB18030 (mixed encodings)"
-        print(f"import bench: {args.rows:,} {what} ({path.stat().st_size / 2**20:.1f} MiB)", flush=True)
+        print(f"import bench: {rows:,} {what} ({path.stat().st_size / 2**20:.1f} MiB)", flush=True)
         subprocess.run([sys.executable, __file__, "--child", f"sqlite:///{tmp}/bench.db", str(path), str(other)],
                        check=True)
-        if args.no_pg:
+        if not with_pg:
             return
         from _pg import scratch_pg_database
 
@@ -158,6 +199,8 @@ def main() -> None:
                 print("postgresql skipped")
                 return
             subprocess.run([sys.executable, __file__, "--child", url, str(path), str(other)], check=True)
+        with scratch_pg_database("hm_bench", PG_SERVER_URL) as url:
+            subprocess.run([sys.executable, __file__, "--child-index-after", url, str(path)], check=True)
 
 
 if __name__ == "__main__":
