@@ -12,6 +12,11 @@ them, so the analysis does not depend on the setting:
   scheduler at ``analysis.dask_scheduler``, or a ``LocalCluster`` of ``analysis.workers`` worker processes
   when it is empty. Needs the optional extra (``pip install .[distributed]``).
 
+``reusing_workers()`` opens a block in which the ``process`` executor keeps one pool for every call (a step
+working batch by batch forks its workers once); ``map_chunks_later`` starts chunks on it and collects them later,
+and ``one_behind(jobs)`` collects each batch once the next has started, so this process handles one batch while
+the workers run the next.
+
 ``map_partitions(function, items)`` applies ``function`` to each item (a whole partition, e.g. one region's
 messages to cluster) as a task of its own on the configured executor: partitions are independent, so a
 province's cities are clustered side by side, on this machine's processes or across a Dask cluster.
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -75,7 +81,7 @@ def map_chunks_later(function: Callable[[list[T]], list[R]], items: Sequence[T])
     on (a step prepares its next batch meanwhile); otherwise they run at once, as ``map_chunks``."""
     kind, workers, min_items, chunk_size, _scheduler = _settings()
     items = list(items)
-    if kind != "process" or "pool" not in _shared_pool or len(items) < min_items or workers == 1:
+    if kind != "process" or "pool" not in _shared_pool() or len(items) < min_items or workers == 1:
         results = map_chunks(function, items)
         return lambda: results
     pending = _pool(workers).map(function, [items[start:start + chunk_size]
@@ -126,7 +132,15 @@ class _Single:
         return [self.function(item) for item in chunk]
 
 
-_shared_pool: dict[str, Any] = {}  # "pool": the pool of a ``reusing_workers`` block (None until first used)
+_thread = threading.local()
+
+
+def _shared_pool() -> dict[str, Any]:
+    """This thread's ``reusing_workers`` state: "pool" while a block is open (None until its first use). Per
+    thread, so that a block ending in one thread never shuts down a pool another thread is using."""
+    if not hasattr(_thread, "state"):
+        _thread.state = {}
+    return _thread.state
 
 
 @contextmanager
@@ -134,14 +148,15 @@ def reusing_workers() -> Iterator[None]:
     """Within the block, every ``map_chunks`` on the ``process`` executor runs on one pool, forked at its first
     use, instead of a pool per call: a step that works batch by batch then forks its workers once, and their
     caches (compiled patterns, dictionaries) stay warm from batch to batch. Nested blocks share the outer one."""
-    if "pool" in _shared_pool:
+    state = _shared_pool()
+    if "pool" in state:
         yield
         return
-    _shared_pool["pool"] = None
+    state["pool"] = None
     try:
         yield
     finally:
-        pool = _shared_pool.pop("pool")
+        pool = state.pop("pool")
         if pool is not None:
             pool.shutdown()
 
@@ -149,7 +164,7 @@ def reusing_workers() -> Iterator[None]:
 def _run_processes(function: Callable[[list[T]], list[R]], chunks: list[list[T]], workers: int) -> list[list[R]]:
     from concurrent.futures import ProcessPoolExecutor
 
-    if "pool" in _shared_pool:
+    if "pool" in _shared_pool():
         return list(_pool(workers).map(function, chunks))
     with ProcessPoolExecutor(max_workers=min(workers, len(chunks)), mp_context=_fork_context()) as pool:
         return list(pool.map(function, chunks))
@@ -166,9 +181,10 @@ def _pool(workers: int) -> Any:
     """The pool of the current ``reusing_workers`` block, created at its first use."""
     from concurrent.futures import ProcessPoolExecutor
 
-    if _shared_pool["pool"] is None:
-        _shared_pool["pool"] = ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context())
-    return _shared_pool["pool"]
+    state = _shared_pool()
+    if state["pool"] is None:
+        state["pool"] = ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context())
+    return state["pool"]
 
 
 def _run_dask(function: Callable[[list[T]], list[R]], chunks: list[list[T]], workers: int,

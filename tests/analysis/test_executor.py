@@ -86,6 +86,27 @@ def test_reusing_workers_forks_once_for_many_calls(two_workers):
     assert not block_pids & {pid for pid, _ in outside}
 
 
+def test_a_block_in_another_thread_neither_shares_nor_shuts_this_threads_pool(two_workers):
+    import threading
+
+    items = list(range(20))
+    other: list[tuple[int, int]] = []
+
+    def in_its_own_block():
+        with reusing_workers():
+            other.extend(map_chunks(_with_pid, items))
+
+    with reusing_workers():
+        first = map_chunks(_with_pid, items)
+        thread = threading.Thread(target=in_its_own_block)
+        thread.start()
+        thread.join()
+        again = map_chunks(_with_pid, items)  # the other block has ended: this pool must still run
+    ours = {pid for pid, _ in first + again}
+    assert [square for _, square in again] == [i * i for i in items]
+    assert len(ours) <= 2 and not ours & {pid for pid, _ in other}
+
+
 def test_map_chunks_later_without_a_shared_pool_runs_at_once(two_workers):
     collect = map_chunks_later(_with_pid, [1, 2, 3, 4])
     assert [square for _, square in collect()] == [1, 4, 9, 16]
