@@ -30,7 +30,7 @@ import numpy as np
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from analysis.executor import reusing_workers
+from analysis.executor import map_chunks_later, one_behind, packed_tokens_many, reusing_workers
 from analysis.quality.similarity import PairSimilarities
 from analysis.watermarks import Pending, pending_messages
 from store.models import Message, now_local
@@ -208,9 +208,7 @@ def _assess_batch(questions: Sequence[str | None], replies: Sequence[str | None]
 def _start_screening(questions: Sequence[str | None], replies: Sequence[str | None], titles: Sequence[str | None],
                      thresholds: _Thresholds) -> Callable[[], list[tuple[int, int, int, str | None, str | None]]]:
     """``_screen_chunk`` of the batch on the ``analysis.executor`` workers; returns the function that collects it."""
-    import analysis.executor as executor
-
-    return executor.map_chunks_later(partial(_screen_chunk, thresholds),
+    return map_chunks_later(partial(_screen_chunk, thresholds),
                                      list(zip(questions, replies, titles, strict=True)))
 
 
@@ -218,7 +216,6 @@ def _finish_batch(screened: list[tuple[int, int, int, str | None, str | None]], 
                   titles: Sequence[str | None],
                   known: Sequence[list[str] | None] | Callable[[list[int]], Sequence[str | None]],
                   similarities: PairSimilarities) -> tuple[list[ReplyAssessment], list[int]]:
-    import analysis.executor as executor
     from analysis.text.packed import pack, unpack
 
     results = [ReplyAssessment(flags=[flag] if flag else [], reply_chars=reply_chars, question_chars=question_chars,
@@ -232,7 +229,7 @@ def _finish_batch(screened: list[tuple[int, int, int, str | None, str | None]], 
                           [None if known[i] is None else pack(known[i]) for i in checkable], strict=True))
         unknown = [i for i in checkable if stored[i] is None]
         if unknown:
-            stored.update(zip(unknown, executor.packed_tokens_many(
+            stored.update(zip(unknown, packed_tokens_many(
                 [f"{titles[i] or ''} {questions[i] or ''}" for i in unknown]).packed, strict=True))
         similarities.add((unpack(stored[i]) for i in checkable), (unpack(screened[i][4]) for i in checkable))
     return results, checkable
@@ -352,8 +349,6 @@ def _assess_pending(session: Session, pending_batches: Iterator[list[Any]], thre
                     counts: Counter) -> int:
     """Assess the replies of each batch due whose reply changed; their figures go into ``batches``. Returns how
     many of them had been assessed before (their reply changed)."""
-    from analysis.executor import one_behind
-
     reassessed = 0
 
     def started() -> Iterator[tuple[list[tuple[Any, bytes]], Callable[[], Any]]]:
